@@ -1,0 +1,99 @@
+"""``fewbits entropy`` and ``fewbits capacity``: the equilibrium theory from the command line."""
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+
+from theory.states import parse_states
+
+__all__ = ["register", "add_model_arguments", "parse_bias", "finite_float"]
+
+
+def finite_float(text: str) -> float:
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a number: {text!r}") from None
+    if not math.isfinite(v):
+        raise argparse.ArgumentTypeError(f"not a finite number: {text!r}")
+    return v
+
+
+def parse_bias(text: str):
+    return "optimal" if text == "optimal" else finite_float(text)
+
+
+def add_model_arguments(p: argparse.ArgumentParser, bias: bool = True) -> None:
+    p.add_argument("--states", required=True, help="state set: binary, symmetric:L, excitatory:L, values:v1,v2[@w1,w2]")
+    p.add_argument("--kappa", type=finite_float, default=0.0, help="stability threshold κ ≥ 0 (default 0)")
+    p.add_argument("--fout", type=finite_float, default=0.5, help="output coding level P(σ=+1) (default 0.5)")
+    if bias:
+        p.add_argument("--bias", type=parse_bias, default=0.0, help="bias b, or 'optimal' (default 0)")
+    p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def _table(rows, header):
+    widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
+    line = "  ".join(str(h).rjust(w) for h, w in zip(header, widths))
+    out = [line, "-" * len(line)]
+    out += ["  ".join(str(c).rjust(w) for c, w in zip(r, widths)) for r in rows]
+    return "\n".join(out)
+
+
+def _cmd_entropy(args) -> int:
+    from .cli import dump_json
+    from .equilibrium import solve_equilibrium
+
+    states = parse_states(args.states)
+    r = solve_equilibrium(states, args.alpha, kappa=args.kappa, f_out=args.fout, bias=args.bias)
+    out = {"states": states.name, "alpha": args.alpha, "kappa": args.kappa, "f_out": args.fout,
+           "bias": r.params["b"], "entropy": r.value, "q": r.params["q"], "Q": r.params["Q"],
+           "A": r.conjugates["A"], "qhat": r.conjugates["qhat"], "dentropy_dalpha": r.parts["G_E"],
+           "converged": r.converged, "residual": r.residual, "iterations": r.iterations,
+           "message": r.message}
+    if args.json:
+        print(dump_json(out))
+    else:
+        print(f"equilibrium entropy, states {states.name}, alpha={args.alpha:g}, kappa={args.kappa:g}, "
+              f"f_out={args.fout:g}, bias={r.params['b']:.6g}")
+        for k in ("entropy", "q", "Q", "A", "qhat", "dentropy_dalpha", "residual", "iterations"):
+            print(f"  {k:16s} {out[k]:.10g}" if isinstance(out[k], float) else f"  {k:16s} {out[k]}")
+        print(f"  {'status':16s} {r.message}")
+    return 0 if r.converged else 1
+
+
+def _cmd_capacity(args) -> int:
+    from .cli import dump_json
+    from .equilibrium import capacity
+
+    results = []
+    for s in args.states.split(";") if ";" in args.states else [args.states]:
+        states = parse_states(s.strip())
+        c = capacity(states, kappa=args.kappa, f_out=args.fout, bias=args.bias)
+        d = c.as_dict()
+        d.update(bits=states.bits, L=states.L, kappa=args.kappa, f_out=args.fout)
+        results.append(d)
+    if args.json:
+        print(dump_json(results[0] if len(results) == 1 else {"results": results}))
+    else:
+        rows = [(d["states"], d["L"], f"{d['bits']:.3f}", f"{d['alpha_c']:.7f}", f"{d['q']:.5f}",
+                 f"{d['Q']:.5f}", "yes" if d["converged"] else "NO") for d in results]
+        print(f"RS capacity alpha_c (root of s(alpha) = 0), kappa={args.kappa:g}, f_out={args.fout:g}")
+        print(_table(rows, ["states", "L", "bits", "alpha_c", "q", "Q", "converged"]))
+    return 0 if all(d["converged"] for d in results) else 1
+
+
+def register(sub) -> None:
+    p = sub.add_parser("entropy", help="RS equilibrium entropy s(alpha) and order parameters",
+                       description="Replica-symmetric equilibrium entropy of the perceptron with the given "
+                                   "synaptic states (physics.md §2). Exit 1 if the saddle point did not converge.")
+    add_model_arguments(p)
+    p.add_argument("--alpha", type=finite_float, required=True, help="load α = M/N ≥ 0")
+    p.set_defaults(func=_cmd_entropy)
+
+    p = sub.add_parser("capacity", help="RS capacity alpha_c, the root of s(alpha) = 0",
+                       description="Capacity α_c where the RS entropy vanishes. Several state sets may be "
+                                   "given separated by ';'. Exit 1 if any did not converge.")
+    add_model_arguments(p)
+    p.set_defaults(func=_cmd_capacity)

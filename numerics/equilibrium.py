@@ -1,0 +1,229 @@
+"""Equilibrium (Gardner) entropy, its α-curve and the capacity α_c, for any state set.
+
+The equations are those derived by :func:`theory.derive.derive` from
+:func:`theory.functionals.equilibrium` (physics.md §2); this module supplies the numerics only:
+
+* nodes: the composite Gauss–Legendre rule of :mod:`numerics.quadrature` for z, with panel edges at
+  the energetic kinks ``z₀ = (κ ∓ b)/√q`` and at the entropic corners where two neighbouring states
+  exchange dominance, ``z_k = (½ A (s_k + s_{k+1}) − Δlog π/Δs)/√q̂``; the synaptic values with
+  their log-prior for W;
+* the parametrisation ``Q = e^{u₀}``, ``q = Q·expit(u₁)`` (so Q > 0 and 0 < q < Q always);
+* α_c as the root of s(α) = 0, by safeguarded Newton steps using ``ds/dα = G_E`` at the saddle point
+  (envelope theorem), warm-started along the way, with a bracket [α_lo, α_hi] kept and bisection
+  whenever a Newton step leaves it or a saddle point fails to converge.
+
+Conventions: entropies in nats per synapse, counting measure by default (s(0) = log Σ_k π_k);
+``f_out`` = P(σ = +1); ``bias`` a number or ``"optimal"`` (b extremised, ∂Φ/∂b = 0).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+from scipy.special import expit, logit
+
+from theory.derive import derive
+from theory.functionals.equilibrium import SYMBOLS, equilibrium
+from theory.states import StateSet, parse_states
+
+from .quadrature import GaussianRule
+from .saddle import Parametrisation, SaddleProblem, SaddleResult
+
+__all__ = ["derived", "solve_equilibrium", "entropy_curve", "capacity", "CapacityResult", "check_model"]
+
+_Z, _W = SYMBOLS["z"], SYMBOLS["W"]
+
+
+@lru_cache(maxsize=None)
+def derived():
+    """The derived and compiled equilibrium equations (built once per process, ~2 s)."""
+    return derive(equilibrium())
+
+
+def check_model(alpha=None, kappa=0.0, f_out=0.5, bias=0.0):
+    """Validate model parameters; raise ValueError naming the argument."""
+    if alpha is not None:
+        if not (isinstance(alpha, (int, float, np.floating, np.integer)) and math.isfinite(alpha)):
+            raise ValueError(f"alpha must be a finite number, got {alpha!r}")
+        if alpha < 0:
+            raise ValueError(f"alpha must be >= 0, got {alpha}")
+    if not (math.isfinite(kappa) and kappa >= 0):
+        raise ValueError(f"kappa must be a finite number >= 0, got {kappa}")
+    if not (0.0 < f_out < 1.0):
+        raise ValueError(f"f_out must lie in (0, 1), got {f_out}")
+    if bias != "optimal" and not (isinstance(bias, (int, float, np.floating)) and math.isfinite(bias)):
+        raise ValueError(f"bias must be a finite number or 'optimal', got {bias!r}")
+
+
+def _node_builder(states: StateSet, rule: GaussianRule):
+    s, lp = states.array, states.log_prior
+    w_nodes = (s, lp)
+    mid = 0.5 * (s[1:] + s[:-1])
+    gap = s[1:] - s[:-1]
+    dlp = (lp[1:] - lp[:-1]) / gap
+
+    def nodes(vals, step):
+        breaks, widths = [], []
+        if step in ("energetic", "full"):
+            q, Q = vals.get("q", 0.0), vals.get("Q", 1.0)
+            if q > 0:
+                kb, b = vals["kappa"], vals.get("b", 0.0)
+                w = math.sqrt(max(Q - q, 0.0) / q)
+                breaks += [(kb - b) / math.sqrt(q), (kb + b) / math.sqrt(q)]
+                widths += [w, w]
+        if step in ("entropic", "full"):
+            qh = vals.get("qhat", 0.0)
+            if qh > 1e-12:
+                breaks += list((vals["A"] * mid - dlp) / math.sqrt(qh))
+                widths += list(1.0 / (math.sqrt(qh) * gap))
+        return {_Z: rule.nodes(breaks, widths), _W: w_nodes}
+
+    return nodes
+
+
+def _parametrisation(optimal_bias: bool) -> Parametrisation:
+    names = ["Q", "q"] + (["b"] if optimal_bias else [])
+
+    def to_u(x):
+        Q = max(x["Q"], 1e-300)
+        r = min(max(x["q"] / Q, 1e-15), 1 - 1e-15)
+        u = [math.log(Q), float(logit(r))]
+        if optimal_bias:
+            u.append(x["b"])
+        return np.array(u)
+
+    def from_u(u):
+        Q = math.exp(min(u[0], 700.0))
+        x = {"Q": Q, "q": Q * float(expit(u[1]))}
+        if optimal_bias:
+            x["b"] = float(u[2])
+        return x
+
+    return Parametrisation(names, to_u, from_u)
+
+
+def _initial(states: StateSet, alpha: float) -> dict:
+    p = np.exp(states.log_prior - np.logaddexp.reduce(states.log_prior))
+    Q = float(p @ states.array**2)
+    q0 = float(p @ states.array) ** 2
+    v = Q - q0
+    q = q0 + min(0.9, 2 * alpha / math.pi) * v  # small-α behaviour q - q0 ≈ (2α/π) Var(W) (binary)
+    return {"Q": Q, "q": max(q, 1e-6 * Q), "b": 0.0}
+
+
+def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: float = 0.0,
+                      f_out: float = 0.5, bias: Union[float, str] = 0.0,
+                      init: Optional[dict] = None, rule: Optional[GaussianRule] = None,
+                      tol: float = 1e-11, tol_residual: float = 1e-8, maxiter: int = 2000) -> SaddleResult:
+    """The RS equilibrium saddle point at load α.
+
+    Returns a :class:`~numerics.saddle.SaddleResult`: ``value`` is the entropy s(α) (nats per
+    synapse), ``params`` holds Q, q (and b), ``conjugates`` A, q̂, ``parts['G_E']`` is ds/dα.
+    ``init`` (a dict with Q, q[, b], e.g. ``previous.params``) warm-starts the solver.
+    """
+    states = parse_states(states)
+    check_model(alpha, kappa, f_out, bias)
+    optimal = bias == "optimal"
+    model = {"alpha": float(alpha), "kappa": float(kappa), "f_out": float(f_out)}
+    if not optimal or alpha == 0:
+        model["b"] = 0.0 if optimal else float(bias)
+        optimal = False
+    problem = SaddleProblem(derived(), _node_builder(states, rule or GaussianRule()),
+                            _parametrisation(optimal), model)
+    x0 = _initial(states, alpha)
+    if init:
+        x0.update({k: v for k, v in init.items() if k in x0})
+    res = problem.solve(x0, tol=tol, tol_residual=tol_residual, maxiter=maxiter)
+    res.model["states"] = states.name
+    if not optimal:
+        res.params["b"] = model["b"]
+    return res
+
+
+def entropy_curve(states, alphas: Sequence[float], **kw) -> List[SaddleResult]:
+    """s(α) along ``alphas`` by continuation (each point warm-started from the previous one)."""
+    out, init = [], None
+    for a in alphas:
+        r = solve_equilibrium(states, a, init=init, **kw)
+        out.append(r)
+        if r.converged:
+            init = r.params
+    return out
+
+
+@dataclass
+class CapacityResult:
+    """α_c with its diagnostics: ``entropy`` is s(α_c) (≈ 0), ``bracket`` the last [lo, hi]."""
+
+    states: str
+    alpha_c: float
+    entropy: float
+    q: float
+    Q: float
+    converged: bool
+    iterations: int
+    bracket: List[float]
+    message: str
+    saddle: Optional[SaddleResult] = field(default=None, repr=False)
+
+    @property
+    def success(self):
+        return self.converged
+
+    def as_dict(self):
+        return {"states": self.states, "alpha_c": self.alpha_c, "entropy_at_alpha_c": self.entropy,
+                "q": self.q, "Q": self.Q, "converged": self.converged, "iterations": self.iterations,
+                "bracket": self.bracket, "message": self.message,
+                "residual": self.saddle.residual if self.saddle else None}
+
+
+def capacity(states: Union[str, StateSet], *, kappa: float = 0.0, f_out: float = 0.5,
+             bias: Union[float, str] = 0.0, xtol: float = 1e-9, maxiter: int = 60,
+             rule: Optional[GaussianRule] = None) -> CapacityResult:
+    """α_c: the root of the RS entropy s(α) = 0 (physics.md §2; not the q → Q point)."""
+    states = parse_states(states)
+    check_model(None, kappa, f_out, bias)
+    # a failed saddle point only shrinks the bracket, so do not let it iterate for long
+    kw = dict(kappa=kappa, f_out=f_out, bias=bias, rule=rule, maxiter=100)
+    lo, hi = 0.0, math.inf
+    s_lo = states.log_measure
+    alpha = min(0.5, 0.5 * s_lo / math.log(2))
+    init, best = None, None
+    it = 0
+    msg = ""
+    while it < maxiter:
+        it += 1
+        r = solve_equilibrium(states, alpha, init=init, **kw)
+        if not r.converged:
+            # shrink towards the last good point
+            hi = min(hi, alpha)
+            msg = f"saddle point failed at alpha={alpha:.6g}: {r.message}"
+            alpha = 0.5 * (lo + hi)
+            if hi - lo < xtol:
+                break
+            continue
+        s, ds = r.value, r.parts["G_E"]
+        if s > 0:
+            lo, init = alpha, r.params
+        else:
+            hi = alpha
+        best = r
+        if abs(s) < 1e-13 or hi - lo < xtol:
+            break
+        step = -s / ds if ds < 0 else math.inf
+        new = alpha + max(-0.5, min(0.5, step))
+        if not (lo < new < hi):
+            new = 0.5 * (lo + hi) if math.isfinite(hi) else lo + 0.25
+        if abs(new - alpha) < 0.1 * xtol:
+            break
+        alpha = new
+    ok = best is not None and best.converged and abs(best.value) < 1e-8
+    if best is None:
+        return CapacityResult(states.name, math.nan, math.nan, math.nan, math.nan, False, it,
+                              [lo, hi], f"no converged saddle point: {msg}")
+    return CapacityResult(states.name, best.model["alpha"], best.value, best.params["q"], best.params["Q"],
+                          bool(ok), it, [lo, hi],
+                          "converged" if ok else f"not converged (s(alpha) = {best.value:.3g}) {msg}", best)

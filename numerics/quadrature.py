@@ -1,0 +1,107 @@
+"""Gaussian averages: quadrature rules for ``E_z f(z)``, z a standard normal.
+
+The rule used by the saddle-point solvers is a **composite Gauss–Legendre** rule on [−z_max, z_max]
+(default z_max = 10, where the density is 7.7e-23), with panels split at caller-supplied break points.
+Why not plain Gauss–Hermite: the energetic integrands ``log H((κ − √q z)/√(Q − q))`` turn into a
+kink (a parabola on one side, flat on the other) at ``z₀ = κ/√q`` as ``q → Q``, and the entropic
+ones ``log Σ_W exp(√q̂ z W − ½ A W²)`` into a piecewise-linear envelope with corners where two states
+exchange dominance.  Gauss–Hermite converges only algebraically across such corners; a composite rule
+with a panel edge at the corner converges exponentially on each smooth piece.  Default: 24 panels of
+order 12 (288 nodes), which reproduces mpmath 30-digit averages to ~1e-13 on the test integrands
+(tests/test_quadrature.py).
+
+``log H(x)`` is computed as ``log_ndtr(−x)`` and ``G(x)/H(x)`` with ``erfcx`` (theory.compile).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Iterable, Tuple
+
+import numpy as np
+
+from theory.compile import G_over_H, log_H  # re-exported: the stable special functions
+
+__all__ = ["GaussianRule", "gauss_legendre_panels", "gaussian_expectation", "log_H", "G_over_H"]
+
+_LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
+
+
+@lru_cache(maxsize=64)
+def _legendre(order: int) -> Tuple[np.ndarray, np.ndarray]:
+    x, w = np.polynomial.legendre.leggauss(order)
+    return x, w
+
+
+def gauss_legendre_panels(edges: Iterable[float], order: int) -> Tuple[np.ndarray, np.ndarray]:
+    """Nodes and log-weights of ∫ φ(z) dz over [edges[0], edges[-1]], Gauss–Legendre on each panel.
+
+    The weights include the standard normal density φ (so Σ w f(z) ≈ E_z f over the range).
+    """
+    e = np.unique(np.asarray(list(edges), dtype=float))
+    if e.size < 2:
+        raise ValueError("quadrature: need at least two panel edges")
+    x0, w0 = _legendre(order)
+    a, b = e[:-1, None], e[1:, None]
+    half = 0.5 * (b - a)
+    z = (a + b) / 2 + half * x0[None, :]
+    logw = np.log(half * w0[None, :]) - 0.5 * z**2 - _LOG_SQRT_2PI
+    return z.ravel(), logw.ravel()
+
+
+@dataclass(frozen=True)
+class GaussianRule:
+    """Composite Gauss–Legendre rule for a standard normal variable.
+
+    Parameters
+    ----------
+    panels : number of equal panels on [−z_max, z_max] before break points are added.
+    order : Gauss–Legendre order on each panel.
+    z_max : truncation of the Gaussian (the mass outside is erfc(z_max/√2) ≈ 1.5e-23 at 10).
+    """
+
+    panels: int = 24
+    order: int = 12
+    z_max: float = 10.0
+
+    def __post_init__(self):
+        if self.panels < 1 or self.order < 1 or not self.z_max > 0:
+            raise ValueError(f"quadrature: panels, order and z_max must be positive, got {self}")
+
+    def nodes(self, breaks: Iterable[float] = (), widths: Iterable[float] | None = None
+              ) -> Tuple[np.ndarray, np.ndarray]:
+        """(z, log w) with extra panel edges at ``breaks`` (those outside the range are ignored).
+
+        ``widths`` (one per break) is the length scale on which the integrand turns at that break
+        (e.g. √(Q−q)/√q for log H at its kink): where it is smaller than a base panel, panels are
+        graded towards the break, with edges at ``t ± w·{1, 2, 4, 8}``, so that every smooth piece
+        is resolved whatever the sharpness.
+        """
+        edges = list(np.linspace(-self.z_max, self.z_max, self.panels + 1))
+        base = 2 * self.z_max / self.panels
+        breaks = list(breaks)
+        widths = list(widths) if widths is not None else [base] * len(breaks)
+        for t, w in zip(breaks, widths):
+            t, w = float(t), float(w)
+            if not np.isfinite(t) or abs(t) >= self.z_max:
+                continue
+            edges.append(t)
+            if np.isfinite(w) and 0 < w < base:
+                for k in (1, 2, 4, 8):
+                    if k * w < base:
+                        edges += [t - k * w, t + k * w]
+        e = np.unique(np.clip(edges, -self.z_max, self.z_max))
+        e = e[np.concatenate(([True], np.diff(e) > 1e-12))]
+        return gauss_legendre_panels(e, self.order)
+
+    @property
+    def size(self) -> int:
+        return self.panels * self.order
+
+
+def gaussian_expectation(f, rule: GaussianRule | None = None, breaks: Iterable[float] = (),
+                         widths: Iterable[float] | None = None) -> float:
+    """E_z f(z) for a vectorised f, by the composite rule (a convenience for users and tests)."""
+    rule = rule or GaussianRule()
+    z, logw = rule.nodes(breaks, widths)
+    return float(np.sum(np.exp(logw) * f(z)))

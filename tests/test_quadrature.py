@@ -1,0 +1,56 @@
+"""Gaussian averages against mpmath at 30 digits, and the stable special functions."""
+import math
+
+import mpmath as mp
+import numpy as np
+import pytest
+
+from numerics.quadrature import G_over_H, GaussianRule, gaussian_expectation, log_H
+
+mp.mp.dps = 30
+
+
+def _mp_gauss(f):
+    return mp.quad(lambda z: f(z) * mp.exp(-z * z / 2) / mp.sqrt(2 * mp.pi), [-mp.inf, 0, mp.inf])
+
+
+def _mp_logH(x):
+    return mp.log(mp.erfc(x / mp.sqrt(2)) / 2)
+
+
+def test_energetic_average_matches_mpmath_30_digits():
+    # E_z log H((κ − √q z)/√(Q − q)) at a load where the integrand is steep (q/Q = 0.9)
+    kappa, q, Q = 0.3, 0.9, 1.0
+    ref = _mp_gauss(lambda z: _mp_logH((kappa - mp.sqrt(q) * z) / mp.sqrt(Q - q)))
+    f = lambda z: log_H((kappa - math.sqrt(q) * z) / math.sqrt(Q - q))
+    z0, w = kappa / math.sqrt(q), math.sqrt((Q - q) / q)
+    val = gaussian_expectation(f, GaussianRule(), breaks=[z0], widths=[w])
+    assert abs(val - float(ref)) < 1e-12 * abs(float(ref))
+
+
+def test_entropic_average_matches_mpmath():
+    # E_z log Σ_W exp(√q̂ z W − ½ A W²) over symmetric(3)
+    qh, A = 3.7, 1.3
+    vals = [-1, 0, 1]
+    ref = _mp_gauss(lambda z: mp.log(sum(mp.exp(mp.sqrt(qh) * z * w - A * w * w / 2) for w in vals)))
+    f = lambda z: np.log(sum(np.exp(np.sqrt(qh) * z * w - A * w * w / 2) for w in vals))
+    assert abs(gaussian_expectation(f) - float(ref)) < 1e-12
+
+
+@pytest.mark.parametrize("x", [-40.0, -5.0, -1.0, 0.0, 0.5, 3.0, 26.0, 40.0, 1e3])
+def test_log_H_and_G_over_H_are_stable(x):
+    assert math.isclose(float(log_H(x)), float(_mp_logH(mp.mpf(x))), rel_tol=1e-12, abs_tol=1e-300)
+    ref = mp.npdf(x) / (mp.erfc(mp.mpf(x) / mp.sqrt(2)) / 2)
+    assert math.isclose(float(G_over_H(x)), float(ref), rel_tol=1e-12, abs_tol=1e-300)
+
+
+def test_rule_integrates_moments_exactly():
+    z, lw = GaussianRule().nodes()
+    w = np.exp(lw)
+    for k, m in [(0, 1.0), (2, 1.0), (4, 3.0), (6, 15.0)]:
+        assert abs(np.sum(w * z**k) - m) < 1e-13 * max(m, 1)
+
+
+def test_bad_rule_is_rejected():
+    with pytest.raises(ValueError, match="quadrature"):
+        GaussianRule(panels=0)

@@ -1,0 +1,163 @@
+"""Compile symbolic free entropies and their derived equations into vectorised numpy evaluators.
+
+An expression built from :mod:`theory.symbolic` atoms is compiled level by level: the algebra at each
+level (the part outside any ``Avg``/``LogSum``) is turned into a numpy function by
+``sympy.lambdify(..., cse=True)``, with each special atom replaced by a placeholder; each special atom
+is compiled recursively.  Evaluation is a broadcast over a grid: every bound variable owns one array
+axis, so an inner single-site sum is computed for all outer quadrature nodes at once.
+
+The caller (``numerics``) supplies, for every bound variable, its nodes and log-weights: the synaptic
+values with ``log π_k``, or Gaussian quadrature nodes with ``log w_i``.  ``theory`` never chooses a
+quadrature rule.  Within one call each distinct atom is evaluated once (a memo keyed by the atom),
+which is common-subexpression elimination across all the equations compiled together.
+"""
+from __future__ import annotations
+
+from typing import Callable, Dict, Iterable, Mapping, Sequence, Tuple
+
+import numpy as np
+import sympy as sp
+from scipy.special import erfcx, log_ndtr, logsumexp
+
+from .symbolic import Avg, LogSum, special_atoms
+
+__all__ = ["log_H", "G_over_H", "CompiledSet", "NUMERIC_FUNCTIONS"]
+
+_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
+_SQRT_HALF = np.sqrt(0.5)
+
+
+def log_H(x):
+    """log H(x) = log ½ erfc(x/√2), stable for all real x (log_ndtr(-x))."""
+    return log_ndtr(-np.asarray(x, dtype=float))
+
+
+def G_over_H(x):
+    """G(x)/H(x) = √(2/π) / erfcx(x/√2), stable for all real x (→ x for x → +∞, → 0 for x → −∞)."""
+    return _SQRT_2_OVER_PI / erfcx(np.asarray(x, dtype=float) * _SQRT_HALF)
+
+
+NUMERIC_FUNCTIONS = {"LogH": log_H, "GH": G_over_H}
+
+Nodes = Mapping[sp.Symbol, Tuple[np.ndarray, np.ndarray]]
+
+
+class _Level:
+    """One level of an expression: lambdified algebra over placeholders for its special atoms."""
+
+    def __init__(self, expr, atoms_table: dict):
+        atoms = special_atoms(expr)
+        self.placeholders = []
+        subs = {}
+        for a in atoms:
+            d = sp.Dummy("A")
+            subs[a] = d
+            self.placeholders.append((d, a))
+            if a not in atoms_table:
+                atoms_table[a] = None  # compiled lazily by CompiledSet
+        body = expr.xreplace(subs)
+        self.symbols = sorted(body.free_symbols - set(subs.values()), key=lambda s: s.name)
+        args = self.symbols + [d for d, _ in self.placeholders]
+        self.constant = not body.free_symbols
+        self.fn = sp.lambdify(args, body, modules=[NUMERIC_FUNCTIONS, "numpy", "scipy"], cse=True)
+
+    def __call__(self, env, atom_value):
+        vals = [env[s] for s in self.symbols] + [atom_value(a) for _, a in self.placeholders]
+        return self.fn(*vals)
+
+
+class CompiledSet:
+    """Several expressions compiled together, sharing the evaluation of common atoms.
+
+    Parameters
+    ----------
+    exprs : mapping name -> sympy expression
+    bound : sequence of bound-variable symbols, outermost first: each owns one array axis.
+
+    Call with ``values`` (symbol or symbol name -> float) and ``nodes`` (bound symbol ->
+    (nodes, log_weights)); returns a dict name -> float (or array, if the expression keeps a bound
+    variable free).  Missing parameters raise KeyError naming the symbol.
+    """
+
+    def __init__(self, exprs: Mapping[str, sp.Expr], bound: Sequence[sp.Symbol]):
+        self.bound = tuple(bound)
+        self.ndim = len(self.bound)
+        self.axis = {v: i for i, v in enumerate(self.bound)}
+        self._atoms: Dict[sp.Expr, object] = {}
+        self.levels = {name: _Level(sp.sympify(e), self._atoms) for name, e in exprs.items()}
+        # compile the atoms breadth-first (each atom's body may add further, inner atoms)
+        pending = [a for a, c in self._atoms.items() if c is None]
+        while pending:
+            for a in pending:
+                if isinstance(a, Avg):
+                    f, E, v = a.args
+                    self._atoms[a] = ("avg", v, _Level(f, self._atoms), None if E == 0 else _Level(E, self._atoms))
+                else:
+                    E, v = a.args
+                    self._atoms[a] = ("logsum", v, _Level(E, self._atoms))
+                if v not in self.axis:
+                    raise ValueError(f"bound variable {v} is not in the declared list {self.bound}")
+            pending = [a for a, c in self._atoms.items() if c is None]
+        self.parameters = sorted(
+            {s for lvl in self._all_levels() for s in lvl.symbols if s not in self.axis}, key=lambda s: s.name)
+
+    def _all_levels(self):
+        yield from self.levels.values()
+        for c in self._atoms.values():
+            for part in c[2:]:
+                if part is not None:
+                    yield part
+
+    def _shaped(self, v, arr):
+        shape = [1] * self.ndim
+        shape[self.axis[v]] = -1
+        return np.asarray(arr, dtype=float).reshape(shape)
+
+    def __call__(self, values: Mapping, nodes: Nodes, names: Iterable[str] | None = None) -> dict:
+        env = {}
+        byname = {(k if isinstance(k, str) else k.name): float(v) for k, v in values.items()}
+        for s in self.parameters:
+            if s.name not in byname:
+                raise KeyError(f"missing value for parameter {s.name!r}")
+            env[s] = byname[s.name]
+        logw = {}
+        for v in self.bound:
+            if v not in nodes:
+                raise KeyError(f"missing nodes for bound variable {v.name!r}")
+            x, lw = nodes[v]
+            env[v] = self._shaped(v, x)
+            logw[v] = self._shaped(v, lw)
+        memo = {}
+        tilt = {}
+
+        def weights(E, v, level):
+            key = (E, v)
+            if key not in tilt:
+                e = level(env, atom_value) + logw[v] if level is not None else logw[v]
+                ax = self.axis[v]
+                lse = logsumexp(e, axis=ax, keepdims=True)
+                tilt[key] = (np.exp(e - lse), lse)
+            return tilt[key]
+
+        def atom_value(a):
+            if a in memo:
+                return memo[a]
+            kind, v, *parts = self._atoms[a]
+            ax = self.axis[v]
+            if kind == "avg":
+                f_level, E_level = parts
+                w, _ = weights(a.args[1], v, E_level)
+                f = f_level(env, atom_value)
+                val = np.sum(f * w, axis=ax, keepdims=True)
+            else:
+                (E_level,) = parts
+                _, val = weights(a.args[0], v, E_level)
+            memo[a] = val
+            return val
+
+        out = {}
+        for name in (names if names is not None else self.levels):
+            val = np.asarray(self.levels[name](env, atom_value), dtype=float)
+            out[name] = float(val.reshape(-1)[0]) if val.size == 1 else val
+        return out
+

@@ -1,0 +1,132 @@
+"""Derive the saddle-point equations of a Functional and compile them.
+
+For Φ = G_T + G_S + α G_E (see :mod:`theory.functionals.base`):
+
+* the **gradient** ∂Φ/∂θ for every order parameter, conjugate and extremised parameter, by
+  ``sympy.diff`` with the rules of :mod:`theory.symbolic`, then Gaussian integration by parts;
+* the **fixed-point scheme** of physics.md §3.1, obtained by solving the trace part *linearly*:
+
+      ∂_{x_i} G_T + α ∂_{x_i} G_E = 0   →  conjugates  x̂ = X̂(x)   ("energetic step")
+      ∂_{x̂_j} G_T + ∂_{x̂_j} G_S = 0   →  order params x = X(x̂)   ("entropic step")
+
+  Conjugates (or order parameters) that cannot be solved linearly from their equation stay
+  unknowns: their equation is returned as a residual to be zeroed by the numerical iterator;
+* any further expressions asked for (``extra``), e.g. ∂_y(yΦ) for the local entropy.
+
+Nothing here is typed by hand: every equation is the derivative of the one functional.  The result
+holds the sympy expressions (for reading, printing, testing) and three :class:`CompiledSet`
+evaluators: ``energetic`` (x, model → x̂, residuals of extremised parameters), ``entropic``
+(x̂, model → x) and ``full`` (Φ, its parts, every component of the gradient, extras).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Mapping, Tuple
+
+import sympy as sp
+
+from .compile import CompiledSet
+from .functionals.base import Functional
+from .symbolic import distribute, integrate_by_parts
+
+__all__ = ["Derived", "derive", "gradient"]
+
+
+def gradient(functional: Functional, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
+    """∂expr/∂s with Gaussian integration by parts over the functional's Gaussian variables."""
+    return integrate_by_parts(sp.diff(expr, s), functional.gaussian)
+
+
+@dataclass
+class Derived:
+    functional: Functional
+    gradient: Dict[sp.Symbol, sp.Expr]
+    conjugate_update: Dict[sp.Symbol, sp.Expr]
+    order_update: Dict[sp.Symbol, sp.Expr]
+    energetic_residuals: Dict[sp.Symbol, sp.Expr]
+    entropic_residuals: Dict[sp.Symbol, sp.Expr]
+    extra: Dict[str, sp.Expr]
+    energetic: CompiledSet = field(repr=False)
+    entropic: CompiledSet = field(repr=False)
+    full: CompiledSet = field(repr=False)
+
+    @property
+    def free_conjugates(self) -> Tuple[sp.Symbol, ...]:
+        """Conjugates not fixed by the energetic step (unknowns of the iterator)."""
+        return tuple(c for c in self.functional.conjugates if c not in self.conjugate_update)
+
+    @property
+    def free_order(self) -> Tuple[sp.Symbol, ...]:
+        """Order parameters not fixed by the entropic step."""
+        return tuple(x for x in self.functional.order if x not in self.order_update)
+
+
+def _linear_solve(equations, targets):
+    """Solve the equations (each = 0) for those targets that appear in them; the rest stay residuals.
+
+    Returns (solution dict, residual equations keyed by the variable whose stationarity they are).
+    """
+    present = [t for t in targets if any(eq.has(t) for eq in equations.values())]
+    solvable = {}
+    residual = {}
+    if present:
+        sol = sp.solve(list(equations.values()), present, dict=True)
+        if len(sol) == 1 and all(t in sol[0] for t in present):
+            solvable = {t: sp.simplify(sol[0][t]) for t in present}
+        else:
+            residual = dict(equations)
+            return {}, residual
+    used = set()
+    for var, eq in equations.items():
+        if not any(eq.has(t) for t in present):
+            residual[var] = eq
+        used.add(var)
+    return solvable, residual
+
+
+def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None) -> Derived:
+    """Differentiate, integrate by parts, solve the trace part linearly and compile everything."""
+    F = functional
+    x, xh = F.order, F.conjugates
+    gT = {s: sp.diff(F.trace, s) for s in x + xh}
+    gS = {s: gradient(F, F.entropic, s) for s in xh}
+    gE = {s: gradient(F, F.energetic, s) for s in x + F.extremised}
+
+    # energetic step: ∂_x G_T + α g_x = 0 solved for the conjugates, with g_x as placeholders
+    gE_ph = {s: sp.Symbol(f"gE_{s.name}") for s in x}
+    eqs_E = {s: gT[s] + F.alpha * gE_ph[s] for s in x}
+    conj_sol, res_E = _linear_solve(eqs_E, xh)
+    # entropic step: ∂_x̂ G_T + g_x̂ = 0 solved for the order parameters
+    gS_ph = {s: sp.Symbol(f"gS_{s.name}") for s in xh}
+    eqs_S = {s: gT[s] + gS_ph[s] for s in xh}
+    order_sol, res_S = _linear_solve(eqs_S, x)
+
+    back_E = {gE_ph[s]: gE[s] for s in x}
+    back_S = {gS_ph[s]: gS[s] for s in xh}
+    conjugate_update = {c: distribute(e.xreplace(back_E)) for c, e in conj_sol.items()}
+    order_update = {o: distribute(e.xreplace(back_S)) for o, e in order_sol.items()}
+    energetic_residuals = {s: distribute(e.xreplace(back_E)) for s, e in res_E.items()}
+    energetic_residuals.update({p: gE[p] for p in F.extremised})
+    entropic_residuals = {s: distribute(e.xreplace(back_S)) for s, e in res_S.items()}
+
+    grad = {}
+    for s in x + F.extremised:
+        grad[s] = gT.get(s, sp.diff(F.trace, s)) + F.alpha * gE[s]
+    for s in xh:
+        grad[s] = gT[s] + gS[s]
+    extra = dict(extra or {})
+
+    energetic = CompiledSet(
+        {**{f"new_{c.name}": e for c, e in conjugate_update.items()},
+         **{f"res_{s.name}": e for s, e in energetic_residuals.items()}},
+        F.bound)
+    entropic = CompiledSet(
+        {**{f"new_{o.name}": e for o, e in order_update.items()},
+         **{f"res_{s.name}": e for s, e in entropic_residuals.items()}},
+        F.bound)
+    full = CompiledSet(
+        {"phi": F.value, "G_T": F.trace, "G_S": F.entropic, "G_E": F.energetic,
+         **{f"grad_{s.name}": e for s, e in grad.items()}, **extra},
+        F.bound)
+    return Derived(F, grad, conjugate_update, order_update, energetic_residuals, entropic_residuals,
+                   extra, energetic, entropic, full)

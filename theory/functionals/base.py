@@ -1,0 +1,51 @@
+"""The Functional: a replica free entropy written once, as data the derivation pipeline reads.
+
+    Φ = G_T + G_S + α G_E
+
+- ``trace`` G_T: plain sympy, bilinear in (order parameter, conjugate) pairs (plus terms in the model
+  parameters), so that each stationarity condition of the trace part can be solved linearly.
+- ``entropic`` G_S: Gaussian averages of ``LogSum`` over the synaptic states; depends on conjugates.
+- ``energetic`` G_E: Gaussian averages of ``LogH`` (and ``LogSum`` over Gaussian variables);
+  depends on order parameters, multiplied by the load ``alpha``.
+
+``order`` and ``conjugates`` are paired in the sense of the fixed-point scheme of physics.md §3.1:
+the conjugates follow from the energetic term, the order parameters from the entropic one.
+``extremised`` lists parameters of the energetic term that may be optimised (the bias b), each
+solved from ``∂Φ/∂p = 0``.  ``gaussian`` and ``state_vars`` name the bound variables by measure;
+``bound`` orders all of them outermost first (each gets one array axis when evaluated).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Dict, Tuple
+
+import sympy as sp
+
+__all__ = ["Functional"]
+
+
+@dataclass(frozen=True)
+class Functional:
+    name: str
+    order: Tuple[sp.Symbol, ...]
+    conjugates: Tuple[sp.Symbol, ...]
+    model: Tuple[sp.Symbol, ...]
+    alpha: sp.Symbol
+    trace: sp.Expr
+    entropic: sp.Expr
+    energetic: sp.Expr
+    gaussian: Tuple[sp.Symbol, ...]
+    state_vars: Tuple[sp.Symbol, ...]
+    bound: Tuple[sp.Symbol, ...]
+    extremised: Tuple[sp.Symbol, ...] = ()
+    domains: Dict[sp.Symbol, str] = field(default_factory=dict)
+    description: str = ""
+
+    @property
+    def value(self) -> sp.Expr:
+        """Φ = G_T + G_S + α G_E."""
+        return self.trace + self.entropic + self.alpha * self.energetic
+
+    @property
+    def unknowns(self) -> Tuple[sp.Symbol, ...]:
+        return self.order + self.conjugates
