@@ -22,7 +22,7 @@ import numpy as np
 
 from theory.compile import G_over_H, log_H  # re-exported: the stable special functions
 
-__all__ = ["GaussianRule", "gauss_legendre_panels", "gaussian_expectation", "log_H", "G_over_H"]
+__all__ = ["GaussianRule", "AdaptiveGaussian", "gauss_legendre_panels", "gaussian_expectation", "log_H", "G_over_H"]
 
 _LOG_SQRT_2PI = 0.5 * np.log(2.0 * np.pi)
 
@@ -105,3 +105,49 @@ def gaussian_expectation(f, rule: GaussianRule | None = None, breaks: Iterable[f
     rule = rule or GaussianRule()
     z, logw = rule.nodes(breaks, widths)
     return float(np.sum(np.exp(logw) * f(z)))
+
+
+@dataclass(frozen=True)
+class AdaptiveGaussian:
+    """Peak-following rule for ``∫Dv e^{E(v)} (...)`` when E makes the integrand sharply peaked.
+
+    Inner integrals such as ``∫Du [Σ_W e^{...}]^y`` peak at |u| ~ y·√(q̂1 − q̂0), far in the
+    Gaussian tail, with a width that shrinks as y grows, and the peak moves with the outer fields.
+    The evaluator (theory.compile) first evaluates the log-integrand on a coarse uniform grid over
+    [−half_width, half_width]; :meth:`refine` then keeps, for every outer point separately, the
+    interval where the log-integrand is within ``cutoff`` of its maximum (plus one coarse step on
+    each side) and lays a composite Gauss–Legendre rule (``panels`` × ``order``) on it.  Everything
+    is in log-sum-exp form, so no value under- or overflows.
+    """
+
+    half_width: float = 60.0
+    coarse_points: int = 161
+    panels: int = 16
+    order: int = 6
+    cutoff: float = 40.0
+
+    @property
+    def coarse(self) -> Tuple[np.ndarray, np.ndarray]:
+        t = np.linspace(-self.half_width, self.half_width, self.coarse_points)
+        dt = t[1] - t[0]
+        return t, np.log(dt) - 0.5 * t**2 - _LOG_SQRT_2PI
+
+    def refine(self, e: np.ndarray, axis: int) -> Tuple[np.ndarray, np.ndarray]:
+        t, _ = self.coarse
+        dt = t[1] - t[0]
+        shape = [1] * e.ndim
+        shape[axis] = -1
+        tt = t.reshape(shape)
+        keep = e > e.max(axis=axis, keepdims=True) - self.cutoff
+        lo = np.where(keep, tt, np.inf).min(axis=axis, keepdims=True) - dt
+        hi = np.where(keep, tt, -np.inf).max(axis=axis, keepdims=True) + dt
+        x0, w0 = _legendre(self.order)
+        k = np.arange(self.panels)
+        # node positions in [0, 1]: panel k, Legendre node j
+        frac = ((k[:, None] + 0.5 * (x0[None, :] + 1.0)) / self.panels).ravel()
+        wfrac = np.tile(0.5 * w0 / self.panels, self.panels)
+        fs = [1] * e.ndim
+        fs[axis] = -1
+        x = lo + (hi - lo) * frac.reshape(fs)
+        logw = np.log(hi - lo) + np.log(wfrac).reshape(fs) - 0.5 * x**2 - _LOG_SQRT_2PI
+        return x, logw

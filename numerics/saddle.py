@@ -93,36 +93,98 @@ class SaddleProblem:
     model : fixed parameter values (alpha, kappa, ...)
     """
 
-    def __init__(self, derived, nodes, param: Parametrisation, model: Mapping[str, float]):
+    def __init__(self, derived, nodes, param: Parametrisation, model: Mapping[str, float],
+                 inner_roots: bool = False):
         self.D = derived
         self.nodes = nodes
         self.param = param
         self.model = {k: float(v) for k, v in model.items()}
-        self.order_names = [s.name for s in derived.functional.order]
-        self.conj_names = [s.name for s in derived.functional.conjugates]
+        F = derived.functional
+        self.order_names = [s.name for s in F.paired_order]
+        self.conj_names = [s.name for s in F.conjugates]
+        # unknowns that are not updated by the fixed-point map but zeroed as residuals:
+        # free conjugates, free order parameters, extremised parameters that are being solved for
         self.extra_names = [n for n in param.names if n not in self.order_names]
+        # free conjugates solved inside every sweep by a one-dimensional root (physics.md §3.1:
+        # "Ŝ solves ∂_Ŝ G_S = y S_ov"), so that the fixed-point map is a function of x alone
+        self.inner = [n for n in self.extra_names if n in self.conj_names] if inner_roots else []
+        self.extra_names = [n for n in self.extra_names if n not in self.inner]
+        self._inner_active = bool(self.inner)
         self.evaluations = 0
 
     # -- one sweep ---------------------------------------------------------------------------------
-    def conjugates_of(self, x: Mapping[str, float]) -> Dict[str, float]:
+    def conjugates_of(self, x: Mapping[str, float]):
+        """Energetic step: paired conjugates from the unknowns x, and the energetic residuals."""
         vals = {**self.model, **x}
         out = self.D.energetic(vals, self.nodes(vals, "energetic"))
-        return {k[4:]: v for k, v in out.items() if k.startswith("new_")}, \
-               {k[4:]: v for k, v in out.items() if k.startswith("res_")}
+        xh = {k[4:]: v for k, v in out.items() if k.startswith("new_")}
+        xh.update({n: x[n] for n in self.extra_names + self.inner if n in self.conj_names})
+        return xh, {k[4:]: v for k, v in out.items() if k.startswith("res_")}
 
-    def sweep(self, x: Mapping[str, float]):
-        """x -> (x', x̂, residuals of extremised parameters)."""
+    def _raw_sweep(self, x):
         self.evaluations += 1
         xh, res = self.conjugates_of(x)
-        vals = {**self.model, **{k: v for k, v in x.items() if k not in self.order_names}, **xh}
+        vals = {**self.model, **x, **xh}
         out = self.D.entropic(vals, self.nodes(vals, "entropic"))
         xnew = {k[4:]: v for k, v in out.items() if k.startswith("new_")}
+        res.update({k[4:]: v for k, v in out.items() if k.startswith("res_")})
+        return xnew, xh, res
+
+    def _solve_inner(self, x):
+        """Solve the free conjugates' own equations at fixed x (secant, then a bracketed search)."""
+        name = self.inner[0]  # one free conjugate (Ŝ or λ) is what the functionals here have
+        if len(self.inner) > 1:
+            def F(vec):
+                _, _, r = self._raw_sweep({**x, **dict(zip(self.inner, vec))})
+                return [r[n] for n in self.inner]
+            sol = optimize.root(F, [x[n] for n in self.inner], method="hybr")
+            return {**x, **dict(zip(self.inner, sol.x))}
+
+        def g(t):
+            _, _, r = self._raw_sweep({**x, name: t})
+            return r[name]
+
+        t0 = float(x[name])
+        try:
+            sol = optimize.root_scalar(g, x0=t0, x1=t0 + 1e-3 * (1 + abs(t0)), method="secant",
+                                       xtol=1e-13, rtol=1e-13, maxiter=40)
+            if sol.converged and math.isfinite(sol.root) and abs(g(sol.root)) < 1e-10:
+                return {**x, name: float(sol.root)}
+        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
+            pass
+        # bracket by expanding around t0 (g is monotone in practice: the distance grows as Ŝ falls)
+        g0 = g(t0)
+        if not math.isfinite(g0):
+            return {**x, name: t0}
+        step = 0.5 * (1 + abs(t0))
+        for _ in range(40):
+            for t1 in (t0 + step, t0 - step):
+                g1 = g(t1)
+                if math.isfinite(g1) and math.isfinite(g0) and g0 * g1 < 0:
+                    r = optimize.brentq(g, min(t0, t1), max(t0, t1), xtol=1e-13)
+                    return {**x, name: float(r)}
+            step *= 1.6
+        return {**x, name: t0}
+
+    def sweep(self, x: Mapping[str, float]):
+        """x -> (x', x̂, residuals of the non-paired unknowns)."""
+        if self.inner and self._inner_active:
+            x = self._solve_inner(dict(x))
+        self.evaluations += 1
+        xh, res = self.conjugates_of(x)
+        vals = {**self.model, **x, **xh}
+        out = self.D.entropic(vals, self.nodes(vals, "entropic"))
+        xnew = {k[4:]: v for k, v in out.items() if k.startswith("new_")}
+        res.update({k[4:]: v for k, v in out.items() if k.startswith("res_")})
         return xnew, xh, res
 
     def _residual_u(self, u):
-        x = self.param.from_u(u)
-        xnew, _, res = self.sweep(x)
-        r = [xnew[n] - x[n] for n in self.order_names] + [res[n] for n in self.extra_names]
+        try:
+            x = self.param.from_u(u)
+            xnew, _, res = self.sweep(x)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return np.full(len(u), 1e6)
+        r = [xnew[n] - x[n] for n in self.order_names] + [res[n] for n in self.extra_names + self.inner]
         r = np.asarray(r, dtype=float)
         if not np.all(np.isfinite(r)):
             return np.full_like(r, 1e6)
@@ -138,57 +200,77 @@ class SaddleProblem:
         return out, grad, xh
 
     # -- the solver -----------------------------------------------------------------------------------
+    def _valid(self, x) -> bool:
+        """x is inside the parametrisation's domain (round trip through u reproduces it)."""
+        try:
+            back = self.param.from_u(self.param.to_u(x))
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return False
+        return all(abs(back[n] - x[n]) <= 1e-9 * (1 + abs(x[n])) for n in self.order_names)
+
+    def _damped(self, x, eta, sweeps, tol, msgs):
+        """Damped fixed-point sweeps x ← (1 − η) x + η x'; η is halved whenever the proposal leaves
+        the domain or makes the map non-finite.  Returns (x, step, sweeps done, converged)."""
+        step, prev, it = math.inf, math.inf, 0
+        for it in range(1, sweeps + 1):
+            xnew, _, _ = self.sweep(x)
+            if not all(math.isfinite(xnew.get(n, math.nan)) for n in self.order_names):
+                msgs.append("fixed-point map not finite")
+                return x, step, it, False
+            step = max(abs(xnew[n] - x[n]) for n in self.order_names)
+            if step < tol and not self.extra_names:
+                return x, step, it, True
+            e = eta
+            while e > 1e-3:
+                prop = {**x, **{n: (1 - e) * x[n] + e * xnew[n] for n in self.order_names}}
+                if self._valid(prop):
+                    break
+                e *= 0.5
+            else:
+                msgs.append("damped step cannot stay in the domain")
+                return x, step, it, False
+            x = prop
+            if step > prev:
+                eta = max(0.05, eta * 0.7)
+            prev = step
+        return x, step, it, False
+
+    # -- the solver -----------------------------------------------------------------------------------
     def solve(self, init: Mapping[str, float], *, tol: float = 1e-11, tol_residual: float = 1e-8,
               damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000) -> SaddleResult:
         x = {n: float(init[n]) for n in self.param.names}
-        iterations = 0
-        eta = 1.0 - damping
-        msg = ""
-        step = math.inf
-        # 1. a few damped sweeps
-        for _ in range(warm_sweeps):
-            xnew, _, _ = self.sweep(x)
-            iterations += 1
-            step = max(abs(xnew[n] - x[n]) for n in self.order_names)
-            if not all(math.isfinite(v) for v in xnew.values()):
-                break
-            x = {**x, **{n: (1 - eta) * x[n] + eta * xnew[n] for n in self.order_names}}
-            if step < tol and not self.extra_names:
-                break
+        x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
+        msgs = []
+        # 1. a few damped sweeps (free conjugates solved by inner roots in each sweep)
+        self._inner_active = bool(self.inner)
+        x, step, iterations, _ = self._damped(x, 1.0 - damping, warm_sweeps, tol, msgs)
+        if self.inner:
+            x = self._solve_inner(x)
+        self._inner_active = False  # Newton takes every unknown together
         # 2. hybrid Newton in unconstrained coordinates
         ok = False
         try:
             u0 = self.param.to_u(x)
-            sol = optimize.root(self._residual_u, u0, method="hybr", options={"xtol": 1e-13, "maxfev": 60 * (len(u0) + 1)})
+            sol = optimize.root(self._residual_u, u0, method="hybr",
+                                options={"xtol": 1e-13, "maxfev": 60 * (len(u0) + 1)})
             iterations += int(sol.nfev)
             if np.all(np.isfinite(sol.x)):
-                xs = self.param.from_u(sol.x)
                 r = self._residual_u(sol.x)
                 if np.max(np.abs(r)) < 1e2 * tol:
-                    x, ok, step = xs, True, float(np.max(np.abs(r)))
-                msg = f"hybr: {sol.message}"
-        except (ValueError, FloatingPointError, ZeroDivisionError) as exc:
-            msg = f"hybr failed: {exc}"
-        # 3. fallback: long damped iteration with shrinking step
-        if not ok:
-            eta = 1.0 - damping
-            prev = math.inf
-            for it in range(maxiter):
-                xnew, _, res = self.sweep(x)
-                iterations += 1
-                if not all(math.isfinite(v) for v in xnew.values()):
-                    msg += "; fixed point left the domain (non-finite values)"
-                    break
-                step = max(abs(xnew[n] - x[n]) for n in self.order_names)
-                x = {**x, **{n: (1 - eta) * x[n] + eta * xnew[n] for n in self.order_names}}
-                if step > prev:
-                    eta = max(0.05, eta * 0.7)
-                prev = step
-                if step < tol and not self.extra_names:
-                    ok = True
-                    msg += "; damped fixed point converged"
-                    break
-        return self._result(x, step, iterations, msg, tol, tol_residual)
+                    x, ok, step = self.param.from_u(sol.x), True, float(np.max(np.abs(r)))
+            msgs.append(f"hybr: {sol.message}")
+        except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
+            msgs.append(f"hybr failed: {exc}")
+        # 3. fallback: long damped iteration
+        if not ok and not self.extra_names:  # the damped map alone cannot zero extra residuals
+            self._inner_active = bool(self.inner)
+            x, step, it, ok = self._damped(x, 1.0 - damping, maxiter, tol, msgs)
+            iterations += it
+            if self.inner:
+                x = self._solve_inner(x)
+            if ok:
+                msgs.append("damped fixed point converged")
+        return self._result(x, step, iterations, "; ".join(msgs), tol, tol_residual)
 
     def _result(self, x, step, iterations, msg, tol, tol_residual) -> SaddleResult:
         try:
@@ -198,7 +280,9 @@ class SaddleProblem:
             msg += f"; evaluation failed: {exc}"
         # stationarity is required in every unknown: order parameters, conjugates and the
         # extremised parameters that are being solved for (a bias held fixed has ∂Φ/∂b ≠ 0)
-        fixed = {s.name for s in self.D.functional.extremised} - set(self.param.names)
+        fixed = {s.name for s in self.D.functional.extremised + self.D.functional.conjugates
+                 + self.D.functional.order} - set(self.param.names) - set(self.order_names) \
+            - {c.name for c in self.D.functional.paired_conjugates}
         grad = {k: v for k, v in grad.items() if k not in fixed}
         residual = max((abs(v) for v in grad.values()), default=math.inf)
         value = out.get("phi", math.nan)

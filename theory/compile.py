@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import erfcx, log_ndtr, logsumexp
 
-from .symbolic import Avg, LogSum, special_atoms
+from .symbolic import GH, Avg, LogH, LogSum
 
 __all__ = ["log_H", "G_over_H", "CompiledSet", "NUMERIC_FUNCTIONS"]
 
@@ -37,16 +37,43 @@ def G_over_H(x):
     return _SQRT_2_OVER_PI / erfcx(np.asarray(x, dtype=float) * _SQRT_HALF)
 
 
-NUMERIC_FUNCTIONS = {"LogH": log_H, "GH": G_over_H}
+def _neq(a, b):
+    return np.not_equal(a, b).astype(float)
+
+
+NUMERIC_FUNCTIONS = {"LogH": log_H, "GH": G_over_H, "Neq": _neq}
 
 Nodes = Mapping[sp.Symbol, Tuple[np.ndarray, np.ndarray]]
+
+
+_ATOM_TYPES = (Avg, LogSum, LogH, GH)
+
+
+def _level_atoms(expr):
+    """Outermost Avg/LogSum nodes and transcendental applications (LogH, GH) of expr.
+
+    LogH and GH calls are atoms too, so that each distinct call is evaluated once per evaluation of
+    a CompiledSet however many derived equations use it (cross-equation CSE of the costly part).
+    """
+    found = []
+
+    def walk(e):
+        if isinstance(e, _ATOM_TYPES):
+            if e not in found:
+                found.append(e)
+            return
+        for a in e.args:
+            walk(a)
+
+    walk(expr)
+    return found
 
 
 class _Level:
     """One level of an expression: lambdified algebra over placeholders for its special atoms."""
 
     def __init__(self, expr, atoms_table: dict):
-        atoms = special_atoms(expr)
+        atoms = _level_atoms(expr)
         self.placeholders = []
         subs = {}
         for a in atoms:
@@ -84,11 +111,15 @@ class CompiledSet:
         self.ndim = len(self.bound)
         self.axis = {v: i for i, v in enumerate(self.bound)}
         self._atoms: Dict[sp.Expr, object] = {}
+        self._free_cache: Dict[sp.Expr, frozenset] = {}
         self.levels = {name: _Level(sp.sympify(e), self._atoms) for name, e in exprs.items()}
         # compile the atoms breadth-first (each atom's body may add further, inner atoms)
         pending = [a for a, c in self._atoms.items() if c is None]
         while pending:
             for a in pending:
+                if isinstance(a, (LogH, GH)):
+                    self._atoms[a] = ("func", None, NUMERIC_FUNCTIONS[type(a).__name__], _Level(a.args[0], self._atoms))
+                    continue
                 if isinstance(a, Avg):
                     f, E, v = a.args
                     self._atoms[a] = ("avg", v, _Level(f, self._atoms), None if E == 0 else _Level(E, self._atoms))
@@ -101,11 +132,19 @@ class CompiledSet:
         self.parameters = sorted(
             {s for lvl in self._all_levels() for s in lvl.symbols if s not in self.axis}, key=lambda s: s.name)
 
+    def _free(self, e):
+        """free symbols of a (sub)expression, cached: evaluation asks this for every atom, every call."""
+        try:
+            return self._free_cache[e]
+        except KeyError:
+            fs = self._free_cache[e] = e.free_symbols
+            return fs
+
     def _all_levels(self):
         yield from self.levels.values()
         for c in self._atoms.values():
             for part in c[2:]:
-                if part is not None:
+                if isinstance(part, _Level):
                     yield part
 
     def _shaped(self, v, arr):
@@ -121,17 +160,40 @@ class CompiledSet:
                 raise KeyError(f"missing value for parameter {s.name!r}")
             env[s] = byname[s.name]
         logw = {}
+        adaptive = {}
         for v in self.bound:
             if v not in nodes:
                 raise KeyError(f"missing nodes for bound variable {v.name!r}")
-            x, lw = nodes[v]
+            spec = nodes[v]
+            if hasattr(spec, "refine"):
+                # peak-following rule: nodes chosen per outer point from a coarse look at the
+                # integrand (see numerics.quadrature.AdaptiveGaussian)
+                adaptive[v] = spec
+                x, lw = spec.coarse
+            else:
+                x, lw = spec
             env[v] = self._shaped(v, x)
             logw[v] = self._shaped(v, lw)
+        base_env = dict(env)
+        base_logw = dict(logw)
         memo = {}
         tilt = {}
+        refined = {}
+
+        def scope_key(a):
+            return tuple(id(env[v]) for v in adaptive if v in self._free(a))
+
+        def nodes_for(E, v, level):
+            """Install the refined nodes of v for the integrand exponent E (cached per E)."""
+            if (E, v) not in refined:
+                env[v], logw[v] = base_env[v], base_logw[v]
+                e_coarse = level(env, atom_value) + logw[v] if level is not None else logw[v]
+                x, lw = adaptive[v].refine(np.asarray(e_coarse, dtype=float), self.axis[v])
+                refined[(E, v)] = (x, lw)
+            env[v], logw[v] = refined[(E, v)]
 
         def weights(E, v, level):
-            key = (E, v)
+            key = (E, v, tuple(id(env[a]) for a in adaptive if a != v and a in self._free(E)))
             if key not in tilt:
                 e = level(env, atom_value) + logw[v] if level is not None else logw[v]
                 ax = self.axis[v]
@@ -140,9 +202,19 @@ class CompiledSet:
             return tilt[key]
 
         def atom_value(a):
-            if a in memo:
-                return memo[a]
             kind, v, *parts = self._atoms[a]
+            if kind == "func":
+                key = (a, scope_key(a))
+                if key not in memo:
+                    fn, arg = parts
+                    memo[key] = fn(arg(env, atom_value))
+                return memo[key]
+            if v in adaptive:
+                E_level = parts[-1] if kind == "avg" else parts[0]
+                nodes_for(a.args[1] if kind == "avg" else a.args[0], v, E_level)
+            key = (a, scope_key(a))
+            if key in memo:
+                return memo[key]
             ax = self.axis[v]
             if kind == "avg":
                 f_level, E_level = parts
@@ -152,7 +224,7 @@ class CompiledSet:
             else:
                 (E_level,) = parts
                 _, val = weights(a.args[0], v, E_level)
-            memo[a] = val
+            memo[key] = val
             return val
 
         out = {}
@@ -160,4 +232,3 @@ class CompiledSet:
             val = np.asarray(self.levels[name](env, atom_value), dtype=float)
             out[name] = float(val.reshape(-1)[0]) if val.size == 1 else val
         return out
-

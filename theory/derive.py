@@ -9,8 +9,9 @@ For Φ = G_T + G_S + α G_E (see :mod:`theory.functionals.base`):
       ∂_{x_i} G_T + α ∂_{x_i} G_E = 0   →  conjugates  x̂ = X̂(x)   ("energetic step")
       ∂_{x̂_j} G_T + ∂_{x̂_j} G_S = 0   →  order params x = X(x̂)   ("entropic step")
 
-  Conjugates (or order parameters) that cannot be solved linearly from their equation stay
-  unknowns: their equation is returned as a residual to be zeroed by the numerical iterator;
+  Each equation is solved for the *partner* of its variable (``Functional.pairs``).  Free
+  conjugates (no partner, e.g. Ŝ when the distance fixes the overlap) and extremised parameters
+  stay unknowns: their own equation is returned as a residual for the numerical iterator;
 * any further expressions asked for (``extra``), e.g. ∂_y(yΦ) for the local entropy.
 
 Nothing here is typed by hand: every equation is the derivative of the one functional.  The result
@@ -51,67 +52,53 @@ class Derived:
     full: CompiledSet = field(repr=False)
 
     @property
-    def free_conjugates(self) -> Tuple[sp.Symbol, ...]:
-        """Conjugates not fixed by the energetic step (unknowns of the iterator)."""
-        return tuple(c for c in self.functional.conjugates if c not in self.conjugate_update)
-
-    @property
-    def free_order(self) -> Tuple[sp.Symbol, ...]:
-        """Order parameters not fixed by the entropic step."""
-        return tuple(x for x in self.functional.order if x not in self.order_update)
+    def unknowns(self) -> Tuple[sp.Symbol, ...]:
+        """What the iterator solves for: paired order parameters, free conjugates and free order
+        parameters, extremised parameters."""
+        F = self.functional
+        return F.paired_order + F.free_conjugates + F.free_order + F.extremised
 
 
-def _linear_solve(equations, targets):
-    """Solve the equations (each = 0) for those targets that appear in them; the rest stay residuals.
-
-    Returns (solution dict, residual equations keyed by the variable whose stationarity they are).
-    """
-    present = [t for t in targets if any(eq.has(t) for eq in equations.values())]
-    solvable = {}
-    residual = {}
-    if present:
-        sol = sp.solve(list(equations.values()), present, dict=True)
-        if len(sol) == 1 and all(t in sol[0] for t in present):
-            solvable = {t: sp.simplify(sol[0][t]) for t in present}
-        else:
-            residual = dict(equations)
-            return {}, residual
-    used = set()
-    for var, eq in equations.items():
-        if not any(eq.has(t) for t in present):
-            residual[var] = eq
-        used.add(var)
-    return solvable, residual
+def _solve_linear(equations, targets, what):
+    """Solve the equations (each = 0) jointly for the targets; they must be linear in them."""
+    if not targets:
+        return {}
+    sol = sp.solve(list(equations), list(targets), dict=True)
+    if len(sol) != 1 or not all(t in sol[0] for t in targets):
+        raise ValueError(f"derive: the {what} step cannot be solved linearly for {targets}")
+    return {t: sp.simplify(sol[0][t]) for t in targets}
 
 
 def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None) -> Derived:
     """Differentiate, integrate by parts, solve the trace part linearly and compile everything."""
     F = functional
     x, xh = F.order, F.conjugates
-    gT = {s: sp.diff(F.trace, s) for s in x + xh}
+    gT = {s: sp.diff(F.trace, s) for s in x + xh + F.extremised}
     gS = {s: gradient(F, F.entropic, s) for s in xh}
     gE = {s: gradient(F, F.energetic, s) for s in x + F.extremised}
 
-    # energetic step: ∂_x G_T + α g_x = 0 solved for the conjugates, with g_x as placeholders
+    # energetic step: ∂_x G_T + α g_x = 0 for paired x, solved for their partner conjugates, with
+    # the energetic derivatives g_x as placeholders (free conjugates enter as given values)
     gE_ph = {s: sp.Symbol(f"gE_{s.name}") for s in x}
-    eqs_E = {s: gT[s] + F.alpha * gE_ph[s] for s in x}
-    conj_sol, res_E = _linear_solve(eqs_E, xh)
-    # entropic step: ∂_x̂ G_T + g_x̂ = 0 solved for the order parameters
+    conj_sol = _solve_linear([gT[o] + F.alpha * gE_ph[o] for o in F.paired_order], F.paired_conjugates,
+                             "energetic")
+    # entropic step: ∂_x̂ G_T + g_x̂ = 0 for paired x̂, solved for their partner order parameters
     gS_ph = {s: sp.Symbol(f"gS_{s.name}") for s in xh}
-    eqs_S = {s: gT[s] + gS_ph[s] for s in xh}
-    order_sol, res_S = _linear_solve(eqs_S, x)
+    order_sol = _solve_linear([gT[c] + gS_ph[c] for c in F.paired_conjugates], F.paired_order, "entropic")
 
     back_E = {gE_ph[s]: gE[s] for s in x}
     back_S = {gS_ph[s]: gS[s] for s in xh}
     conjugate_update = {c: distribute(e.xreplace(back_E)) for c, e in conj_sol.items()}
     order_update = {o: distribute(e.xreplace(back_S)) for o, e in order_sol.items()}
-    energetic_residuals = {s: distribute(e.xreplace(back_E)) for s, e in res_E.items()}
-    energetic_residuals.update({p: gE[p] for p in F.extremised})
-    entropic_residuals = {s: distribute(e.xreplace(back_S)) for s, e in res_S.items()}
+    # residuals: a free conjugate's own equation (entropic side), a free order parameter's
+    # (energetic side), and ∂Φ/∂p for extremised parameters p of the energetic term
+    entropic_residuals = {c: gT[c] + gS[c] for c in F.free_conjugates}
+    energetic_residuals = {o: gT[o] + F.alpha * gE[o] for o in F.free_order}
+    energetic_residuals.update({p: gT[p] + F.alpha * gE[p] for p in F.extremised})
 
     grad = {}
     for s in x + F.extremised:
-        grad[s] = gT.get(s, sp.diff(F.trace, s)) + F.alpha * gE[s]
+        grad[s] = gT[s] + F.alpha * gE[s]
     for s in xh:
         grad[s] = gT[s] + gS[s]
     extra = dict(extra or {})

@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["LogSum", "Avg", "LogH", "GH", "gauss", "integrate_by_parts", "special_atoms", "bound_variables",
+__all__ = ["LogSum", "Avg", "LogH", "GH", "Neq", "gauss", "integrate_by_parts", "special_atoms", "bound_variables",
            "distribute"]
 
 
@@ -52,6 +52,15 @@ class GH(sp.Function):
     def fdiff(self, argindex=1):
         x = self.args[0]
         return GH(x) * (GH(x) - x)
+
+
+class Neq(sp.Function):
+    """1[a ≠ b] for two synaptic values (numerically ``a != b``); its derivatives vanish."""
+
+    nargs = 2
+
+    def fdiff(self, argindex=1):
+        return sp.S.Zero
 
 
 def _split_independent(f, v):

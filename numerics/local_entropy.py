@@ -1,0 +1,374 @@
+"""Local entropy around references of the large-deviation measure, at finite y.
+
+Solves the saddle point of yΦ(d, y) (physics.md §3.1) derived by :func:`theory.derive.derive` from
+:func:`theory.functionals.large_deviation.large_deviation` and reports
+
+    Φ = (G_T + G_S + α G_E)/y,    S_I = ∂_y(yΦ)  (partial derivative at the saddle point),
+    Σ = yΦ − y S_I                (external entropy: log-number of such references per synapse).
+
+Numerics: the outer Gaussian pairs use the composite rule of :mod:`numerics.quadrature` on each of
+(z₁, z₂); the inner integrals over u (entropic) and v (energetic) use
+:class:`~numerics.quadrature.AdaptiveGaussian`, which follows their peak (at |u| ~ y√(q̂1 − q̂0)).
+Unknowns and parametrisation (all constraints of a real Gaussian representation kept by
+construction on the order-parameter side):
+
+    Q̃ = e^{a}, P = Q̃ expit(b), Q = e^{c}, q1 = Q expit(e), q0 = q1 expit(f), R = √(P q0) tanh(g), Ŝ.
+
+The conjugate side (P̂ q̂0 ≥ R̂², q̂1 ≥ q̂0) is produced by the energetic step and is checked: a
+point where it fails is reported as not converged with that reason (physics.md §3.2 records where
+this happens: large y).
+
+Distances: ``squared`` d = mean (W − W̃)²/Δ² (Δ = max S − min S), ``hamming`` d = mean 1[W ≠ W̃].
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from functools import lru_cache
+from typing import List, Optional, Sequence, Union
+
+import numpy as np
+import sympy as sp
+from scipy.optimize import minimize_scalar
+from scipy.special import expit, logit
+
+from theory.derive import derive
+from theory.functionals.large_deviation import SYMBOLS, large_deviation
+from theory.states import StateSet, parse_states
+
+from .equilibrium import check_model
+from .quadrature import AdaptiveGaussian, GaussianRule
+from .saddle import Parametrisation, SaddleProblem, SaddleResult
+
+__all__ = ["LocalEntropyPoint", "LocalEntropyCurve", "check_distance", "alpha0_curve", "derived_ld",
+           "solve_local_entropy", "local_entropy_curve", "binary_entropy"]
+
+
+# ---------------------------------------------------------------------------------------------
+# results
+@dataclass
+class LocalEntropyPoint:
+    """One point of a local-entropy curve with the saddle point behind it."""
+
+    d: float
+    S_I: float
+    Sigma: float
+    phi: float
+    y: float
+    saddle: Optional[SaddleResult] = field(default=None, repr=False)
+    note: str = ""
+
+    @property
+    def converged(self) -> bool:
+        return bool(self.saddle.converged) if self.saddle is not None else False
+
+    @property
+    def residual(self) -> float:
+        return self.saddle.residual if self.saddle is not None else math.nan
+
+    @property
+    def iterations(self) -> int:
+        return self.saddle.iterations if self.saddle is not None else 0
+
+    @property
+    def message(self) -> str:
+        m = self.saddle.message if self.saddle is not None else "no saddle point"
+        return f"{m}; {self.note}" if self.note else m
+
+    def as_dict(self) -> dict:
+        out = {"d": self.d, "S_I": self.S_I, "Sigma": self.Sigma, "phi": self.phi, "y": self.y,
+               "converged": self.converged, "residual": self.residual, "iterations": self.iterations,
+               "message": self.message}
+        if self.saddle is not None:
+            out["params"] = {**self.saddle.params, **self.saddle.conjugates}
+        return out
+
+
+@dataclass
+class LocalEntropyCurve:
+    """A local-entropy curve: arrays over d, and the parameters that made it."""
+
+    d: np.ndarray
+    S_I: np.ndarray
+    Sigma: np.ndarray
+    phi: np.ndarray
+    converged: np.ndarray
+    residual: np.ndarray
+    y: float
+    alpha: float
+    states: str
+    kind: str = "local-entropy"
+    reference: str = "solution"
+    distance: str = "squared"
+    points: List[LocalEntropyPoint] = field(default_factory=list, repr=False)
+
+    @classmethod
+    def from_points(cls, points, **meta) -> "LocalEntropyCurve":
+        arr = lambda k: np.array([getattr(p, k) for p in points], dtype=float)  # noqa: E731
+        return cls(d=arr("d"), S_I=arr("S_I"), Sigma=arr("Sigma"), phi=arr("phi"),
+                   converged=np.array([p.converged for p in points], dtype=bool), residual=arr("residual"),
+                   points=list(points), **meta)
+
+    def as_dict(self) -> dict:
+        return {"states": self.states, "alpha": self.alpha, "y": self.y, "kind": self.kind,
+                "reference": self.reference, "distance": self.distance,
+                "points": [p.as_dict() for p in self.points]}
+
+
+# ---------------------------------------------------------------------------------------------
+# checks and the α = 0 curve
+def check_distance(d, distance: str = "squared") -> None:
+    if distance not in ("squared", "hamming"):
+        raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
+    if not (isinstance(d, (int, float, np.floating, np.integer)) and math.isfinite(d) and 0 < d < 1):
+        raise ValueError(f"d must lie strictly between 0 and 1 (normalised {distance} distance), got {d!r}")
+
+
+def binary_entropy(d):
+    """H₂(d) = −d log d − (1 − d) log(1 − d) (nats)."""
+    d = np.asarray(d, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((d > 0) & (d < 1), -d * np.log(d) - (1 - d) * np.log1p(-d), 0.0)
+
+
+def _dist_matrix(states: StateSet, distance: str) -> np.ndarray:
+    s = states.array
+    if distance == "squared":
+        return (s[:, None] - s[None, :]) ** 2 / states.spread**2
+    return (s[:, None] != s[None, :]).astype(float)
+
+
+def alpha0_curve(states: Union[str, StateSet], ds: Sequence[float], distance: str = "squared",
+                 reference: str = "best") -> np.ndarray:
+    """The α = 0 local entropy: (1/N) log Σ_W π(W) 1[dist(W, W̃) = d], the upper bound of S_I.
+
+    ``reference="best"`` maximises over the composition of W̃ (the y → ∞ reference at α = 0):
+    by minimax, F(d) = min_λ [λ d + max_s log Σ_W π e^{−λ dist(W, s)}].  ``"typical"`` averages
+    over W̃ drawn from the prior: F(d) = min_λ [λ d + Σ_s π̄_s log Σ_W π e^{−λ dist(W, s)}].
+    For binary both are H₂(d).
+    """
+    states = parse_states(states)
+    D = _dist_matrix(states, distance)
+    lp = states.log_prior
+    pbar = np.exp(lp - np.logaddexp.reduce(lp))
+
+    def F(d):
+        def dual(lam):
+            per_s = np.logaddexp.reduce(lp[None, :] - lam * D, axis=1)
+            agg = per_s.max() if reference == "best" else float(pbar @ per_s)
+            return lam * d + agg
+        r = minimize_scalar(dual, bounds=(-60, 200), method="bounded", options={"xatol": 1e-12})
+        return r.fun
+
+    for d in ds:
+        check_distance(d, distance)
+    return np.array([F(float(d)) for d in ds])
+
+
+# ---------------------------------------------------------------------------------------------
+# finite y
+_z1, _z2, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "z2", "Wt", "u", "W", "v"))
+_y = SYMBOLS["y"]
+
+
+@lru_cache(maxsize=None)
+def derived_ld(reference: str = "solution", distance: str = "squared"):
+    """Derived and compiled finite-y equations, with the extra output ``dyPhi`` = ∂_y(yΦ)."""
+    F = large_deviation(reference, distance, "cholesky")
+    return derive(F, extra={"dyPhi": sp.diff(F.value, _y)})
+
+
+def _nodes(states: StateSet, outer: GaussianRule, inner: AdaptiveGaussian):
+    w = (states.array, states.log_prior)
+    z = outer.nodes()
+
+    def nodes(vals, step):
+        return {_z1: z, _z2: z, _Wt: w, _u: inner, _W: w, _v: inner}
+
+    return nodes
+
+
+_FLOOR = 1e-200
+
+
+def _param(distance: str, d: float, Delta: float) -> Parametrisation:
+    """Unknowns ↔ unconstrained coordinates with every Gaussian representation real by construction.
+
+    S = (Q + Q̃ − Δ² d)/2 (squared distance; a free unknown for Hamming).  The quenched pair needs
+    R² ≤ P q0, the annealed pair (S − R)² ≤ (Q̃ − P)(q1 − q0), and q1 < Q:
+
+        Q̃ = e^{a}, P = Q̃ expit(b), Q = e^{c}, R = R* + w tanh(g),
+        q0 = R²/P + (Q − m(R)) expit(f),   q1 = q0 + (S − R)²/(Q̃ − P) + (Q − q0 − (S−R)²/(Q̃−P)) expit(e)
+
+    with m(R) = R²/P + (S − R)²/(Q̃ − P), minimal (= S²/Q̃) at R* = S P/Q̃, and w chosen so that
+    m(R* ± w) = Q.
+    """
+    names = ["Qt", "P", "R", "Q", "q1", "q0", "Sh"] + (["S", "lam"] if distance == "hamming" else [])
+    eps = 1e-13
+    cl = lambda r: min(max(r, eps), 1 - eps)  # noqa: E731
+
+    def S_of(x, Q, Qt):
+        return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else x["S"]
+
+    def frame(Qt, P, Q, S):
+        A11 = Qt - P
+        Rs = S * P / Qt
+        w = math.sqrt(max(Q - S * S / Qt, _FLOOR) / (1 / P + 1 / A11))
+        return A11, Rs, w
+
+    def to_u(x):
+        Qt, Q = max(x["Qt"], _FLOOR), max(x["Q"], _FLOOR)
+        P = x["P"]
+        S = S_of(x, Q, Qt)
+        A11, Rs, w = frame(Qt, P, Q, S)
+        t = min(max((x["R"] - Rs) / w, -1 + eps), 1 - eps)
+        R = Rs + w * t
+        a = (S - R) ** 2 / A11
+        lo0 = R * R / P
+        f = cl((x["q0"] - lo0) / max(Q - lo0 - a, _FLOOR))
+        q0 = lo0 + (Q - lo0 - a) * f
+        lo1 = q0 + a
+        e = cl((x["q1"] - lo1) / max(Q - lo1, _FLOOR))
+        out = [math.log(Qt), float(logit(cl(P / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
+               float(logit(f)), x["Sh"]]
+        if distance == "hamming":
+            out += [x["S"], x["lam"]]
+        return np.array(out)
+
+    def from_u(u):
+        Qt = math.exp(min(u[0], 700))
+        P = Qt * float(expit(u[1]))
+        Q = math.exp(min(u[3], 700))
+        x = {"Qt": Qt, "P": P, "Q": Q, "Sh": float(u[6])}
+        if distance == "hamming":
+            x.update(S=float(u[7]), lam=float(u[8]))
+        S = S_of(x, Q, Qt)
+        A11, Rs, w = frame(Qt, P, Q, S)
+        R = Rs + w * math.tanh(u[2])
+        a = (S - R) ** 2 / A11
+        lo0 = R * R / P
+        q0 = lo0 + (Q - lo0 - a) * float(expit(u[5]))
+        lo1 = q0 + a
+        x.update(R=R, q0=q0, q1=lo1 + (Q - lo1) * float(expit(u[4])))
+        return x
+
+    return Parametrisation(names, to_u, from_u)
+
+
+def _initial_from_fp(states, alpha, d, distance, kappa, f_out):
+    """Start from the Franz–Parisi solution (the y → 0 limit) with q0 = R²/P."""
+    from .franz_parisi import solve_franz_parisi
+
+    fp = solve_franz_parisi(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance)
+    ref = fp.saddle.model
+    x = dict(fp.saddle.params)
+    x.update(Qt=ref["Qt"], P=ref["P"], q0=min(x["R"] ** 2 / ref["P"], 0.999 * x["q1"]))
+    return x
+
+
+def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y: float, *,
+                        reference: str = "solution", distance: str = "squared", kappa: float = 0.0,
+                        f_out: float = 0.5, init: Optional[dict] = None,
+                        outer: Optional[GaussianRule] = None, inner: Optional[AdaptiveGaussian] = None,
+                        tol_residual: float = 1e-7, maxiter: int = 300) -> LocalEntropyPoint:
+    """The finite-y saddle point at (α, d, y): S_I, Σ and Φ with diagnostics.
+
+    ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
+    starts from the Franz–Parisi solution at the same (α, d) (or the α = 0 values when α = 0).
+    """
+    states = parse_states(states)
+    check_model(alpha, kappa, f_out, 0.0)
+    check_distance(d, distance)
+    if not (isinstance(y, (int, float, np.floating)) and math.isfinite(y) and y > 0):
+        raise ValueError(f"y must be a finite number > 0 here (use the extrapolation for y = inf), got {y!r}")
+    if abs(y - 1.0) < 1e-9:
+        raise ValueError("y = 1 is degenerate in this formulation (q1 and its conjugate drop out); "
+                         "use y = 1 ± 1e-3, or y = 0.999")
+    if reference not in ("solution", "free"):
+        raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
+    D = derived_ld(reference, distance)
+    model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
+             "d": float(d), "Delta": states.spread}
+    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(10, 6), inner or AdaptiveGaussian()),
+                            _param(distance, d, states.spread), model, inner_roots=True)
+    if init:
+        x0 = dict(init)
+    elif alpha > 0:
+        x0 = _initial_from_fp(states, alpha, d, distance, kappa, f_out)
+    else:
+        x0 = _alpha0_initial(states, d, distance)
+    x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
+    x0.setdefault("lam", 1.0)
+    res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter)
+    yphi = res.value
+    S_I = res.parts.get("dyPhi", math.nan)
+    note = ""
+    ch = res.conjugates
+    if ch and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2:
+        note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
+        res.converged = False
+    return LocalEntropyPoint(d=float(d), S_I=S_I, Sigma=yphi - y * S_I, phi=yphi / y, y=float(y), saddle=res,
+                             note=note)
+
+
+def _alpha0_initial(states, d, distance):
+    p = np.exp(states.log_prior - np.logaddexp.reduce(states.log_prior))
+    Q = float(p @ states.array**2)
+    m2 = float(p @ states.array) ** 2
+    S = Q - states.spread**2 * d / 2
+    q1 = max(S * S / Q, m2 + 1e-3 * Q)
+    return {"Qt": Q, "P": max(m2, 1e-6 * Q), "R": max(m2, 1e-6 * Q) * 0.999, "Q": Q, "q1": min(q1, 0.999 * Q),
+            "q0": max(m2, 1e-6 * Q) * 1.001, "Sh": math.atanh(min(max(S / Q, -0.999), 0.999)) * 4 / states.spread**2}
+
+
+def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, reference: str = "solution",
+                        distance: str = "squared", kappa: float = 0.0, f_out: float = 0.5, sweep: str = "down",
+                        **kw) -> LocalEntropyCurve:
+    """S_I(d), Σ(d) at fixed (α, y) by continuation in d (warm starts between neighbours).
+
+    ``sweep="down"`` goes from the largest d to the smallest, ``"up"`` the other way; ``"both"``
+    does both and keeps, at each d, the converged point with the larger Φ (so that a second branch
+    shows up as a disagreement between the sweeps, reported in the points' notes).
+    """
+    states = parse_states(states)
+    ds = [float(d) for d in ds]
+    for d in ds:
+        check_distance(d, distance)
+    if y == math.inf:
+        from .extrapolation import local_entropy_curve_inf
+        return local_entropy_curve_inf(states, alpha, ds, reference=reference, distance=distance,
+                                       kappa=kappa, f_out=f_out, **kw)
+
+    def run(order):
+        pts, init = {}, None
+        for i in order:
+            p = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
+                                    kappa=kappa, f_out=f_out, init=init, **kw)
+            if not p.converged and init is not None:
+                p2 = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
+                                         kappa=kappa, f_out=f_out, **kw)
+                if p2.converged:
+                    p = p2
+            pts[i] = p
+            if p.converged:
+                init = p.saddle.params
+        return pts
+
+    idx = list(np.argsort(ds))
+    if sweep == "up":
+        pts = run(idx)
+    elif sweep == "down":
+        pts = run(idx[::-1])
+    elif sweep == "both":
+        a, b = run(idx), run(idx[::-1])
+        pts = {}
+        for i in idx:
+            pa, pb = a[i], b[i]
+            best = pa if (pa.converged and (not pb.converged or pa.phi >= pb.phi)) else pb
+            if pa.converged and pb.converged and abs(pa.S_I - pb.S_I) > 1e-6:
+                best.note = f"two branches: S_I = {pa.S_I:.6g} (upward sweep) and {pb.S_I:.6g} (downward)"
+            pts[i] = best
+    else:
+        raise ValueError(f"sweep must be 'up', 'down' or 'both', got {sweep!r}")
+    return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=float(y), alpha=float(alpha),
+                                         states=states.name, reference=reference, distance=distance)

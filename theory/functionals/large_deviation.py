@@ -1,0 +1,149 @@
+"""Replica-symmetric large-deviation free entropy Φ(d, y) and its y → 0 limit (physics.md §3).
+
+References W̃^a (a = 1..n → 0), each with y constrained copies W^{ab} at distance d.  Order
+parameters and their conjugates (``−½ X̂ W²`` convention for self terms):
+
+    Q̃ = W̃·W̃/N (Q̂̃)   P = W̃^a·W̃^{a'}/N (P̂)   S = W̃^a·W^{ab}/N (Ŝ)   R = W̃^a·W^{a'b}/N (R̂)
+    Q = W·W/N (Q̂)      q1 = W^{ab}·W^{ab'}/N (q̂1)                  q0 = W^{ab}·W^{a'b'}/N (q̂0)
+
+    yΦ = G_T + G_S + α G_E
+    G_T = ½ Q̂̃ Q̃ + ½ P̂ P − y Ŝ S + y R̂ R + ½ y Q̂ Q − ½ y(y−1) q̂1 q1 + ½ y² q̂0 q0
+    G_S = E_{h̃,h} log Σ_W̃ π e^{−½(Q̂̃+P̂)W̃² + h̃W̃} ∫Du [Σ_W π e^{−½(Q̂+q̂1)W² + (h + √(q̂1−q̂0) u + (Ŝ−R̂)W̃)W}]^y
+    G_E = E_{g̃,g} log ∫Du H((κ − g̃ − β u)/σ̃)^c H((κ − g − √(q1−q0) u)/√(Q−q1))^y
+
+(bias b = 0: then the σ = ±1 branches coincide and f_out drops out), β = (S − R)/√(q1 − q0), σ̃² = Q̃ − P − β² (the ũ integral done as one H given u),
+``c = 1`` when the reference must be a solution, ``c = 0`` when it is free.
+
+Distances (Δ = max S − min S):
+* ``squared``: Δ² d = Q + Q̃ − 2S, so S is *not* an independent order parameter; it is replaced by
+  (Q + Q̃ − Δ² d)/2 and Ŝ becomes a free conjugate (its own equation is the distance constraint);
+* ``hamming``: d = mean 1[W ≠ W̃] is imposed by a multiplier λ: ``−λ 1[W ≠ W̃]`` in the W exponent
+  and ``+ y λ d`` in G_T; S is then an ordinary order parameter paired with Ŝ, λ a free conjugate.
+
+Parametrisations of the quenched Gaussian pairs (``form``):
+* ``cholesky``: h = √q̂0 z₁, h̃ = (R̂/√q̂0) z₁ + √(P̂ − R̂²/q̂0) z₂ (likewise g, g̃ with q0, R, P);
+* ``rank_one``: q̂0 = R̂²/P̂ and q0 = R²/P, so that h̃ = √P̂ z₁, h = (R̂/√P̂) z₁ (one outer field).
+  The y → 0 coefficient does not depend on q0, q̂0 (only the joint law of (h̃, h + √(q̂1−q̂0)u)
+  enters it), so this choice is exact for the Franz–Parisi potential.
+
+:func:`franz_parisi` derives the y → 0 limit from this same expression:
+yΦ = s_eq + y S_FP + O(y²), so S_FP = ∂_y(yΦ)|_{y=0} with the reference's order parameters at
+their equilibrium values (Q̃ = Q_eq, P = q_eq, P̂ = q̂_eq, Q̂̃ = A_eq − q̂_eq).
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from ..symbolic import LogH, LogSum, Neq, gauss
+from .base import Functional
+
+__all__ = ["large_deviation", "franz_parisi", "SYMBOLS"]
+
+_pos = dict(positive=True)
+Qt, P, S, R, Q, q1, q0 = sp.symbols("Qt P S R Q q1 q0", **_pos)
+Qth, Ph, Sh, Rh, Qh, q1h, q0h, lam = sp.symbols("Qth Ph Sh Rh Qh q1h q0h lam", real=True)
+alpha, kappa, b, f_out, y, d, Delta = sp.symbols("alpha kappa b f_out y d Delta", real=True)
+z1, z2, Wt, u, W, v = sp.symbols("z1 z2 Wt u W v", real=True)
+SYMBOLS = {s.name: s for s in (Qt, P, S, R, Q, q1, q0, Qth, Ph, Sh, Rh, Qh, q1h, q0h, lam, alpha, kappa,
+                                b, f_out, y, d, Delta, z1, z2, Wt, u, W, v)}
+
+
+def _parts(reference: str, distance: str, form: str):
+    if reference not in ("solution", "free"):
+        raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
+    if distance not in ("squared", "hamming"):
+        raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
+    if form not in ("cholesky", "rank_one"):
+        raise ValueError(f"form must be 'cholesky' or 'rank_one', got {form!r}")
+    c = 1 if reference == "solution" else 0
+    S_ov = (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
+    qq0, qq0h = (R**2 / P, Rh**2 / Ph) if form == "rank_one" else (q0, q0h)
+
+    trace = (Qth * Qt / 2 + Ph * P / 2 - y * Sh * S_ov + y * Rh * R + y * Qh * Q / 2
+             - y * (y - 1) * q1h * q1 / 2 + y**2 * qq0h * qq0 / 2)
+    if distance == "hamming":
+        trace += y * lam * d
+
+    # entropic side
+    if form == "cholesky":
+        h = sp.sqrt(q0h) * z1
+        ht = Rh / sp.sqrt(q0h) * z1 + sp.sqrt(Ph - Rh**2 / q0h) * z2
+    else:
+        ht = sp.sqrt(Ph) * z1
+        h = Rh / sp.sqrt(Ph) * z1
+    EW = -(Qh + q1h) / 2 * W**2 + (h + sp.sqrt(q1h - qq0h) * u + (Sh - Rh) * Wt) * W
+    if distance == "hamming":
+        EW += -lam * Neq(W, Wt)
+    EWt = -(Qth + Ph) / 2 * Wt**2 + ht * Wt + LogSum(y * LogSum(EW, W), u)
+    entropic = LogSum(EWt, Wt)
+    entropic = gauss(gauss(entropic, z2), z1) if form == "cholesky" else gauss(entropic, z1)
+
+    # energetic side
+    if form == "cholesky":
+        g = sp.sqrt(q0) * z1
+        gt = R / sp.sqrt(q0) * z1 + sp.sqrt(P - R**2 / q0) * z2
+    else:
+        gt = sp.sqrt(P) * z1
+        g = R / sp.sqrt(P) * z1
+    var_u = q1 - qq0
+    beta = (S_ov - R) / sp.sqrt(var_u)
+    sig_t = sp.sqrt(Qt - P - beta**2)
+
+    def branch(k):
+        E = y * LogH((k - g - sp.sqrt(var_u) * v) / sp.sqrt(Q - q1))
+        if c:
+            E += LogH((k - gt - beta * v) / sig_t)
+        return LogSum(E, v)
+
+    # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
+    energetic = branch(kappa)
+    energetic = gauss(gauss(energetic, z2), z1) if form == "cholesky" else gauss(energetic, z1)
+    return trace, entropic, energetic
+
+
+@lru_cache(maxsize=None)
+def large_deviation(reference: str = "solution", distance: str = "squared", form: str = "cholesky") -> Functional:
+    """The finite-y functional yΦ(d, y) (the Functional's value is yΦ, not Φ)."""
+    trace, entropic, energetic = _parts(reference, distance, form)
+    order = (Qt, P, R, Q, q1) + (() if form == "rank_one" else (q0,))
+    conj = (Qth, Ph, Rh, Qh, q1h) + (() if form == "rank_one" else (q0h,))
+    pairs = tuple(zip(order, conj))
+    if distance == "hamming":
+        order, conj, pairs = order + (S,), conj + (Sh, lam), pairs + ((S, Sh),)
+    else:
+        conj = conj + (Sh,)
+    bound = (z1, z2, Wt, u, W, v) if form == "cholesky" else (z1, Wt, u, W, v)
+    return Functional(
+        name=f"large_deviation[{reference},{distance},{form}]",
+        order=order, conjugates=conj, pairs=pairs,
+        model=(alpha, kappa, y, d, Delta), alpha=alpha,
+        trace=trace, entropic=entropic, energetic=energetic,
+        gaussian=(z1, z2, u, v) if form == "cholesky" else (z1, u, v), state_vars=(Wt, W), bound=bound,
+        description=__doc__)
+
+
+@lru_cache(maxsize=None)
+def franz_parisi(distance: str = "squared") -> Functional:
+    """S_FP = ∂_y(yΦ)|_{y=0}, reference a typical equilibrium solution (its parameters fixed).
+
+    Unknowns: R, Q, q1 (with R̂, Q̂, q̂1), Ŝ (and S, λ for the Hamming distance).  The reference's
+    Q̃, P, Q̂̃, P̂ are model parameters, to be set to the equilibrium values at the same α.
+    """
+    trace, entropic, energetic = _parts("solution", distance, "rank_one")
+    dy = lambda e: sp.diff(e, y).subs(y, 0)  # noqa: E731
+    order = (R, Q, q1)
+    conj = (Rh, Qh, q1h)
+    pairs = tuple(zip(order, conj))
+    if distance == "hamming":
+        order, conj, pairs = order + (S,), conj + (Sh, lam), pairs + ((S, Sh),)
+    else:
+        conj = conj + (Sh,)
+    return Functional(
+        name=f"franz_parisi[{distance}]",
+        order=order, conjugates=conj, pairs=pairs,
+        model=(alpha, kappa, d, Delta, Qt, P, Qth, Ph), alpha=alpha,
+        trace=dy(trace), entropic=dy(entropic), energetic=dy(energetic),
+        gaussian=(z1, u, v), state_vars=(Wt, W), bound=(z1, Wt, u, W, v),
+        description=franz_parisi.__doc__)
