@@ -16,6 +16,7 @@ import sys
 # modules that add sub-commands; a module that is missing is skipped (so work in progress can land)
 COMMAND_MODULES = (
     "numerics.cli_theory",
+    "numerics.cli_local",
     "numerics.simulate.cli",
     "numerics.paper",
 )

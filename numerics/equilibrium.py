@@ -138,6 +138,12 @@ def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: floa
         x0.update({k: v for k, v in init.items() if k in x0})
     res = problem.solve(x0, tol=tol, tol_residual=tol_residual, maxiter=maxiter)
     res.model["states"] = states.name
+    if res.converged and res.params["Q"] - res.params["q"] < 1e-7 * res.params["Q"]:
+        # q → Q: the RS solution has collapsed onto the boundary (beyond the q → Q load, where
+        # no RS saddle point exists); the tiny residual there is not a solution
+        res.converged = False
+        res.message = (f"not converged: q/Q = {res.params['q'] / res.params['Q']:.10f} → 1 "
+                       "(no RS saddle point at this load)")
     if not optimal:
         res.params["b"] = model["b"]
     return res

@@ -57,10 +57,14 @@ class LocalEntropyPoint:
     y: float
     saddle: Optional[SaddleResult] = field(default=None, repr=False)
     note: str = ""
+    jacobian: Optional[np.ndarray] = field(default=None, repr=False)  # for warm starts of neighbours
+    status: Optional[bool] = None  # overrides the saddle's flag (extrapolated points: all y converged)
 
     @property
     def converged(self) -> bool:
-        return bool(self.saddle.converged) if self.saddle is not None else False
+        if self.status is not None:
+            return bool(self.status) and math.isfinite(self.S_I)
+        return bool(self.saddle.converged) and math.isfinite(self.S_I) if self.saddle is not None else False
 
     @property
     def residual(self) -> float:
@@ -191,6 +195,18 @@ def _nodes(states: StateSet, outer: GaussianRule, inner: AdaptiveGaussian):
 _FLOOR = 1e-200
 
 
+def _clamp_conjugates(xh):
+    """P̂, q̂0 ≥ 1e-200 and q̂1 ≥ q̂0: at α = 0 they vanish exactly and the Cholesky factors
+    R̂/√q̂0, √(P̂ − R̂²/q̂0), √(q̂1 − q̂0) would be 0/0; the floor changes nothing measurable."""
+    xh = dict(xh)
+    for k in ("Ph", "q0h"):
+        if k in xh and xh[k] < _FLOOR:
+            xh[k] = _FLOOR
+    if "q1h" in xh and "q0h" in xh and xh["q1h"] < xh["q0h"]:
+        xh["q1h"] = xh["q0h"]
+    return xh
+
+
 def _param(distance: str, d: float, Delta: float) -> Parametrisation:
     """Unknowns ↔ unconstrained coordinates with every Gaussian representation real by construction.
 
@@ -270,7 +286,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                         reference: str = "solution", distance: str = "squared", kappa: float = 0.0,
                         f_out: float = 0.5, init: Optional[dict] = None,
                         outer: Optional[GaussianRule] = None, inner: Optional[AdaptiveGaussian] = None,
-                        tol_residual: float = 1e-7, maxiter: int = 300) -> LocalEntropyPoint:
+                        tol_residual: float = 1e-7, maxiter: int = 300, jacobian=None) -> LocalEntropyPoint:
     """The finite-y saddle point at (α, d, y): S_I, Σ and Φ with diagnostics.
 
     ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
@@ -290,7 +306,8 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
              "d": float(d), "Delta": states.spread}
     problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(10, 6), inner or AdaptiveGaussian()),
-                            _param(distance, d, states.spread), model, inner_roots=True)
+                            _param(distance, d, states.spread), model, inner_roots=True,
+                            clamp=_clamp_conjugates)
     if init:
         x0 = dict(init)
     elif alpha > 0:
@@ -299,7 +316,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0 = _alpha0_initial(states, d, distance)
     x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
     x0.setdefault("lam", 1.0)
-    res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter)
+    res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
     yphi = res.value
     S_I = res.parts.get("dyPhi", math.nan)
     note = ""
@@ -308,7 +325,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
         res.converged = False
     return LocalEntropyPoint(d=float(d), S_I=S_I, Sigma=yphi - y * S_I, phi=yphi / y, y=float(y), saddle=res,
-                             note=note)
+                             note=note, jacobian=problem.jacobian)
 
 
 def _alpha0_initial(states, d, distance):
@@ -340,10 +357,10 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
                                        kappa=kappa, f_out=f_out, **kw)
 
     def run(order):
-        pts, init = {}, None
+        pts, init, jac = {}, None, None
         for i in order:
             p = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
-                                    kappa=kappa, f_out=f_out, init=init, **kw)
+                                    kappa=kappa, f_out=f_out, init=init, jacobian=jac, **kw)
             if not p.converged and init is not None:
                 p2 = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
                                          kappa=kappa, f_out=f_out, **kw)
@@ -351,7 +368,7 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
                     p = p2
             pts[i] = p
             if p.converged:
-                init = p.saddle.params
+                init, jac = p.saddle.params, p.jacobian
         return pts
 
     idx = list(np.argsort(ds))

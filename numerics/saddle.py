@@ -14,8 +14,10 @@ Algorithm (:meth:`SaddleProblem.solve`):
 
 1. a few **damped fixed-point** sweeps, ``x ← (1 − η) x + η x'`` with step fraction η
    (η = 1 is the undamped map; ``damping`` = 1 − η is the weight kept on the old value);
-2. a **Newton/hybrid** solve (MINPACK ``hybr``, scipy.optimize.root) of ``x' − x = 0`` in the
-   unconstrained coordinates of the parametrisation;
+2. a **Newton–Broyden** solve of ``x' − x = 0`` (plus the residuals of free conjugates and
+   extremised parameters) in the unconstrained coordinates of the parametrisation, with
+   backtracking, reusing a neighbour's Jacobian when continuation provides one; MINPACK ``hybr``
+   (scipy.optimize.root) if that fails;
 3. if that fails, a long damped fixed-point run with decreasing η.
 
 Convergence is judged on both the step ``max|x' − x|`` and the **residual** ``max_θ |∂Φ/∂θ|`` of all
@@ -94,11 +96,14 @@ class SaddleProblem:
     """
 
     def __init__(self, derived, nodes, param: Parametrisation, model: Mapping[str, float],
-                 inner_roots: bool = False):
+                 inner_roots: bool = False, clamp=None):
         self.D = derived
         self.nodes = nodes
         self.param = param
         self.model = {k: float(v) for k, v in model.items()}
+        # clamp(xh) -> xh: keeps conjugates that vanish identically (e.g. at alpha = 0) off the
+        # exact zero where a Cholesky factor would divide 0 by 0
+        self.clamp = clamp
         F = derived.functional
         self.order_names = [s.name for s in F.paired_order]
         self.conj_names = [s.name for s in F.conjugates]
@@ -119,6 +124,8 @@ class SaddleProblem:
         out = self.D.energetic(vals, self.nodes(vals, "energetic"))
         xh = {k[4:]: v for k, v in out.items() if k.startswith("new_")}
         xh.update({n: x[n] for n in self.extra_names + self.inner if n in self.conj_names})
+        if self.clamp is not None:
+            xh = self.clamp(xh)
         return xh, {k[4:]: v for k, v in out.items() if k.startswith("res_")}
 
     def _raw_sweep(self, x):
@@ -236,8 +243,66 @@ class SaddleProblem:
         return x, step, it, False
 
     # -- the solver -----------------------------------------------------------------------------------
+    def _newton(self, u, jac, tol, maxit, msgs):
+        """Newton iteration with Broyden updates and backtracking, in unconstrained coordinates.
+
+        ``jac`` (from a neighbouring solution) is reused when given; otherwise, and whenever the
+        iteration stalls, a forward-difference Jacobian is built (n + 1 sweeps).  Returns
+        (u, |r|_∞, jacobian, sweeps, ok).
+        """
+        n = len(u)
+        evals = 0
+
+        def F(v):
+            nonlocal evals
+            evals += 1
+            return self._residual_u(v)
+
+        def fd_jac(v, r):
+            J = np.empty((len(r), n))
+            for j in range(n):
+                h = 1e-6 * max(1.0, abs(v[j]))
+                vp = v.copy()
+                vp[j] += h
+                J[:, j] = (F(vp) - r) / h
+            return J
+
+        r = F(u)
+        fresh = jac is None
+        J = fd_jac(u, r) if fresh else np.array(jac, dtype=float)
+        for _ in range(maxit):
+            nr = float(np.max(np.abs(r)))
+            if nr < tol:
+                return u, nr, J, evals, True
+            try:
+                du = -np.linalg.solve(J, r)
+            except np.linalg.LinAlgError:
+                du = -np.linalg.lstsq(J, r, rcond=None)[0]
+            if not np.all(np.isfinite(du)):
+                break
+            t, accepted = 1.0, False
+            for _ in range(12):
+                un = u + t * du
+                rn = F(un)
+                if np.all(np.isfinite(rn)) and np.max(np.abs(rn)) < (1 - 1e-4 * t) * nr:
+                    accepted = True
+                    break
+                t *= 0.5
+            if not accepted:
+                if fresh:
+                    msgs.append("newton: no descent step")
+                    break
+                J, fresh = fd_jac(u, r), True  # stale Jacobian: rebuild it and retry
+                continue
+            s_ = un - u
+            J = J + np.outer((rn - r) - J @ s_, s_) / float(s_ @ s_)
+            u, r, fresh = un, rn, False
+        nr = float(np.max(np.abs(r)))
+        return u, nr, J, evals, nr < tol
+
     def solve(self, init: Mapping[str, float], *, tol: float = 1e-11, tol_residual: float = 1e-8,
-              damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000) -> SaddleResult:
+              damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000,
+              jacobian=None) -> SaddleResult:
         x = {n: float(init[n]) for n in self.param.names}
         x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
         msgs = []
@@ -247,20 +312,27 @@ class SaddleProblem:
         if self.inner:
             x = self._solve_inner(x)
         self._inner_active = False  # Newton takes every unknown together
-        # 2. hybrid Newton in unconstrained coordinates
+        # 2. Newton–Broyden in unconstrained coordinates (Jacobian reused from a neighbour if given),
+        #    then MINPACK's hybrid method if that fails
         ok = False
+        self.jacobian = None
         try:
             u0 = self.param.to_u(x)
-            sol = optimize.root(self._residual_u, u0, method="hybr",
-                                options={"xtol": 1e-13, "maxfev": 60 * (len(u0) + 1)})
-            iterations += int(sol.nfev)
-            if np.all(np.isfinite(sol.x)):
-                r = self._residual_u(sol.x)
-                if np.max(np.abs(r)) < 1e2 * tol:
-                    x, ok, step = self.param.from_u(sol.x), True, float(np.max(np.abs(r)))
-            msgs.append(f"hybr: {sol.message}")
+            u, nr, J, ev, ok = self._newton(u0, jacobian, 1e2 * tol, 60, msgs)
+            iterations += ev
+            if ok:
+                x, step, self.jacobian = self.param.from_u(u), nr, J
+            else:
+                sol = optimize.root(self._residual_u, u0, method="hybr",
+                                    options={"xtol": 1e-13, "maxfev": 60 * (len(u0) + 1)})
+                iterations += int(sol.nfev)
+                if np.all(np.isfinite(sol.x)):
+                    r = self._residual_u(sol.x)
+                    if np.max(np.abs(r)) < 1e2 * tol:
+                        x, ok, step = self.param.from_u(sol.x), True, float(np.max(np.abs(r)))
+                msgs.append(f"hybr: {sol.message}")
         except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
-            msgs.append(f"hybr failed: {exc}")
+            msgs.append(f"newton/hybr failed: {exc}")
         # 3. fallback: long damped iteration
         if not ok and not self.extra_names:  # the damped map alone cannot zero extra residuals
             self._inner_active = bool(self.inner)

@@ -1,0 +1,154 @@
+"""``fewbits local-entropy``, ``fewbits franz-parisi`` and ``fewbits alpha-u``."""
+from __future__ import annotations
+
+import argparse
+import math
+
+from theory.states import parse_states
+
+from .cli_theory import finite_float
+
+__all__ = ["register", "parse_d_grid"]
+
+
+def parse_d_grid(text: str):
+    """START:STOP:N -> N distances equally spaced from START to STOP (inclusive)."""
+    import numpy as np
+
+    parts = text.split(":")
+    if len(parts) != 3:
+        raise ValueError(f"--d-grid must be START:STOP:N, got {text!r}")
+    try:
+        a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+    except ValueError:
+        raise ValueError(f"--d-grid must be START:STOP:N with numbers, got {text!r}") from None
+    if n < 1:
+        raise ValueError(f"--d-grid needs N >= 1, got {n}")
+    return [float(v) for v in np.linspace(a, b, n)]
+
+
+def _y_value(text: str) -> float:
+    if text.lower() in ("inf", "infinity", "∞"):
+        return math.inf
+    v = finite_float(text)
+    if v <= 0:
+        raise argparse.ArgumentTypeError(f"y must be > 0 (or inf), got {text}")
+    return v
+
+
+def _distances(args):
+    if args.d_grid is not None:
+        ds = parse_d_grid(args.d_grid)
+    elif args.d:
+        ds = list(args.d)
+    else:
+        raise ValueError("give the distances with --d D [D ...] or --d-grid START:STOP:N")
+    for d in ds:
+        if not (0 < d < 1):
+            raise ValueError(f"d must lie strictly between 0 and 1, got {d}")
+    return ds
+
+
+def _print_curve(curve, args, header):
+    from .cli import dump_json
+
+    if args.json:
+        print(dump_json(curve.as_dict()))
+        return
+    print(header)
+    print(f"{'d':>10} {'S_I':>12} {'Sigma':>12} {'converged':>9} {'residual':>10}  note")
+    for p in curve.points:
+        note = "" if p.converged else p.message[:70]
+        if p.converged and getattr(p, "note", ""):
+            note = p.note[:70]
+        print(f"{p.d:>10.5g} {p.S_I:>12.7f} {p.Sigma:>12.7f} {('yes' if p.converged else 'NO'):>9} "
+              f"{p.residual:>10.2e}  {note}")
+
+
+def _cmd_local(args) -> int:
+    from .local_entropy import local_entropy_curve
+
+    states = parse_states(args.states)
+    if args.alpha < 0:
+        raise ValueError(f"alpha must be >= 0, got {args.alpha}")
+    ds = _distances(args)
+    curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
+                                distance=args.distance, kappa=args.kappa)
+    _print_curve(curve, args, f"local entropy, states {states.name}, alpha={args.alpha:g}, y={args.y:g}, "
+                              f"reference={args.reference}, distance={args.distance}, kappa={args.kappa:g}")
+    return 0 if bool(curve.converged.all()) else 1
+
+
+def _cmd_fp(args) -> int:
+    from .franz_parisi import franz_parisi_curve
+
+    states = parse_states(args.states)
+    ds = _distances(args)
+    curve = franz_parisi_curve(states, args.alpha, ds, distance=args.distance, kappa=args.kappa)
+    _print_curve(curve, args, f"Franz-Parisi potential (typical reference), states {states.name}, "
+                              f"alpha={args.alpha:g}, distance={args.distance}; Sigma = s(alpha)")
+    return 0 if bool(curve.converged.all()) else 1
+
+
+def _cmd_alpha_u(args) -> int:
+    from .alpha_u import alpha_u, alpha_u_table
+    from .cli import dump_json
+
+    if args.table:
+        rows = alpha_u_table(y=args.y)
+        if args.json:
+            print(dump_json({"rows": rows}))
+        else:
+            print(f"alpha_U (y={args.y:g}) and alpha_c, kappa=0")
+            print(f"{'states':>14} {'bits':>6} {'alpha_U':>9} {'interval':>19} {'alpha_c':>9}  status")
+            for r in rows:
+                iv = r["interval"]
+                print(f"{r['states']:>14} {r['bits']:>6.3f} {r['alpha_U']:>9.4f} [{iv[0]:.4f}, {iv[1]:.4f}] "
+                      f"{r['alpha_c']:>9.4f}  {r['message'][:60]}")
+        return 0 if all(r["converged"] for r in rows) else 1
+    if not args.states:
+        raise ValueError("give --states S (or --table)")
+    r = alpha_u(parse_states(args.states), y=args.y)
+    out = r.as_dict()
+    if args.json:
+        print(dump_json(out))
+    else:
+        print(f"alpha_U = {r.alpha_U:.5f}  interval [{r.interval[0]:.5f}, {r.interval[1]:.5f}]  y={r.y:g}")
+        print(f"criterion: {r.criterion}")
+        print(f"status: {r.message}")
+    return 0 if r.converged else 1
+
+
+def register(sub) -> None:
+    def common(p, with_y=True):
+        p.add_argument("--states", required=True, help="state set (binary, symmetric:L, excitatory:L, values:...)")
+        p.add_argument("--alpha", type=finite_float, required=True, help="load α = M/N")
+        g = p.add_mutually_exclusive_group()
+        g.add_argument("--d", type=finite_float, nargs="+", help="distances (normalised, in (0, 1))")
+        g.add_argument("--d-grid", help="START:STOP:N equally spaced distances")
+        p.add_argument("--distance", choices=["squared", "hamming"], default="squared",
+                       help="squared: mean (W−W̃)²/Δ² (default); hamming: fraction of differing synapses")
+        p.add_argument("--kappa", type=finite_float, default=0.0, help="stability κ ≥ 0")
+        p.add_argument("--json", action="store_true", help="one JSON object")
+
+    p = sub.add_parser("local-entropy", help="local entropy S_I(d) and external entropy Σ(d) at load α, tilt y",
+                       description="Large-deviation local entropy (physics.md §3). y = inf gives the "
+                                   "extrapolation of finite-y solutions (the fit is reported per point).")
+    common(p)
+    p.add_argument("--y", type=_y_value, required=True, help="tilt y > 0, or inf")
+    p.add_argument("--reference", choices=["solution", "free"], default="solution",
+                   help="whether the reference must itself be a solution (default)")
+    p.set_defaults(func=_cmd_local)
+
+    p = sub.add_parser("franz-parisi", help="Franz–Parisi potential: local entropy around typical solutions")
+    common(p)
+    p.set_defaults(func=_cmd_fp)
+
+    p = sub.add_parser("alpha-u", help="alpha_U: where the dense regions break up",
+                       description="α_U: the smallest α at which the large-y local entropy stops increasing "
+                                   "monotonically at small d. --table gives α_U and α_c for several state sets.")
+    p.add_argument("--states", help="state set")
+    p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
+    p.add_argument("--y", type=_y_value, default=math.inf, help="tilt y (default inf)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_alpha_u)

@@ -1,0 +1,134 @@
+"""The y → ∞ local entropy by extrapolation of finite-y saddle points.
+
+An exact y → ∞ set of equations was not derived (see the note in docs of
+:mod:`theory.functionals.large_deviation` and physics.md §3.2); the finite-y equations, in the
+domain-keeping parametrisation of :mod:`numerics.local_entropy` with Newton–Broyden continuation,
+converge up to y ≈ 20–40 for binary synapses.  S_I(y) is then extrapolated to y → ∞ with two
+three-parameter models, fitted by least squares to the ladder of y values:
+
+    model "1/y":       S_I(y) = a + b/y + c/y²
+    model "1/sqrt(y)": S_I(y) = a + b/√y + c/y
+
+and the model with the smaller rms residual is reported (both values are kept in the point's note,
+their difference is the extrapolation uncertainty).  Σ is reported at the largest y of the ladder,
+together with the largest y at which Σ ≥ 0 (where Σ < 0 the RS answer at that y is unphysical).
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+from theory.states import parse_states
+
+from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance, solve_local_entropy
+
+__all__ = ["Extrapolation", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
+           "DEFAULT_YS"]
+
+DEFAULT_YS = (5.0, 10.0, 20.0, 40.0)
+
+
+@dataclass
+class Extrapolation:
+    value: float
+    model: str
+    fits: Dict[str, tuple]  # model -> (value, rms residual)
+    spread: float           # |difference between the two models' values|
+
+    def describe(self) -> str:
+        parts = [f"{m}: {v:.6f} (rms {r:.1e})" for m, (v, r) in self.fits.items()]
+        return f"extrapolated with {self.model}; " + "; ".join(parts)
+
+
+def extrapolate(ys: Sequence[float], values: Sequence[float]) -> Extrapolation:
+    """Fit both models to (y, value) and keep the better; needs at least three points."""
+    ys = np.asarray(ys, dtype=float)
+    v = np.asarray(values, dtype=float)
+    ok = np.isfinite(v) & np.isfinite(ys)
+    ys, v = ys[ok], v[ok]
+    if ys.size < 3:
+        raise ValueError(f"extrapolation needs at least three finite values, got {ys.size}")
+    models = {"1/y": np.stack([np.ones_like(ys), 1 / ys, 1 / ys**2], 1),
+              "1/sqrt(y)": np.stack([np.ones_like(ys), 1 / np.sqrt(ys), 1 / ys], 1)}
+    fits = {}
+    for name, X in models.items():
+        coef, *_ = np.linalg.lstsq(X, v, rcond=None)
+        rms = float(np.sqrt(np.mean((X @ coef - v) ** 2)))
+        fits[name] = (float(coef[0]), rms)
+    best = min(fits, key=lambda m: fits[m][1])
+    vals = [f[0] for f in fits.values()]
+    return Extrapolation(fits[best][0], best, fits, float(abs(vals[0] - vals[1])))
+
+
+def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntropyPoint]] = None,
+             **kw) -> List[LocalEntropyPoint]:
+    """Finite-y solutions at each y of the ladder, each warm-started from the one below
+    (or from ``start[i]``, the solution at the same y for a neighbouring d)."""
+    out, init, jac = [], None, None
+    for i, y in enumerate(ys):
+        if start is not None and start[i] is not None and start[i].converged:
+            init, jac = start[i].saddle.params, start[i].jacobian
+        p = solve_local_entropy(states, alpha, d, y, init=init, jacobian=jac, **kw)
+        if not p.converged and init is not None:
+            p2 = solve_local_entropy(states, alpha, d, y, init=out[-1].saddle.params if out and out[-1].converged
+                                     else None, **kw)
+            if p2.converged:
+                p = p2
+        out.append(p)
+        if p.converged:
+            init, jac = p.saddle.params, p.jacobian
+    return out
+
+
+def _combine(d, ladder, ys) -> LocalEntropyPoint:
+    conv = [p.converged for p in ladder]
+    S = [p.S_I if p.converged else math.nan for p in ladder]
+    Sig = [p.Sigma if p.converged else math.nan for p in ladder]
+    note_y = ", ".join(f"y={y:g}: S_I={s:.6f}, Σ={g:.5f}" for y, s, g in zip(ys, S, Sig))
+    pos = [y for y, g in zip(ys, Sig) if math.isfinite(g) and g >= 0]
+    y_phys = max(pos) if pos else math.nan
+    last = ladder[-1]
+    if sum(conv) >= 3:
+        ex = extrapolate([y for y, c in zip(ys, conv) if c], [s for s, c in zip(S, conv) if c])
+        note = f"{ex.describe()}; largest y with Σ ≥ 0: {y_phys:g}; finite y: {note_y}"
+        pt = LocalEntropyPoint(d=d, S_I=ex.value, Sigma=Sig[-1], phi=math.nan, y=math.inf, saddle=last.saddle,
+                               note=note, status=all(conv))
+        pt.extrapolation = ex
+        pt.ladder = ladder
+        return pt
+    pt = LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf, saddle=last.saddle,
+                           note=f"fewer than three converged y values ({note_y})", status=False)
+    pt.ladder = ladder
+    return pt
+
+
+def solve_local_entropy_inf(states, alpha, d, *, ys=DEFAULT_YS, **kw) -> LocalEntropyPoint:
+    """S_I at y → ∞ by extrapolation of the finite-y ladder ``ys`` (see module docstring).
+
+    ``converged`` is true only when every y of the ladder converged; the point's note gives the
+    fit, both models' values, and the finite-y values.
+    """
+    states = parse_states(states)
+    check_distance(d, kw.get("distance", "squared"))
+    return _combine(d, y_ladder(states, alpha, d, ys, **kw), ys)
+
+
+def local_entropy_curve_inf(states, alpha, ds, *, ys=DEFAULT_YS, reference="solution", distance="squared",
+                            kappa=0.0, f_out=0.5, **kw) -> LocalEntropyCurve:
+    """The extrapolated y → ∞ curve: continuation in d from the largest d down, at every y."""
+    states = parse_states(states)
+    ds = [float(d) for d in ds]
+    order = list(np.argsort(ds))[::-1]
+    pts = {}
+    prev = None
+    for i in order:
+        ladder = y_ladder(states, alpha, ds[i], ys, start=prev, reference=reference, distance=distance,
+                          kappa=kappa, f_out=f_out, **kw)
+        pts[i] = _combine(ds[i], ladder, ys)
+        prev = ladder
+    return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
+                                         states=states.name, reference=reference, distance=distance,
+                                         kind="local-entropy (y→∞ extrapolated)")

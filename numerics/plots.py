@@ -1,0 +1,347 @@
+"""Figure functions: computed data in, a matplotlib :class:`~matplotlib.figure.Figure` out.
+
+No computation happens here (no solver is called) and nothing is shown: the caller saves the figure
+(:func:`save_figure`) or displays it.  Inputs are plain arrays, dicts, or the result objects of
+:mod:`numerics` (any object with the named attributes works: fields are read by attribute, then by key).
+
+Conventions, the same in every figure:
+
+* theory curves are lines; a point whose saddle point did **not** converge is never drawn on the line:
+  it is drawn as a hollow marker of the same colour (and the line is broken there);
+* simulation data are filled markers with error bars (mean ± standard error over instances);
+* symbols and axis labels are those of physics.md (:data:`numerics.style.LABELS`).
+
+Figures: :func:`local_entropy_figure`, :func:`capacity_bits_figure`, :func:`external_entropy_figure`,
+:func:`entropy_figure`.
+"""
+from __future__ import annotations
+
+import math
+import os
+from pathlib import Path
+
+import numpy as np
+
+from .style import LABELS, MARKERS, color, new_figure, style_context
+
+__all__ = ["local_entropy_figure", "capacity_bits_figure", "external_entropy_figure", "entropy_figure",
+           "save_figure", "field"]
+
+HOLLOW = dict(markerfacecolor="white", markeredgewidth=0.8, linestyle="none")
+
+
+def field(obj, name, default=None):
+    """``obj.name``, else ``obj[name]``, else ``default``."""
+    if obj is None:
+        return default
+    if hasattr(obj, name):
+        return getattr(obj, name)
+    if isinstance(obj, dict):
+        return obj.get(name, default)
+    return default
+
+
+def _arr(x, n=None, fill=np.nan):
+    if x is None:
+        return np.full(n, fill) if n is not None else None
+    a = np.asarray(x, dtype=float)
+    if a.ndim == 0 and n is not None:
+        a = np.full(n, float(a))
+    return a
+
+
+def _conv(obj, n):
+    c = field(obj, "converged", None)
+    if c is None:
+        return np.ones(n, dtype=bool)
+    c = np.asarray(c, dtype=bool)
+    if c.ndim == 0:
+        c = np.full(n, bool(c))
+    return c
+
+
+def _y_label(y) -> str:
+    if y is None:
+        return ""
+    y = float(y)
+    if math.isinf(y):
+        return r"$y\to\infty$"
+    return f"$y={y:g}$"
+
+
+def _theory_line(ax, x, yv, conv, col, label, ls="-", lw=None):
+    """A theory curve: converged points joined by a line, others as hollow markers.
+
+    Returns ``(n_not_converged, n_without_value)``: non-converged points without a finite value cannot
+    be drawn and are counted so the figure can say they were omitted."""
+    x = np.asarray(x, float)
+    yv = np.asarray(yv, float)
+    finite = np.isfinite(x) & np.isfinite(yv)
+    good = conv & finite
+    ygood = np.where(good, yv, np.nan)
+    order = np.argsort(x)
+    kw = {"lw": lw} if lw else {}
+    ax.plot(x[order], ygood[order], ls=ls, color=col, label=label, **kw)
+    bad = (~conv) & finite
+    if bad.any():
+        ax.plot(x[bad], yv[bad], marker="o", color=col, **HOLLOW)
+    return _Count(int((~conv).sum()), int(((~conv) & ~finite).sum()))
+
+
+class _Count(tuple):
+    """(not converged, without value) that adds up with ``+=`` starting from 0."""
+
+    def __new__(cls, a=0, b=0):
+        return super().__new__(cls, (a, b))
+
+    def __add__(self, other):
+        if isinstance(other, int):
+            other = (other, 0)
+        return _Count(self[0] + other[0], self[1] + other[1])
+
+    __radd__ = __add__
+
+
+def _conv_note(c) -> list:
+    if not c or c[0] == 0:
+        return []
+    msg = f"not converged (hollow): {c[0]} theory points"
+    if c[1]:
+        msg += f", {c[1]} without a value (omitted)"
+    return [msg]
+
+
+def _note(ax, lines):
+    if lines:
+        ax.text(0.98, 0.02, "\n".join(lines), transform=ax.transAxes, ha="right", va="bottom",
+                fontsize=6, color="0.3")
+
+
+# --------------------------------------------------------------------------------------------------
+def local_entropy_figure(panels, width="auto"):
+    """Local entropy S_I versus distance d, one panel per state set.
+
+    ``panels``: a list of dicts with keys
+
+    - ``title``: the state set (str);
+    - ``theory``: curves (each with ``d``, ``S_I``, ``converged``, ``alpha``, ``y``), e.g. the y → ∞
+      (or largest-y) curves for several α, from :func:`numerics.local_entropy.local_entropy_curve`;
+    - ``alpha0``: the α = 0 upper curve, as ``(d, S)`` or an object with ``d`` and ``S_I``/``S``;
+    - ``franz_parisi``: a curve or a list of curves (``d``, ``S_I``, ``converged``, ``alpha``);
+    - ``simulations``: a list of dicts ``{label, d, S, S_err[, d_err]}`` (means ± standard errors over
+      instances);
+    - ``notes``: lines of text written in the panel (e.g. what is not available, what was omitted).
+
+    Non-converged theory points are drawn as hollow markers and counted in the panel's note.
+    """
+    n = max(1, len(panels))
+    if width == "auto":
+        width = "single" if n == 1 else "double"
+    with style_context():
+        n_leg = max(len(field(p, "theory", []) or []) + len(field(p, "simulations", []) or [])
+                    + (field(p, "alpha0") is not None) + (field(p, "franz_parisi") is not None) for p in panels)
+        # room below each panel for a one-column legend (about 0.16 in per entry)
+        h_axes = (7.0 if n > 1 else 3.4) / n * 0.8
+        aspect = (h_axes + 0.6 + 0.16 * n_leg) / ((7.0 if n > 1 else 3.4) / n)
+        fig, axes = new_figure(width, aspect=aspect, ncols=n)
+        for ax, panel in zip(axes, panels):
+            notes = list(field(panel, "notes", []) or [])
+            hollow = 0
+            a0 = field(panel, "alpha0")
+            if a0 is not None:
+                if isinstance(a0, (tuple, list)) and len(a0) == 2:
+                    d0, s0 = a0
+                else:
+                    d0 = field(a0, "d")
+                    s0 = field(a0, "S_I", field(a0, "S"))
+                d0, s0 = np.asarray(d0, float), np.asarray(s0, float)
+                ax.plot(d0, s0, ls=":", color="0.2", lw=0.9, label=r"$\alpha=0$")
+            for i, c in enumerate(field(panel, "theory", []) or []):
+                d = _arr(field(c, "d"))
+                S = _arr(field(c, "S_I"))
+                lab = rf"{_y_label(field(c, 'y'))}, $\alpha={float(field(c, 'alpha')):g}$"
+                hollow += _theory_line(ax, d, S, _conv(c, len(d)), color(i), lab)
+            fps = field(panel, "franz_parisi")
+            if fps is not None and not isinstance(fps, (list, tuple)):
+                fps = [fps]
+            for j, c in enumerate(fps or []):
+                d = _arr(field(c, "d"))
+                S = _arr(field(c, "S_I"))
+                lab = rf"Franz–Parisi, $\alpha={float(field(c, 'alpha')):g}$"
+                hollow += _theory_line(ax, d, S, _conv(c, len(d)), "0.45", lab, ls="--")
+            for k, sim in enumerate(field(panel, "simulations", []) or []):
+                d = _arr(field(sim, "d"))
+                S = _arr(field(sim, "S"))
+                ax.errorbar(d, S, yerr=_arr(field(sim, "S_err")), xerr=_arr(field(sim, "d_err")),
+                            fmt=MARKERS[k % len(MARKERS)], color=color(len(field(panel, "theory", []) or []) + k),
+                            ms=3.2, elinewidth=0.7, label=field(sim, "label", f"simulation {k + 1}"))
+            notes += _conv_note(hollow)
+            _note(ax, notes)
+            ax.set_title(str(field(panel, "title", "")))
+            ax.set_xlabel(LABELS["d"])
+            ax.set_ylabel(LABELS["S_I"])
+            ax.set_xlim(left=0)
+            if ax.get_legend_handles_labels()[0]:
+                ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.2), ncols=1, borderaxespad=0.0)
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+def _family(name: str) -> str:
+    name = str(name)
+    if name.startswith("symmetric") or name == "binary":
+        return "symmetric"
+    if name.startswith("excitatory"):
+        return "excitatory"
+    return "other"
+
+
+CONTINUOUS_LIMIT = {"symmetric": 2.0, "excitatory": 1.0}
+
+
+def capacity_bits_figure(rows, width="single", continuous=True):
+    """α_c and α_U versus bits per synapse (log₂ L) for symmetric and excitatory state sets.
+
+    ``rows``: dicts (or objects) with ``states`` (name), ``bits``, ``alpha_c``, optional ``converged``
+    (of α_c), ``alpha_U`` (missing/None/NaN where not computed) and ``alpha_U_converged``.  The
+    continuous-weight limits at κ = 0 (α_c = 2 symmetric, 1 sign-constrained) are drawn as horizontal
+    lines when ``continuous``.  Non-converged values are hollow markers.
+    """
+    with style_context():
+        fig, (ax,) = new_figure(width, aspect=0.78)
+        fams = {}
+        for r in rows:
+            fams.setdefault(_family(field(r, "states")), []).append(r)
+        for i, fam in enumerate(f for f in ("symmetric", "excitatory", "other") if f in fams):
+            rs = sorted(fams[fam], key=lambda r: float(field(r, "bits")))
+            col = color(i)
+            b = np.array([float(field(r, "bits")) for r in rs])
+            ac = np.array([_num(field(r, "alpha_c")) for r in rs])
+            cc = np.array([bool(field(r, "converged", True)) for r in rs])
+            short = fam[:3] + "."
+            ax.plot(b, np.where(cc, ac, np.nan), "-o", color=col, label=rf"$\alpha_c$, {short}")
+            if (~cc).any():
+                ax.plot(b[~cc], ac[~cc], marker="o", color=col, **HOLLOW)
+            au = np.array([_num(field(r, "alpha_U")) for r in rs])
+            if np.isfinite(au).any():
+                cu = np.array([bool(field(r, "alpha_U_converged", True)) for r in rs])
+                ok = np.isfinite(au) & cu
+                has = np.isfinite(au)  # join the α_U that exist; a non-converged one breaks the line
+                ax.plot(b[has], np.where(ok, au, np.nan)[has], "--s", color=col, label=rf"$\alpha_U$, {short}")
+                bad = np.isfinite(au) & ~cu
+                if bad.any():
+                    ax.plot(b[bad], au[bad], marker="s", color=col, **HOLLOW)
+            if continuous and fam in CONTINUOUS_LIMIT:
+                ax.axhline(CONTINUOUS_LIMIT[fam], color=col, ls=":", lw=0.9,
+                           label=rf"continuous {short}")
+        ax.set_xlabel(LABELS["bits"])
+        ax.set_ylabel(LABELS["capacity"])
+        ax.set_ylim(0, 2.25)
+        ax.set_xlim(left=0.8)
+        ax.legend(loc="lower right", ncols=2, columnspacing=1.0)
+    return fig
+
+
+def _num(x) -> float:
+    try:
+        v = float(x)
+    except (TypeError, ValueError):
+        return math.nan
+    return v
+
+
+# --------------------------------------------------------------------------------------------------
+def external_entropy_figure(curves, finite_y=None, width="auto"):
+    """External entropy Σ(d) of the references (left); optionally the finite-y S_I(d) curves (right).
+
+    ``curves``: curves with ``d``, ``Sigma``, ``converged``, ``alpha``, ``y`` (e.g. the y → ∞ or
+    largest-y curves); ``finite_y``: curves with ``d``, ``S_I``, ``converged``, ``alpha``, ``y``.
+    Σ < 0 is where the RS answer is unphysical: the Σ = 0 line is drawn.
+    """
+    two = bool(finite_y)
+    if width == "auto":
+        width = "double" if two else "single"
+    with style_context():
+        fig, axes = new_figure(width, aspect=0.8, ncols=2 if two else 1)
+        ax = axes[0]
+        ax.axhline(0.0, color="0.6", lw=0.6)
+        hollow = 0
+        for i, c in enumerate(curves or []):
+            d = _arr(field(c, "d"))
+            sig = _arr(field(c, "Sigma"), len(d))
+            lab = rf"{_y_label(field(c, 'y'))}, $\alpha={float(field(c, 'alpha')):g}$"
+            st = field(c, "states")
+            if st is not None and len({str(field(x, 'states')) for x in curves}) > 1:
+                lab = f"{st}, " + lab
+            hollow += _theory_line(ax, d, sig, _conv(c, len(d)), color(i), lab)
+        ax.set_xlabel(LABELS["d"])
+        ax.set_ylabel(LABELS["Sigma"])
+        ax.set_xlim(left=0)
+        _note(ax, _conv_note(hollow))
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="best")
+        if two:
+            ax2 = axes[1]
+            hollow = 0
+            for i, c in enumerate(finite_y):
+                d = _arr(field(c, "d"))
+                S = _arr(field(c, "S_I"))
+                lab = rf"{_y_label(field(c, 'y'))}, $\alpha={float(field(c, 'alpha')):g}$"
+                hollow += _theory_line(ax2, d, S, _conv(c, len(d)), color(i), lab)
+            ax2.set_xlabel(LABELS["d"])
+            ax2.set_ylabel(LABELS["S_I"])
+            ax2.set_xlim(left=0)
+            _note(ax2, _conv_note(hollow))
+            if ax2.get_legend_handles_labels()[0]:
+                ax2.legend(loc="upper left")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+def entropy_figure(curves, width="single"):
+    """Equilibrium entropy s(α) versus α for several state sets, with α_c (s = 0) marked.
+
+    ``curves``: dicts (or objects) with ``states`` (label), ``alpha`` (array), ``s`` (array),
+    optional ``converged`` (array) and ``alpha_c`` (float, marked by a star on s = 0 and a thin vertical
+    line).
+    """
+    with style_context():
+        fig, (ax,) = new_figure(width, aspect=0.78)
+        ax.axhline(0.0, color="0.6", lw=0.6)
+        hollow = 0
+        for i, c in enumerate(curves):
+            a = _arr(field(c, "alpha"))
+            s = _arr(field(c, "s"))
+            col = color(i)
+            hollow += _theory_line(ax, a, s, _conv(c, len(a)), col, str(field(c, "states")))
+            ac = _num(field(c, "alpha_c"))
+            if math.isfinite(ac):
+                ax.plot([ac], [0.0], marker="*", ms=7, color=col, linestyle="none", zorder=5)
+                ax.axvline(ac, color=col, lw=0.5, ls=":")
+        ax.plot([], [], marker="*", color="0.3", linestyle="none", ms=6, label=r"$\alpha_c$: $s(\alpha_c)=0$")
+        ax.set_xlabel(LABELS["alpha"])
+        ax.set_ylabel(LABELS["s"])
+        ax.set_xlim(left=0)
+        _note(ax, _conv_note(hollow))
+        ax.legend(loc="upper right")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+def save_figure(fig, path_stem) -> list:
+    """Write ``<stem>.pdf`` (vector) and ``<stem>.png`` (300 dpi), each atomically; returns the paths."""
+    stem = Path(path_stem)
+    stem.parent.mkdir(parents=True, exist_ok=True)
+    out = []
+    with style_context():
+        for ext, kw in (("pdf", {}), ("png", {"dpi": 300})):
+            path = stem.with_name(stem.name + "." + ext)
+            tmp = path.with_name(f".{path.name}.tmp{os.getpid()}.{ext}")
+            try:
+                fig.savefig(tmp, format=ext, **kw)
+                os.replace(tmp, path)
+            finally:
+                if tmp.exists():
+                    tmp.unlink()
+            out.append(path)
+    return out
