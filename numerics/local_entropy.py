@@ -176,9 +176,12 @@ _y = SYMBOLS["y"]
 
 
 @lru_cache(maxsize=None)
-def derived_ld(reference: str = "solution", distance: str = "squared"):
-    """Derived and compiled finite-y equations, with the extra output ``dyPhi`` = ∂_y(yΦ)."""
-    F = large_deviation(reference, distance, "cholesky")
+def derived_ld(reference: str = "solution", distance: str = "squared", form: str = "cholesky"):
+    """Derived and compiled finite-y equations, with the extra output ``dyPhi`` = ∂_y(yΦ).
+
+    ``form="cholesky"`` (exact two-field Gaussian averages) or ``"heat_kernel"`` (one field, the
+    reference's residual field averaged to first order; ~25 s to derive, once per process)."""
+    F = large_deviation(reference, distance, form)
     return derive(F, extra={"dyPhi": sp.diff(F.value, _y)})
 
 
@@ -193,6 +196,7 @@ def _nodes(states: StateSet, outer: GaussianRule, inner: AdaptiveGaussian):
 
 
 _FLOOR = 1e-200
+HEAT_KERNEL_FROM_Y = 5.0  # decoupling="auto": the heat-kernel form from this y on (physics.md §3.2)
 
 
 def _clamp_conjugates(xh):
@@ -286,7 +290,8 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                         reference: str = "solution", distance: str = "squared", kappa: float = 0.0,
                         f_out: float = 0.5, init: Optional[dict] = None,
                         outer: Optional[GaussianRule] = None, inner: Optional[AdaptiveGaussian] = None,
-                        tol_residual: float = 1e-7, maxiter: int = 300, jacobian=None) -> LocalEntropyPoint:
+                        tol_residual: float = 1e-7, maxiter: int = 40, jacobian=None,
+                        decoupling: str = "auto") -> LocalEntropyPoint:
     """The finite-y saddle point at (α, d, y): S_I, Σ and Φ with diagnostics.
 
     ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
@@ -302,14 +307,35 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                          "use y = 1 ± 1e-3, or y = 0.999")
     if reference not in ("solution", "free"):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
-    D = derived_ld(reference, distance)
+    if decoupling not in ("auto", "cholesky", "heat_kernel"):
+        raise ValueError(f"decoupling must be 'auto', 'cholesky' or 'heat_kernel', got {decoupling!r}")
+    form = ("heat_kernel" if y >= HEAT_KERNEL_FROM_Y else "cholesky") if decoupling == "auto" else decoupling
+    D = derived_ld(reference, distance, form)
     model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
              "d": float(d), "Delta": states.spread}
-    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(10, 6), inner or AdaptiveGaussian()),
+    # one outer field in the heat-kernel form: a much finer rule costs little there
+    outer = outer or (GaussianRule(24, 12) if form == "heat_kernel" else GaussianRule(10, 6))
+    problem = SaddleProblem(D, _nodes(states, outer, inner or AdaptiveGaussian()),
                             _param(distance, d, states.spread), model, inner_roots=True,
-                            clamp=_clamp_conjugates)
+                            clamp=_clamp_conjugates if form == "cholesky" else None)
     if init:
         x0 = dict(init)
+    elif y > 4.0:
+        # no warm start at large y: climb from y = 3 in steps of ×1.5 (each warm-started by the
+        # previous one); a cold start at large y rarely lands in the basin
+        prev = solve_local_entropy(states, alpha, d, 3.0, reference=reference, distance=distance, kappa=kappa,
+                                   f_out=f_out, outer=outer, inner=inner, tol_residual=tol_residual,
+                                   decoupling=decoupling)
+        yy = 3.0
+        while prev.converged and yy * 1.5 < y:
+            yy *= 1.5
+            prev = solve_local_entropy(states, alpha, d, yy, reference=reference, distance=distance,
+                                       kappa=kappa, f_out=f_out, init=prev.saddle.params, jacobian=prev.jacobian,
+                                       outer=outer, inner=inner, tol_residual=tol_residual, decoupling=decoupling)
+        if not prev.converged:
+            return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
+                                     saddle=prev.saddle, note=f"the climb in y stopped at y={yy:g}")
+        x0, jacobian = dict(prev.saddle.params), prev.jacobian
     elif alpha > 0:
         x0 = _initial_from_fp(states, alpha, d, distance, kappa, f_out)
     else:
@@ -319,9 +345,9 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
     yphi = res.value
     S_I = res.parts.get("dyPhi", math.nan)
-    note = ""
+    note = f"decoupling {form}"
     ch = res.conjugates
-    if ch and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2:
+    if form == "cholesky" and ch and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2:
         note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
         res.converged = False
     return LocalEntropyPoint(d=float(d), S_I=S_I, Sigma=yphi - y * S_I, phi=yphi / y, y=float(y), saddle=res,

@@ -324,7 +324,7 @@ class SaddleProblem:
                 x, step, self.jacobian = self.param.from_u(u), nr, J
             else:
                 sol = optimize.root(self._residual_u, u0, method="hybr",
-                                    options={"xtol": 1e-13, "maxfev": 60 * (len(u0) + 1)})
+                                    options={"xtol": 1e-13, "maxfev": 25 * (len(u0) + 1)})
                 iterations += int(sol.nfev)
                 if np.all(np.isfinite(sol.x)):
                     r = self._residual_u(sol.x)
@@ -360,7 +360,9 @@ class SaddleProblem:
         value = out.get("phi", math.nan)
         finite = math.isfinite(value) and math.isfinite(residual) and all(
             math.isfinite(v) for v in list(x.values()) + list(xh.values()))
-        converged = bool(finite and residual < tol_residual and step < max(1e3 * tol, tol_residual))
+        # the residual of every stationarity equation is the criterion; the last step must also be
+        # small (1e-6, absolute, in the order parameters): no large move was still under way
+        converged = bool(finite and residual < tol_residual and step < 1e-6)
         if converged:
             message = "converged"
         else:

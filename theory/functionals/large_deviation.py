@@ -21,6 +21,9 @@ Distances (Δ = max S − min S):
   and ``+ y λ d`` in G_T; S is then an ordinary order parameter paired with Ŝ, λ a free conjugate.
 
 Parametrisations of the quenched Gaussian pairs (``form``):
+* ``heat_kernel``: h = √q̂0 z₁, h̃ = (R̂/√q̂0) z₁ + w with w of variance P̂ − R̂²/q̂0 averaged to first
+  order (E_w F(x₀ + w) ≈ F(x₀) + ½ var F''(x₀)); likewise on the energetic side.  One outer field,
+  and it continues through the rank-one limit that large y approaches (physics.md §3.2);
 * ``cholesky``: h = √q̂0 z₁, h̃ = (R̂/√q̂0) z₁ + √(P̂ − R̂²/q̂0) z₂ (likewise g, g̃ with q0, R, P);
 * ``rank_one``: q̂0 = R̂²/P̂ and q0 = R²/P, so that h̃ = √P̂ z₁, h = (R̂/√P̂) z₁ (one outer field).
   The y → 0 coefficient does not depend on q0, q̂0 (only the joint law of (h̃, h + √(q̂1−q̂0)u)
@@ -55,8 +58,8 @@ def _parts(reference: str, distance: str, form: str):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
     if distance not in ("squared", "hamming"):
         raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
-    if form not in ("cholesky", "rank_one"):
-        raise ValueError(f"form must be 'cholesky' or 'rank_one', got {form!r}")
+    if form not in ("cholesky", "rank_one", "heat_kernel"):
+        raise ValueError(f"form must be 'cholesky', 'rank_one' or 'heat_kernel', got {form!r}")
     c = 1 if reference == "solution" else 0
     S_ov = (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
     qq0, qq0h = (R**2 / P, Rh**2 / Ph) if form == "rank_one" else (q0, q0h)
@@ -67,9 +70,13 @@ def _parts(reference: str, distance: str, form: str):
         trace += y * lam * d
 
     # entropic side
+    xt = sp.Symbol("xt", real=True)  # placeholder for the reference field (heat-kernel form)
     if form == "cholesky":
         h = sp.sqrt(q0h) * z1
         ht = Rh / sp.sqrt(q0h) * z1 + sp.sqrt(Ph - Rh**2 / q0h) * z2
+    elif form == "heat_kernel":
+        h = sp.sqrt(q0h) * z1
+        ht = xt
     else:
         ht = sp.sqrt(Ph) * z1
         h = Rh / sp.sqrt(Ph) * z1
@@ -78,12 +85,17 @@ def _parts(reference: str, distance: str, form: str):
         EW += -lam * Neq(W, Wt)
     EWt = -(Qth + Ph) / 2 * Wt**2 + ht * Wt + LogSum(y * LogSum(EW, W), u)
     entropic = LogSum(EWt, Wt)
+    if form == "heat_kernel":
+        entropic = _heat_kernel(entropic, xt, Rh / sp.sqrt(q0h) * z1, Ph - Rh**2 / q0h)
     entropic = gauss(gauss(entropic, z2), z1) if form == "cholesky" else gauss(entropic, z1)
 
     # energetic side
     if form == "cholesky":
         g = sp.sqrt(q0) * z1
         gt = R / sp.sqrt(q0) * z1 + sp.sqrt(P - R**2 / q0) * z2
+    elif form == "heat_kernel":
+        g = sp.sqrt(q0) * z1
+        gt = xt
     else:
         gt = sp.sqrt(P) * z1
         g = R / sp.sqrt(P) * z1
@@ -99,8 +111,21 @@ def _parts(reference: str, distance: str, form: str):
 
     # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
     energetic = branch(kappa)
+    if form == "heat_kernel":
+        energetic = _heat_kernel(energetic, xt, R / sp.sqrt(q0) * z1, P - R**2 / q0)
     energetic = gauss(gauss(energetic, z2), z1) if form == "cholesky" else gauss(energetic, z1)
     return trace, entropic, energetic
+
+
+def _heat_kernel(F, x, x0, var):
+    """E_w F(x0 + w) with w ~ N(0, var), to first order in var: F(x0) + ½ var F''(x0).
+
+    physics.md §3.2: writing the reference field as x = x0 + w, with x0 the part correlated with
+    the probes' field and w the residual of variance var (P̂ − R̂²/q̂0, or P − R²/q0), the first-order
+    heat-kernel expansion continues analytically through var = 0, where the conjugate (overlap)
+    matrix becomes rank one as y grows, and where a real Gaussian w stops existing.
+    """
+    return (F + var / 2 * sp.diff(F, x, 2)).xreplace({x: x0})
 
 
 @lru_cache(maxsize=None)

@@ -1,0 +1,129 @@
+"""Local-entropy theory: identities, limits and the reference point of physics.md §3."""
+import math
+
+import numpy as np
+import pytest
+
+from numerics.franz_parisi import derived_fp, franz_parisi_curve, reference_parameters, solve_franz_parisi
+from numerics.local_entropy import (alpha0_curve, binary_entropy, derived_ld, local_entropy_curve,
+                                    solve_local_entropy)
+from numerics.quadrature import GaussianRule
+from theory.functionals.large_deviation import SYMBOLS
+from theory.states import StateSet
+
+S_EQ_BINARY_05 = 0.31439  # physics.md §2
+D_STAR = 0.33881          # (1 − q)/2 at α = 0.5
+
+
+def _fixed_nodes(states, two_d=True):
+    # fine fixed rules: integration by parts is exact only up to quadrature error
+    z = GaussianRule(16, 8).nodes()
+    u = GaussianRule(16, 8).nodes()
+    w = (states.array, states.log_prior)
+    out = {SYMBOLS["z1"]: z, SYMBOLS["Wt"]: w, SYMBOLS["u"]: u, SYMBOLS["W"]: w, SYMBOLS["v"]: u}
+    if two_d:
+        out[SYMBOLS["z2"]] = z
+    return out
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("name", ["binary", "symmetric:3"])
+def test_large_deviation_gradient_matches_finite_differences(name):
+    states = StateSet.parse(name)
+    D = derived_ld("solution", "squared")
+    x = dict(Qt=0.8, P=0.45, R=0.38, Q=0.75, q1=0.6, q0=0.4, Qth=1.3, Ph=0.2, Rh=0.15, Qh=0.7, q1h=0.5,
+             q0h=0.3, Sh=0.9, alpha=0.5, kappa=0.1, y=2.5, d=0.1, Delta=states.spread)
+    nodes = _fixed_nodes(states)
+    out = D.full(x, nodes)
+    h = 1e-5
+    for s in ("Qt", "P", "R", "Q", "q1", "q0", "Ph", "Rh", "Qh", "q1h", "q0h", "Sh"):
+        up = D.full({**x, s: x[s] + h}, nodes, names=["phi"])["phi"]
+        dn = D.full({**x, s: x[s] - h}, nodes, names=["phi"])["phi"]
+        assert abs(out[f"grad_{s}"] - (up - dn) / (2 * h)) < 1e-6, s
+    # S_I = ∂_y(yΦ)
+    up = D.full({**x, "y": x["y"] + h}, nodes, names=["phi"])["phi"]
+    dn = D.full({**x, "y": x["y"] - h}, nodes, names=["phi"])["phi"]
+    assert abs(out["dyPhi"] - (up - dn) / (2 * h)) < 1e-6
+
+
+@pytest.mark.slow
+def test_franz_parisi_gradient_matches_finite_differences():
+    states = StateSet.parse("symmetric:3")
+    D = derived_fp("squared")
+    x = dict(R=0.35, Q=0.7, q1=0.6, Rh=0.4, Qh=0.6, q1h=0.9, Sh=1.1, alpha=0.6, kappa=0.0, d=0.05,
+             Delta=2.0, Qt=0.7, P=0.35, Qth=0.5, Ph=1.2)
+    nodes = _fixed_nodes(states, two_d=False)
+    out = D.full(x, nodes)
+    h = 1e-5
+    for s in ("R", "Q", "q1", "Rh", "Qh", "q1h", "Sh"):
+        up = D.full({**x, s: x[s] + h}, nodes, names=["phi"])["phi"]
+        dn = D.full({**x, s: x[s] - h}, nodes, names=["phi"])["phi"]
+        assert abs(out[f"grad_{s}"] - (up - dn) / (2 * h)) < 1e-6, s
+
+
+@pytest.mark.slow
+def test_reference_point_binary_y3():
+    """physics.md §3.1: binary, κ = 0, reference a solution, α = 0.5, d = 0.1, y = 3."""
+    p = solve_local_entropy("binary", 0.5, 0.1, 3.0)
+    assert p.converged, p.message
+    assert abs(p.S_I - 0.2009) < 2e-4 and abs(p.Sigma - 0.2680) < 2e-4 and abs(p.phi - 0.2902) < 2e-4
+    x, c = p.saddle.params, p.saddle.conjugates
+    for k, v in dict(P=0.5199, R=0.4852, q1=0.6703, q0=0.4534).items():
+        assert abs(x[k] - v) < 1e-3, k
+    for k, v in dict(Ph=0.1263, Rh=0.1897, q1h=0.3448, q0h=0.2885, Sh=0.9596).items():
+        assert abs(c[k] - v) < 1e-3, k
+    # the conjugate covariance is nearly singular there, and still positive
+    assert 0 < c["Ph"] * c["q0h"] - c["Rh"] ** 2 < 1e-3
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("y", [0.5, 3.0])
+def test_alpha_zero_free_reference_counts_configurations(y):
+    """α → 0⁺, binary, reference free: S_I = H₂(d), Σ = log 2, for any y."""
+    for d in (0.05, 0.2):
+        p = solve_local_entropy("binary", 1e-8, d, y, reference="free")
+        assert abs(p.S_I - binary_entropy(d)) < 1e-6
+        assert abs(p.Sigma - math.log(2)) < 1e-6
+        assert p.residual < 1e-6
+
+
+def test_alpha0_curve():
+    ds = np.array([0.02, 0.1, 0.3])
+    np.testing.assert_allclose(alpha0_curve("binary", ds), binary_entropy(ds), atol=1e-9)
+    # symmetric:3 around the best reference (all zeros): d ≤ 1/6 has log-count = H(d·4 split over ±1)
+    s3 = alpha0_curve("symmetric:3", [1 / 6])
+    assert s3[0] == pytest.approx(math.log(3), abs=1e-8)
+    with pytest.raises(ValueError, match="d must lie"):
+        alpha0_curve("binary", [0.0])
+
+
+@pytest.mark.slow
+def test_franz_parisi_peaks_at_the_equilibrium_entropy():
+    """Binary, α = 0.5: the FP maximum is s(α) = 0.31439 at d* = (1 − q)/2 = 0.33881."""
+    near = solve_franz_parisi("binary", 0.5, D_STAR + 0.0012)
+    far = solve_franz_parisi("binary", 0.5, D_STAR + 0.02)
+    below = solve_franz_parisi("binary", 0.5, 0.3)
+    assert near.converged and far.converged and below.converged
+    assert abs(near.S_I - S_EQ_BINARY_05) < 1e-5
+    assert far.S_I < near.S_I and below.S_I < near.S_I
+    assert near.Sigma == pytest.approx(S_EQ_BINARY_05, abs=1e-5)  # Σ of typical references is s(α)
+
+
+@pytest.mark.slow
+def test_franz_parisi_is_negative_at_small_distance():
+    """Typical solutions are isolated: S_FP < 0 near d = 0 (binary, α = 0.5)."""
+    p = solve_franz_parisi("binary", 0.5, 0.003)
+    assert p.converged and p.S_I < 0
+
+
+def test_bad_arguments():
+    with pytest.raises(ValueError, match="d must lie"):
+        solve_local_entropy("binary", 0.5, 1.5, 3.0)
+    with pytest.raises(ValueError, match="y must be"):
+        solve_local_entropy("binary", 0.5, 0.1, 0.0)
+    with pytest.raises(ValueError, match="y = 1"):
+        solve_local_entropy("binary", 0.5, 0.1, 1.0)
+    with pytest.raises(ValueError, match="reference"):
+        solve_local_entropy("binary", 0.5, 0.1, 3.0, reference="typical")
+    with pytest.raises(ValueError, match="alpha"):
+        solve_franz_parisi("binary", -0.5, 0.1)
