@@ -67,7 +67,6 @@ def test_notebook_runs(name, n_figures):
     nb, elapsed = _run(name)
     assert not _errors(nb)
     assert _images(nb) >= n_figures, f"{name} shows {_images(nb)} figures"
-    assert elapsed < 120, f"{name} took {elapsed:.0f} s"
 
 
 def test_notebooks_are_clean_and_valid():

@@ -39,7 +39,8 @@ def _log_counts_sym3(ref):
 
 def test_alpha0_three_states_matches_exact_multinomial_count():
     """BP at alpha = 0 against (1/N) log #{W : d(W, ref) = d} counted exactly.  The finite-N count
-    differs from its large-deviation form by O(log N / N): at N = 2000 we accept 3e-3."""
+    differs from its large-deviation form by O(log N / N) (log(N)/N = 3.8e-3 at N = 2000; measured
+    max deviation 2.3e-3): we accept 4e-3."""
     N = 2000
     rng = np.random.default_rng(0)
     ref = rng.choice([-1.0, 0.0, 1.0], size=N)
@@ -47,10 +48,13 @@ def test_alpha0_three_states_matches_exact_multinomial_count():
     logc = _log_counts_sym3(ref) / N
     dgrid = np.arange(logc.size) / (4 * N)
     ok = np.isfinite(logc)
+    devs = []
     for p in local_entropy_sweep(inst, ref, gammas=[2.0, 4.0, 8.0, 16.0]):
         exact = np.interp(p.d, dgrid[ok], logc[ok])
         assert p.converged
-        assert abs(p.F - exact) < 3e-3, (p.gamma, p.d, p.F, exact)
+        devs.append(abs(p.F - exact))
+        assert abs(p.F - exact) < 4e-3, (p.gamma, p.d, p.F, exact)
+    print(f"symmetric:3 alpha=0 N={N}: max |F_BP - (1/N) log count| = {max(devs):.2e}")
 
 
 def _exact_phi(counts, distances, N, gamma):
@@ -60,15 +64,16 @@ def _exact_phi(counts, distances, N, gamma):
 
 
 @pytest.mark.parametrize("states, N, alpha, gammas, tol", [
-    ("binary", 21, 0.5, [0.0, 1.0, 2.0], 0.03),
-    ("symmetric:3", 13, 0.5, [0.0, 4.0, 8.0], 0.05),
+    ("binary", 21, 0.5, [0.0, 1.0, 2.0], 0.02),
+    ("symmetric:3", 13, 0.5, [0.0, 4.0, 8.0], 0.045),
 ])
 def test_bp_against_enumeration(states, N, alpha, gammas, tol):
     """Bethe phi(gamma) and d(gamma) around a solution against the exact canonical sums
     (1/N) log sum_d count(d) e^{-gamma N d}, averaged over 6 instances.  The central-limit
     approximation of the pattern messages is exact only as N -> infinity; measured mean absolute
-    deviations (binary N=21: 0.020 in phi; symmetric:3 N=13: 0.030) are well above float noise, so the
-    tolerance is on the average, 1.5 times the measured one (an O(1/N) effect, ~1/N = 0.05-0.08)."""
+    deviations (binary N=21: 0.012 in phi, 0.015 in d; symmetric:3 N=13: 0.030 in phi, 0.003 in d) are
+    well above float noise and below 1/N (0.05-0.08), as expected of an O(1/N) effect; the tolerance is
+    on the average, about 1.5 times the measured one."""
     dev_phi, dev_d = [], []
     for seed in range(6):
         inst = generate(states, N, alpha, seed=seed)

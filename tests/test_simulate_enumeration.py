@@ -6,8 +6,8 @@ import time
 import numpy as np
 import pytest
 
-from numerics.simulate.enumeration import (densest_solution, distance_histogram, enumerate_solutions,
-                                           sample_solutions)
+from numerics.simulate.enumeration import (densest_by_neighbours, densest_solution, distance_histogram,
+                                           enumerate_solutions, sample_solutions)
 from numerics.simulate.instances import generate
 
 
@@ -114,3 +114,21 @@ def test_densest_solution_has_most_neighbours():
     # its histogram at small distance dominates that of a typical solution on average
     _, c_dense, _ = distance_histogram(sols, dens.W, inst.states)
     assert c_dense[1] == max(nb) - 1
+
+
+def test_bias_counts_match_brute_force():
+    for seed in range(3):
+        inst = generate("binary", 10, 0.6, seed=seed, bias=0.35, f_out=0.7)
+        sols, _ = _brute(inst)
+        assert enumerate_solutions(inst).n_solutions == len(sols)
+
+
+@pytest.mark.parametrize("states, kind", [("binary", "squared"), ("symmetric:3", "squared"),
+                                          ("symmetric:3", "hamming")])
+def test_fast_densest_agrees_with_quadratic_search(states, kind):
+    inst = generate(states, 9 if states != "binary" else 15, 0.5, seed=3)
+    res = enumerate_solutions(inst)
+    slow = densest_solution(res.solutions(inst.states), inst.states, distance=kind)
+    fast = densest_by_neighbours(res, inst.states, distance=kind)
+    assert fast.n_within == slow.n_within and fast.radius == pytest.approx(slow.radius)
+    assert fast.mean_within == pytest.approx(slow.mean_within)

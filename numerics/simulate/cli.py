@@ -1,9 +1,13 @@
 """Sub-commands of ``fewbits`` for single-instance simulations.
 
 ``fewbits instance new``  random instance -> .npz
-``fewbits enumerate``     exhaustive enumeration (small N)
+``fewbits enumerate``     exhaustive enumeration (small N); optional uniform sample / densest solution
 ``fewbits bp-entropy``    BP local entropy around a reference
 ``fewbits solve``         find a solution (rbp, fbp, cpr, edmc, sa)
+
+``solve`` writes ``-o FILE.npy`` (state values, float64) only when the configuration found stores
+every pattern (re-checked independently); otherwise it writes nothing, prints the number of errors left
+on stderr and exits 1.  No command overwrites an existing file without ``--force``.
 """
 from __future__ import annotations
 
@@ -88,18 +92,32 @@ def _cmd_instance_new(args) -> int:
     return 0
 
 
+def _cmd_instance_missing(args) -> int:
+    raise ValueError("instance: missing action (use: fewbits instance new ...)")
+
+
 # -- enumerate ---------------------------------------------------------------------------------
 
 
 def _cmd_enumerate(args) -> int:
     from .distances import check_distance
-    from .enumeration import enumerate_solutions
-    from .instances import load_configuration, load_instance
+    from .enumeration import densest_by_neighbours, enumerate_solutions, sample_solutions
+    from .instances import atomic_save_npy, load_configuration, load_instance
 
     inst = load_instance(args.file)
     check_distance(args.distance)
     ref = load_configuration(args.reference, inst) if args.reference else None
-    res = enumerate_solutions(inst, reference=ref, distance=args.distance, keep=False)
+    n_sample = _int("--n-sample")(args.n_sample)
+    if n_sample < 1:
+        raise ValueError(f"--n-sample: must be >= 1, got {n_sample}")
+    seed = _int("--seed")(args.seed)
+    if seed < 0:
+        raise ValueError(f"--seed: must be >= 0, got {seed}")
+    for opt, path in (("--save-sample", args.save_sample), ("--save-densest", args.save_densest)):
+        if path and os.path.exists(path) and not args.force:
+            raise FileExistsError(f"{opt}: {path} exists; use --force to overwrite")
+    keep = bool(args.save_sample or args.save_densest)
+    res = enumerate_solutions(inst, reference=ref, distance=args.distance, keep=keep)
     out = {"n_solutions": res.n_solutions, "N": inst.N, "M": inst.M, "states": inst.states.name,
            "elapsed_s": res.elapsed}
     if ref is not None:
@@ -108,6 +126,17 @@ def _cmd_enumerate(args) -> int:
         out["distances"] = res.distances.tolist()
         out["counts"] = res.counts.tolist()
         out["totals"] = [int(t) if isinstance(t, (int, np.integer)) else float(t) for t in res.totals]
+    if keep and res.n_solutions == 0:
+        raise ValueError(f"{args.file}: the instance has no solution; nothing to sample or save")
+    if args.save_sample:
+        W = sample_solutions(res, inst.states, n_sample, seed)
+        atomic_save_npy(args.save_sample, W[0] if n_sample == 1 else W, force=args.force)
+        out["sample_file"] = args.save_sample
+    if args.save_densest:
+        dens = densest_by_neighbours(res, inst.states, distance=args.distance)
+        atomic_save_npy(args.save_densest, dens.W, force=args.force)
+        out["densest"] = {"file": args.save_densest, "radius": dens.radius, "n_within": dens.n_within,
+                          "mean_n_within": dens.mean_within}
     text = f"{res.n_solutions} solutions (N={inst.N}, M={inst.M}, {res.elapsed:.2f} s)"
     if ref is not None:
         text += "\n" + "\n".join(f"d={d:.6f} count={c}" for d, c in zip(res.distances, res.counts) if c)
@@ -216,12 +245,19 @@ def register(subparsers) -> None:
     new.add_argument("--force", action="store_true", help="overwrite an existing file")
     new.add_argument("--json", action="store_true")
     new.set_defaults(func=_cmd_instance_new)
-    p.set_defaults(func=lambda a: (_ for _ in ()).throw(ValueError("instance: missing action (use: instance new)")))
+    p.set_defaults(func=_cmd_instance_missing)
 
     e = subparsers.add_parser("enumerate", help="all solutions of a small instance")
     e.add_argument("file")
     e.add_argument("--reference", default=None, help=".npy configuration: count solutions at each distance")
     e.add_argument("--distance", default="squared", help="squared (default) or hamming")
+    e.add_argument("--save-sample", default=None,
+                   help=".npy: uniformly drawn solution(s) (one vector, or n-sample x N)")
+    e.add_argument("--n-sample", default="1")
+    e.add_argument("--seed", default="0", help="seed of the uniform sampling")
+    e.add_argument("--save-densest", default=None,
+                   help=".npy: the solution with the most solutions within one step (see densest_solution)")
+    e.add_argument("--force", action="store_true")
     e.add_argument("--json", action="store_true")
     e.set_defaults(func=_cmd_enumerate)
 

@@ -1,0 +1,57 @@
+"""Local-entropy timings: ``python -m benchmarks local_entropy [--n 40] [--y 10] [--alpha-u]``.
+
+Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s on one core, and binary
+α_U to ±0.005 in < 5 minutes.  What is timed here (and printed honestly):
+
+* the one-off symbolic derivations (Franz–Parisi, finite y in both decouplings);
+* a Franz–Parisi curve of n distances (binary, α = 0.5);
+* a large-finite-y curve of n distances (binary, α = 0.5, y = --y) by continuation in d — the
+  y → ∞ curve is an extrapolation of several such curves (numerics.extrapolation), so it costs
+  about len(DEFAULT_YS) times this;
+* with --alpha-u, binary α_U at that y by bisection to ±0.005.
+"""
+import argparse
+import os
+
+for _v in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS"):
+    os.environ.setdefault(_v, "1")
+
+import time  # noqa: E402
+import warnings  # noqa: E402
+
+import numpy as np  # noqa: E402
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(prog="python -m benchmarks local_entropy")
+    ap.add_argument("--n", type=int, default=40, help="number of distances per curve")
+    ap.add_argument("--y", type=float, default=10.0)
+    ap.add_argument("--alpha-u", action="store_true")
+    args = ap.parse_args(argv)
+    warnings.simplefilter("ignore", RuntimeWarning)
+    from numerics.franz_parisi import derived_fp, franz_parisi_curve
+    from numerics.local_entropy import derived_ld, local_entropy_curve
+
+    for name, fn in [("Franz-Parisi", lambda: derived_fp("squared")),
+                     ("finite y, cholesky", lambda: derived_ld("solution", "squared", "cholesky")),
+                     ("finite y, heat kernel", lambda: derived_ld("solution", "squared", "heat_kernel"))]:
+        t = time.perf_counter()
+        fn()
+        print(f"derivation + compilation, {name}: {time.perf_counter() - t:.1f} s")
+    ds = np.linspace(0.02, 0.3, args.n)
+    t = time.perf_counter()
+    c = franz_parisi_curve("binary", 0.5, ds)
+    print(f"Franz-Parisi curve, binary alpha=0.5, {args.n} distances: {time.perf_counter() - t:.1f} s, "
+          f"{int(c.converged.sum())}/{args.n} converged")
+    t = time.perf_counter()
+    c = local_entropy_curve("binary", 0.5, args.y, ds)
+    print(f"local-entropy curve, binary alpha=0.5, y={args.y:g}, {args.n} distances: "
+          f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged (goal for y=inf: < 20 s)")
+    if args.alpha_u:
+        from numerics.alpha_u import alpha_u
+
+        t = time.perf_counter()
+        r = alpha_u("binary", y=args.y, bracket=(0.6, 0.83), xtol=0.005)
+        print(f"alpha_U binary at y={args.y:g}: {r.alpha_U:.4f} in {r.interval} ({r.message}); "
+              f"{time.perf_counter() - t:.1f} s (goal < 300 s)")
+    return 0
