@@ -693,7 +693,9 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
         if a0.get(s) is not None:
             panel["alpha0"] = (a0[s]["d"], a0[s]["S_I"])
         if not panel["theory"]:
-            panel["notes"].append(f"theory S_I: {NOT_AVAILABLE}")
+            why = (NOT_AVAILABLE if not have_le else
+                   "not computed in this mode" if not p.get("theory", True) else "failed (see report.md)")
+            panel["notes"].append(f"theory S_I: {why}")
         if simulate:
             bp_units, en_units = sims[s]
             M_bp = bp_units[0]["M"]
