@@ -109,6 +109,14 @@ def store(folder, key: dict, value: Any, elapsed: float = math.nan) -> Path:
     path = cache_path(folder, key)
     text = json.dumps({"key": _normalise(json.loads(json.dumps(key, default=_default))), "value": value,
                        "elapsed": elapsed}, default=_default, allow_nan=True, indent=1)
+    write_atomic(path, text)
+    return path
+
+
+def write_atomic(path, text: str) -> None:
+    """Write text to path via a temporary file in the same folder and an atomic rename: an
+    interrupted write never leaves a half-written file, and an existing file stays intact."""
+    path = Path(path)
     tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
     try:
         tmp.write_text(text)
@@ -116,7 +124,6 @@ def store(folder, key: dict, value: Any, elapsed: float = math.nan) -> Path:
     finally:
         if tmp.exists():
             tmp.unlink()
-    return path
 
 
 def cached(folder, key: dict, compute: Callable[[], Any]):

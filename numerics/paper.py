@@ -99,16 +99,7 @@ NOT_AVAILABLE = "not available in this build"
 
 
 # ------------------------------------------------------------------------------------------ utilities
-def write_atomic(path: Path, text: str) -> None:
-    """Write text to path via a temporary file in the same folder and an atomic rename."""
-    path = Path(path)
-    tmp = path.with_name(f".{path.name}.tmp{os.getpid()}")
-    try:
-        tmp.write_text(text)
-        os.replace(tmp, path)
-    finally:
-        if tmp.exists():
-            tmp.unlink()
+from .cache import write_atomic  # noqa: E402  (re-exported: part of this module's API)
 
 
 def _fmt(v):

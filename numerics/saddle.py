@@ -177,13 +177,7 @@ class SaddleProblem:
         """x -> (x', x̂, residuals of the non-paired unknowns)."""
         if self.inner and self._inner_active:
             x = self._solve_inner(dict(x))
-        self.evaluations += 1
-        xh, res = self.conjugates_of(x)
-        vals = {**self.model, **x, **xh}
-        out = self.D.entropic(vals, self.nodes(vals, "entropic"))
-        xnew = {k[4:]: v for k, v in out.items() if k.startswith("new_")}
-        res.update({k[4:]: v for k, v in out.items() if k.startswith("res_")})
-        return xnew, xh, res
+        return self._raw_sweep(x)
 
     def _residual_u(self, u):
         try:

@@ -127,3 +127,13 @@ def test_bad_arguments():
         solve_local_entropy("binary", 0.5, 0.1, 3.0, reference="typical")
     with pytest.raises(ValueError, match="alpha"):
         solve_franz_parisi("binary", -0.5, 0.1)
+
+
+@pytest.mark.slow
+def test_heat_kernel_decoupling_matches_cholesky_at_the_reference_point():
+    """The first-order heat-kernel average of the reference's residual field (physics.md §3.2)
+    agrees with the exact two-field average where that residual variance is small (1e-3)."""
+    exact = solve_local_entropy("binary", 0.5, 0.1, 3.0, decoupling="cholesky")
+    hk = solve_local_entropy("binary", 0.5, 0.1, 3.0, decoupling="heat_kernel", init=exact.saddle.params)
+    assert exact.converged and hk.converged
+    assert abs(hk.S_I - exact.S_I) < 1e-4 and abs(hk.Sigma - exact.Sigma) < 1e-4

@@ -19,7 +19,7 @@ import numpy as np
 import sympy as sp
 from scipy.special import erfcx, log_ndtr, logsumexp
 
-from .symbolic import GH, Avg, LogH, LogSum
+from .symbolic import GH, Avg, LogH, LogSum, special_atoms
 
 __all__ = ["log_H", "G_over_H", "CompiledSet", "NUMERIC_FUNCTIONS"]
 
@@ -55,18 +55,7 @@ def _level_atoms(expr):
     LogH and GH calls are atoms too, so that each distinct call is evaluated once per evaluation of
     a CompiledSet however many derived equations use it (cross-equation CSE of the costly part).
     """
-    found = []
-
-    def walk(e):
-        if isinstance(e, _ATOM_TYPES):
-            if e not in found:
-                found.append(e)
-            return
-        for a in e.args:
-            walk(a)
-
-    walk(expr)
-    return found
+    return special_atoms(expr, _ATOM_TYPES)
 
 
 class _Level:

@@ -126,12 +126,13 @@ def gauss(f, z):
     return Avg(f, sp.S.Zero, z)
 
 
-def special_atoms(expr):
-    """The outermost Avg/LogSum nodes of expr (those not nested inside another special node)."""
+def special_atoms(expr, types=None):
+    """The outermost nodes of the given types (default Avg/LogSum) in expr, not nested in another."""
+    types = types or (Avg, LogSum)
     found = []
 
     def walk(e):
-        if isinstance(e, (Avg, LogSum)):
+        if isinstance(e, types):
             if e not in found:
                 found.append(e)
             return

@@ -69,36 +69,16 @@ def _parts(reference: str, distance: str, form: str):
     if distance == "hamming":
         trace += y * lam * d
 
-    # entropic side
-    xt = sp.Symbol("xt", real=True)  # placeholder for the reference field (heat-kernel form)
-    if form == "cholesky":
-        h = sp.sqrt(q0h) * z1
-        ht = Rh / sp.sqrt(q0h) * z1 + sp.sqrt(Ph - Rh**2 / q0h) * z2
-    elif form == "heat_kernel":
-        h = sp.sqrt(q0h) * z1
-        ht = xt
-    else:
-        ht = sp.sqrt(Ph) * z1
-        h = Rh / sp.sqrt(Ph) * z1
+    # entropic side: probe field h (variance q̂0) and reference field h̃ (variance P̂, covariance R̂)
+    h, ht, average_S = _quenched_pair(form, q0h, Rh, Ph)
     EW = -(Qh + q1h) / 2 * W**2 + (h + sp.sqrt(q1h - qq0h) * u + (Sh - Rh) * Wt) * W
     if distance == "hamming":
         EW += -lam * Neq(W, Wt)
     EWt = -(Qth + Ph) / 2 * Wt**2 + ht * Wt + LogSum(y * LogSum(EW, W), u)
-    entropic = LogSum(EWt, Wt)
-    if form == "heat_kernel":
-        entropic = _heat_kernel(entropic, xt, Rh / sp.sqrt(q0h) * z1, Ph - Rh**2 / q0h)
-    entropic = gauss(gauss(entropic, z2), z1) if form == "cholesky" else gauss(entropic, z1)
+    entropic = average_S(LogSum(EWt, Wt))
 
-    # energetic side
-    if form == "cholesky":
-        g = sp.sqrt(q0) * z1
-        gt = R / sp.sqrt(q0) * z1 + sp.sqrt(P - R**2 / q0) * z2
-    elif form == "heat_kernel":
-        g = sp.sqrt(q0) * z1
-        gt = xt
-    else:
-        gt = sp.sqrt(P) * z1
-        g = R / sp.sqrt(P) * z1
+    # energetic side: probe field g (variance q0) and reference field g̃ (variance P, covariance R)
+    g, gt, average_E = _quenched_pair(form, q0, R, P)
     var_u = q1 - qq0
     beta = (S_ov - R) / sp.sqrt(var_u)
     sig_t = sp.sqrt(Qt - P - beta**2)
@@ -110,11 +90,28 @@ def _parts(reference: str, distance: str, form: str):
         return LogSum(E, v)
 
     # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
-    energetic = branch(kappa)
-    if form == "heat_kernel":
-        energetic = _heat_kernel(energetic, xt, R / sp.sqrt(q0) * z1, P - R**2 / q0)
-    energetic = gauss(gauss(energetic, z2), z1) if form == "cholesky" else gauss(energetic, z1)
+    energetic = average_E(branch(kappa))
     return trace, entropic, energetic
+
+
+_XT = sp.Symbol("xt", real=True)  # placeholder for the reference field in the heat-kernel form
+
+
+def _quenched_pair(form, var_probe, cov, var_ref):
+    """(probe field, reference field, the Gaussian average to apply) for one quenched pair.
+
+    cholesky:    probe = √var_p z₁, ref = (cov/√var_p) z₁ + √(var_ref − cov²/var_p) z₂
+    heat_kernel: probe = √var_p z₁, ref = x̃ averaged by :func:`_heat_kernel` around (cov/√var_p) z₁
+    rank_one:    ref = √var_ref z₁, probe = (cov/√var_ref) z₁
+    """
+    if form == "cholesky":
+        ref = cov / sp.sqrt(var_probe) * z1 + sp.sqrt(var_ref - cov**2 / var_probe) * z2
+        return sp.sqrt(var_probe) * z1, ref, lambda F: gauss(gauss(F, z2), z1)
+    if form == "heat_kernel":
+        def average(F):
+            return gauss(_heat_kernel(F, _XT, cov / sp.sqrt(var_probe) * z1, var_ref - cov**2 / var_probe), z1)
+        return sp.sqrt(var_probe) * z1, _XT, average
+    return cov / sp.sqrt(var_ref) * z1, sp.sqrt(var_ref) * z1, lambda F: gauss(F, z1)
 
 
 def _heat_kernel(F, x, x0, var):
