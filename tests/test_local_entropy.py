@@ -137,3 +137,23 @@ def test_heat_kernel_decoupling_matches_cholesky_at_the_reference_point():
     hk = solve_local_entropy("binary", 0.5, 0.1, 3.0, decoupling="heat_kernel", init=exact.saddle.params)
     assert exact.converged and hk.converged
     assert abs(hk.S_I - exact.S_I) < 1e-4 and abs(hk.Sigma - exact.Sigma) < 1e-4
+
+
+def test_extrapolation_recovers_the_limit_and_picks_the_model():
+    ys = np.array([5.0, 10.0, 20.0, 40.0])
+    ex = __import__("numerics.extrapolation", fromlist=["extrapolate"]).extrapolate
+    a = ex(ys, 0.25 - 0.3 / ys + 0.1 / ys**2)
+    assert a.model == "1/y" and abs(a.value - 0.25) < 1e-12
+    b = ex(ys, 0.25 - 0.2 / np.sqrt(ys) + 0.05 / ys)
+    assert b.model == "1/sqrt(y)" and abs(b.value - 0.25) < 1e-12
+    with pytest.raises(ValueError, match="three"):
+        ex([5.0, 10.0], [0.1, 0.2])
+
+
+@pytest.mark.slow
+def test_dense_regions_criterion_holds_well_below_alpha_u():
+    """Binary, α = 0.5, y = 3: S_I(d) converges and increases on a small-d window."""
+    from numerics.alpha_u import dense_regions_exist
+
+    ok, curve = dense_regions_exist("binary", 0.5, y=3.0, ds=[0.05, 0.1, 0.2])
+    assert ok and np.all(curve.S_I <= binary_entropy(curve.d))
