@@ -111,7 +111,7 @@ def _print_row(row):
 
 
 def _table(rows):
-    head = f"| states | solver | alpha | solved | median time of successes (s) | median errors left (failures) | note |"
+    head = "| states | solver | alpha | solved | median time of successes (s) | median errors left (failures) | note |"
     sep = "|---|---|---|---|---|---|---|"
     lines = [head, sep]
     for r in rows:

@@ -19,7 +19,7 @@ from typing import List, Optional, Sequence
 
 import numpy as np
 
-from theory.states import StateSet, parse_states
+from theory.states import parse_states
 
 from .local_entropy import local_entropy_curve
 

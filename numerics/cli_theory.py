@@ -3,7 +3,6 @@ from __future__ import annotations
 
 import argparse
 import math
-import sys
 
 from theory.states import parse_states
 

@@ -40,7 +40,6 @@ import csv
 import importlib
 import io
 import math
-import os
 import sys
 import time
 from pathlib import Path
@@ -459,7 +458,6 @@ def aggregate_enum(units, which):
     hs = [u[which] for u in units if which in u]
     if len(hs) < 2:
         return [], len(hs)
-    N = None
     table = {}
     for h in hs:
         for d, c in zip(h["d"], h["counts"]):

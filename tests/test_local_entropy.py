@@ -4,9 +4,8 @@ import math
 import numpy as np
 import pytest
 
-from numerics.franz_parisi import derived_fp, franz_parisi_curve, reference_parameters, solve_franz_parisi
-from numerics.local_entropy import (alpha0_curve, binary_entropy, derived_ld, local_entropy_curve,
-                                    solve_local_entropy)
+from numerics.franz_parisi import derived_fp, solve_franz_parisi
+from numerics.local_entropy import (alpha0_curve, binary_entropy, derived_ld, solve_local_entropy)
 from numerics.quadrature import GaussianRule
 from theory.functionals.large_deviation import SYMBOLS
 from theory.states import StateSet

@@ -13,7 +13,7 @@ which is common-subexpression elimination across all the equations compiled toge
 """
 from __future__ import annotations
 
-from typing import Callable, Dict, Iterable, Mapping, Sequence, Tuple
+from typing import Dict, Iterable, Mapping, Sequence, Tuple
 
 import numpy as np
 import sympy as sp
