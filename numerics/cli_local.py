@@ -149,6 +149,7 @@ def register(sub) -> None:
                                    "monotonically at small d. --table gives α_U and α_c for several state sets.")
     p.add_argument("--states", help="state set")
     p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
-    p.add_argument("--y", type=_y_value, default=math.inf, help="tilt y (default inf)")
+    p.add_argument("--y", type=_y_value, default=20.0,
+                   help="tilt y of the large-y curves (default 20; inf uses extrapolated curves: hours)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_alpha_u)
