@@ -90,7 +90,7 @@ CONFIG = {
         "y": 3.0,
         "finite_y": [],
         "unit_timeout": 420.0,
-        "bp_instances": 8,
+        "bp_instances": 6,
         "enum_instances": 12,
     },
 }
