@@ -86,7 +86,7 @@ CONFIG = {
             {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 505, "enum_N": 15,
              "theory": True},
         ],
-        "ds": [0.04, 0.06, 0.1, 0.15, 0.2, 0.3],
+        "ds": [0.04, 0.06, 0.1, 0.15, 0.2, 0.25],
         "y": 3.0,
         "finite_y": [],
         "unit_timeout": 420.0,
