@@ -130,9 +130,16 @@ class SaddleProblem:
 
     def _raw_sweep(self, x):
         self.evaluations += 1
-        xh, res = self.conjugates_of(x)
-        vals = {**self.model, **x, **xh}
-        out = self.D.entropic(vals, self.nodes(vals, "entropic"))
+        try:
+            xh, res = self.conjugates_of(x)
+            vals = {**self.model, **x, **xh}
+            out = self.D.entropic(vals, self.nodes(vals, "entropic"))
+        except (OverflowError, ZeroDivisionError, FloatingPointError):
+            # outside the region where the compiled equations are finite: report non-finite
+            # values, which every caller treats as "left the domain" (never as a solution)
+            nan = math.nan
+            return ({n: nan for n in self.order_names}, {n: nan for n in self.conj_names},
+                    {n: nan for n in self.extra_names + self.inner})
         xnew = {k[4:]: v for k, v in out.items() if k.startswith("new_")}
         res.update({k[4:]: v for k, v in out.items() if k.startswith("res_")})
         return xnew, xh, res
@@ -341,7 +348,7 @@ class SaddleProblem:
     def _result(self, x, step, iterations, msg, tol, tol_residual) -> SaddleResult:
         try:
             out, grad, xh = self.evaluate(x)
-        except (ValueError, FloatingPointError, ZeroDivisionError) as exc:
+        except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
             out, grad, xh = {"phi": math.nan}, {}, {}
             msg += f"; evaluation failed: {exc}"
         # stationarity is required in every unknown: order parameters, conjugates and the
