@@ -251,6 +251,26 @@ def _num(x) -> float:
 
 
 # --------------------------------------------------------------------------------------------------
+def _curve_panel(ax, curves, key, legend_loc, prefix_states):
+    """Theory curves of ``key`` (Σ or S_I) against d on one axis, non-converged points hollow."""
+    hollow = 0
+    several_sets = len({str(field(x, "states")) for x in curves}) > 1
+    for i, c in enumerate(curves):
+        d = _arr(field(c, "d"))
+        values = _arr(field(c, key), len(d))
+        lab = rf"{_y_label(field(c, 'y'))}, $\alpha={float(field(c, 'alpha')):g}$"
+        st = field(c, "states")
+        if prefix_states and st is not None and several_sets:
+            lab = f"{st}, " + lab
+        hollow += _theory_line(ax, d, values, _conv(c, len(d)), color(i), lab)
+    ax.set_xlabel(LABELS["d"])
+    ax.set_ylabel(LABELS[key])
+    ax.set_xlim(left=0)
+    _note(ax, _conv_note(hollow))
+    if ax.get_legend_handles_labels()[0]:
+        ax.legend(loc=legend_loc)
+
+
 def external_entropy_figure(curves, finite_y=None, width="auto"):
     """External entropy Σ(d) of the references (left); optionally the finite-y S_I(d) curves (right).
 
@@ -265,35 +285,9 @@ def external_entropy_figure(curves, finite_y=None, width="auto"):
         fig, axes = new_figure(width, aspect=0.8, ncols=2 if two else 1)
         ax = axes[0]
         ax.axhline(0.0, color="0.6", lw=0.6)
-        hollow = 0
-        for i, c in enumerate(curves or []):
-            d = _arr(field(c, "d"))
-            sig = _arr(field(c, "Sigma"), len(d))
-            lab = rf"{_y_label(field(c, 'y'))}, $\alpha={float(field(c, 'alpha')):g}$"
-            st = field(c, "states")
-            if st is not None and len({str(field(x, 'states')) for x in curves}) > 1:
-                lab = f"{st}, " + lab
-            hollow += _theory_line(ax, d, sig, _conv(c, len(d)), color(i), lab)
-        ax.set_xlabel(LABELS["d"])
-        ax.set_ylabel(LABELS["Sigma"])
-        ax.set_xlim(left=0)
-        _note(ax, _conv_note(hollow))
-        if ax.get_legend_handles_labels()[0]:
-            ax.legend(loc="best")
+        _curve_panel(ax, curves or [], "Sigma", "best", prefix_states=True)
         if two:
-            ax2 = axes[1]
-            hollow = 0
-            for i, c in enumerate(finite_y):
-                d = _arr(field(c, "d"))
-                S = _arr(field(c, "S_I"))
-                lab = rf"{_y_label(field(c, 'y'))}, $\alpha={float(field(c, 'alpha')):g}$"
-                hollow += _theory_line(ax2, d, S, _conv(c, len(d)), color(i), lab)
-            ax2.set_xlabel(LABELS["d"])
-            ax2.set_ylabel(LABELS["S_I"])
-            ax2.set_xlim(left=0)
-            _note(ax2, _conv_note(hollow))
-            if ax2.get_legend_handles_labels()[0]:
-                ax2.legend(loc="upper left")
+            _curve_panel(axes[1], finite_y, "S_I", "upper left", prefix_states=False)
     return fig
 
 

@@ -74,7 +74,6 @@ class _Level:
         body = expr.xreplace(subs)
         self.symbols = sorted(body.free_symbols - set(subs.values()), key=lambda s: s.name)
         args = self.symbols + [d for d, _ in self.placeholders]
-        self.constant = not body.free_symbols
         self.fn = sp.lambdify(args, body, modules=[NUMERIC_FUNCTIONS, "numpy", "scipy"], cse=True)
 
     def __call__(self, env, atom_value):

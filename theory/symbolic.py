@@ -31,8 +31,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["LogSum", "Avg", "LogH", "GH", "Neq", "gauss", "integrate_by_parts", "special_atoms", "bound_variables",
-           "distribute"]
+__all__ = ["LogSum", "Avg", "LogH", "GH", "Neq", "gauss", "integrate_by_parts", "special_atoms", "distribute"]
 
 
 class LogH(sp.Function):
@@ -141,21 +140,6 @@ def special_atoms(expr, types=None):
 
     walk(expr)
     return found
-
-
-def bound_variables(expr):
-    """All bound variables of the special atoms in expr, outermost first."""
-    out = []
-
-    def walk(e):
-        if isinstance(e, (Avg, LogSum)):
-            if e.variable not in out:
-                out.append(e.variable)
-        for a in e.args:
-            walk(a)
-
-    walk(expr)
-    return out
 
 
 def _ibp_term(t, z):
