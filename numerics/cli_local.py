@@ -90,12 +90,19 @@ def _cmd_fp(args) -> int:
     return 0 if bool(curve.converged.all()) else 1
 
 
+def _alpha_u_progress(alpha, holds):
+    """One line per α evaluated (stderr), so a long scan shows where it is."""
+    import sys
+    print(f"  alpha={alpha:.5f}: dense regions {'exist' if holds else 'broken (criterion fails)'}",
+          file=sys.stderr, flush=True)
+
+
 def _cmd_alpha_u(args) -> int:
     from .alpha_u import alpha_u, alpha_u_table
     from .cli import dump_json
 
     if args.table:
-        rows = alpha_u_table(y=args.y)
+        rows = alpha_u_table(y=args.y, progress=_alpha_u_progress)
         if args.json:
             print(dump_json({"rows": rows}))
         else:
@@ -108,7 +115,7 @@ def _cmd_alpha_u(args) -> int:
         return 0 if all(r["converged"] for r in rows) else 1
     if not args.states:
         raise ValueError("give --states S (or --table)")
-    r = alpha_u(parse_states(args.states), y=args.y)
+    r = alpha_u(parse_states(args.states), y=args.y, progress=_alpha_u_progress)
     out = r.as_dict()
     if args.json:
         print(dump_json(out))

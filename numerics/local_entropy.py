@@ -313,6 +313,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     D = derived_ld(reference, distance, form)
     model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
              "d": float(d), "Delta": states.spread}
+    user_outer = outer  # the climb in y below picks its own default per form
     # one outer field in the heat-kernel form: a much finer rule costs little there
     outer = outer or (GaussianRule(24, 12) if form == "heat_kernel" else GaussianRule(10, 6))
     problem = SaddleProblem(D, _nodes(states, outer, inner or AdaptiveGaussian()),
@@ -324,14 +325,15 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         # no warm start at large y: climb from y = 3 in steps of ×1.5 (each warm-started by the
         # previous one); a cold start at large y rarely lands in the basin
         prev = solve_local_entropy(states, alpha, d, 3.0, reference=reference, distance=distance, kappa=kappa,
-                                   f_out=f_out, outer=outer, inner=inner, tol_residual=tol_residual,
+                                   f_out=f_out, outer=user_outer, inner=inner, tol_residual=tol_residual,
                                    decoupling=decoupling)
         yy = 3.0
         while prev.converged and yy * 1.5 < y:
             yy *= 1.5
             prev = solve_local_entropy(states, alpha, d, yy, reference=reference, distance=distance,
                                        kappa=kappa, f_out=f_out, init=prev.saddle.params, jacobian=prev.jacobian,
-                                       outer=outer, inner=inner, tol_residual=tol_residual, decoupling=decoupling)
+                                       outer=user_outer, inner=inner, tol_residual=tol_residual,
+                                       decoupling=decoupling)
         if not prev.converged:
             return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
                                      saddle=prev.saddle, note=f"the climb in y stopped at y={yy:g}")
@@ -366,12 +368,13 @@ def _alpha0_initial(states, d, distance):
 
 def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, reference: str = "solution",
                         distance: str = "squared", kappa: float = 0.0, f_out: float = 0.5, sweep: str = "down",
-                        **kw) -> LocalEntropyCurve:
+                        init: Optional[dict] = None, jacobian=None, **kw) -> LocalEntropyCurve:
     """S_I(d), Σ(d) at fixed (α, y) by continuation in d (warm starts between neighbours).
 
     ``sweep="down"`` goes from the largest d to the smallest, ``"up"`` the other way; ``"both"``
     does both and keeps, at each d, the converged point with the larger Φ (so that a second branch
-    shows up as a disagreement between the sweeps, reported in the points' notes).
+    shows up as a disagreement between the sweeps, reported in the points' notes).  ``init`` and
+    ``jacobian`` warm-start the first point of each sweep (e.g. from a neighbouring α).
     """
     states = parse_states(states)
     ds = [float(d) for d in ds]
@@ -382,8 +385,10 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
         return local_entropy_curve_inf(states, alpha, ds, reference=reference, distance=distance,
                                        kappa=kappa, f_out=f_out, **kw)
 
+    first = (init, jacobian)
+
     def run(order):
-        pts, init, jac = {}, None, None
+        pts, (init, jac) = {}, first
         for i in order:
             p = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
                                     kappa=kappa, f_out=f_out, init=init, jacobian=jac, **kw)

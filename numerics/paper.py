@@ -362,20 +362,28 @@ def alpha0_unit(states, ds):
                                                          float).tolist()}
 
 
-def alpha_u_unit(states, cache=None):
+def alpha_u_unit(states, cache=None, compute_missing=True):
+    """α_U of one state set (numerics.alpha_u at its default y and window), cached.  With
+    ``compute_missing=False`` only a cached result is returned (None when there is none)."""
     fn = _optional("numerics.alpha_u", "alpha_u")
     if fn is None:
         return None
-    from .cache import cached
+    from .cache import cached, load
+
+    from .alpha_u import DEFAULT_WINDOW, DEFAULT_Y
 
     def compute():
-        r = fn(states)
+        r = fn(states, y=DEFAULT_Y, ds=DEFAULT_WINDOW, xtol=0.005)
         iv = getattr(r, "interval", None)
         iv = [math.nan, math.nan] if iv is None else [float(iv[0]), float(iv[1])]
         return {"alpha_U": _f(r.alpha_U), "interval": iv, "y": _f(getattr(r, "y", math.nan)),
                 "converged": bool(r.converged), "message": str(getattr(r, "message", ""))}
 
-    return cached(cache, {"kind": "alpha_u", "states": states}, compute)
+    key = {"kind": "alpha_u", "states": states, "y": DEFAULT_Y, "window": list(DEFAULT_WINDOW),
+           "xtol": 0.005, "criterion": "converged and strictly increasing"}
+    if not compute_missing:
+        return load(cache, key)[1] if cache is not None else None
+    return cached(cache, key, compute)
 
 
 # ------------------------------------------------------------------------------------------ simulation units
@@ -501,7 +509,8 @@ def compare(theory: dict | None, sim_rows: list) -> dict:
 
 
 # ------------------------------------------------------------------------------------------ the job
-def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_timeout=None) -> int:
+def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_timeout=None,
+              alpha_u=False) -> int:
     from . import __version__
     from . import plots
 
@@ -531,20 +540,33 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     bar.close()
     failures += [f"α_c {r['states']}" for r in rows if not r["converged"]]
     au_sets = cfg["alpha_u_sets"]
+    from .alpha_u import TABLE_SETS
+    if alpha_u:  # opt-in: the α_U table of numerics.alpha_u (tens of minutes per state set)
+        au_sets = list(TABLE_SETS)
     au = {}
     if _optional("numerics.alpha_u", "alpha_u") is None:
         missing.append("α_U (numerics.alpha_u)")
     else:
+        # the opt-in table runs without the unit time limit (it is long by design)
+        au_guard = _Guard(None, cache) if alpha_u else guard
         bar = Progress(len(au_sets), "alpha_U", stream)
         from theory.states import parse_states
 
         for s in au_sets:
-            v = guard(f"α_U {s}", alpha_u_unit, s, cache)
+            v = au_guard(f"α_U {s}", alpha_u_unit, s, cache)
             if v is not None:
                 au[parse_states(s).name] = v
             bar.step(s)
         bar.close()
+        for s in TABLE_SETS:  # α_U already in the cache (an earlier `--alpha-u` run) is used too
+            name = parse_states(s).name
+            if name not in au:
+                v = alpha_u_unit(s, cache, compute_missing=False)
+                if v is not None:
+                    au[name] = v
         failures += [f"α_U {k}" for k, v in au.items() if not v["converged"]]
+        if au_guard is not guard:
+            guard.errors += au_guard.errors
     from theory.states import parse_states
 
     cap_rows = []
@@ -781,9 +803,10 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
           f"- Local-entropy curves (\"large y\"): finite y = {y:g}, squared distance, reference a solution, "
           f"solved by continuation in d; finite-y extras: {cfg['finite_y'] or 'none'}. The y → ∞ curve is the "
           "extrapolation of finite-y ladders (`fewbits local-entropy --y inf`), not run here for time.",
-          "- α_U: " + ("computed for " + ", ".join(au_sets) if au_sets else
-                       "not computed by this job (a bisection on α costs minutes per state set); "
-                       "run `fewbits alpha-u --states S` or `fewbits alpha-u --table`."),
+          "- α_U: " + (f"at finite y (column 'y used'), for {', '.join(au)} (computed by this run or "
+                       "read from its cache)" if au else
+                       "not computed by this job (a scan and bisection on α costs tens of minutes per state set); "
+                       "run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`."),
           "- Franz–Parisi: the y → 0 limit of the same large-deviation functional, reference at the "
           "equilibrium saddle point.", ""]
     L += ["## Capacity α_c and α_U (replica symmetric, κ = 0)", "",
@@ -839,7 +862,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
 
 def _cmd_paper(args) -> int:
     return run_paper(args.out, quick=args.quick, cache=args.cache, simulate=not args.no_sim,
-                     unit_timeout=args.unit_timeout)
+                     unit_timeout=args.unit_timeout, alpha_u=args.alpha_u)
 
 
 def register(sub) -> None:
@@ -850,6 +873,9 @@ def register(sub) -> None:
     p.add_argument("--quick", action="store_true", help="a reduced run (fewer sets, smaller grids and N; ~1 min)")
     p.add_argument("--cache", default=None, help="cache folder (default: OUT/.cache)")
     p.add_argument("--no-sim", action="store_true", help="skip the simulations (theory only)")
+    p.add_argument("--alpha-u", action="store_true",
+                   help="also compute α_U for the table's state sets (finite y = 20; tens of minutes per set, "
+                        "cached, resumable); without it α_U is plotted only where the cache already holds it")
     p.add_argument("--unit-timeout", type=float, default=None,
                    help="time limit in seconds for one local-entropy/α_U unit (default: 20 quick, 45 full; "
                         "0 = none); a unit over it is reported as an error and not cached")

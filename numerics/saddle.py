@@ -307,16 +307,18 @@ class SaddleProblem:
         x = {n: float(init[n]) for n in self.param.names}
         x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
         msgs = []
+        self.jacobian = None
+        iterations = 0
         # 1. a few damped sweeps (free conjugates solved by inner roots in each sweep)
         self._inner_active = bool(self.inner)
-        x, step, iterations, _ = self._damped(x, 1.0 - damping, warm_sweeps, tol, msgs)
+        x, step, it, _ = self._damped(x, 1.0 - damping, warm_sweeps, tol, msgs)
+        iterations += it
         if self.inner:
             x = self._solve_inner(x)
         self._inner_active = False  # Newton takes every unknown together
         # 2. Newton–Broyden in unconstrained coordinates (Jacobian reused from a neighbour if given),
         #    then MINPACK's hybrid method if that fails
         ok = False
-        self.jacobian = None
         try:
             u0 = self.param.to_u(x)
             u, nr, J, ev, ok = self._newton(u0, jacobian, 1e2 * tol, 60, msgs)

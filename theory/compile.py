@@ -141,6 +141,13 @@ class CompiledSet:
         return np.asarray(arr, dtype=float).reshape(shape)
 
     def __call__(self, values: Mapping, nodes: Nodes, names: Iterable[str] | None = None) -> dict:
+        """Evaluate the named expressions (all by default).  Outside the domain of a square root or
+        logarithm the value is NaN (never the real part of a complex number), silently: the caller
+        (the saddle-point iterator) treats non-finite values as leaving the domain."""
+        with np.errstate(all="ignore"):
+            return self._evaluate(values, nodes, names)
+
+    def _evaluate(self, values: Mapping, nodes: Nodes, names: Iterable[str] | None = None) -> dict:
         env = {}
         byname = {(k if isinstance(k, str) else k.name): float(v) for k, v in values.items()}
         for s in self.parameters:
@@ -217,6 +224,9 @@ class CompiledSet:
 
         out = {}
         for name in (names if names is not None else self.levels):
-            val = np.asarray(self.levels[name](env, atom_value), dtype=float)
+            val = np.asarray(self.levels[name](env, atom_value))
+            if np.iscomplexobj(val):
+                val = np.where(val.imag != 0, np.nan, val.real)
+            val = val.astype(float)
             out[name] = float(val.reshape(-1)[0]) if val.size == 1 else val
         return out
