@@ -9,11 +9,10 @@ from its neighbour) followed by bisection, until the interval is shorter than ``
 result reports the final interval [lo, hi] (lo: last α where the criterion held, hi: first where
 it failed) and every evaluation.
 
-Which y.  The exact y → ∞ equations are not available (physics.md §3.2; see
-:mod:`numerics.extrapolation`), so α_U is computed at a large finite y — default y = 20 — and the
-result says which y it used.  S_I grows with y (yΦ is convex in y), so larger y moves the curves up
-towards the α = 0 bound; run at several y to see the trend.  ``y = inf`` runs the criterion on the
-extrapolated curves (a ladder of finite-y solutions per point: slow).
+Which y.  The default is y → ∞, solved with the y → ∞ equations of
+:mod:`theory.functionals.large_y` (:mod:`numerics.large_y`); a finite y (e.g. 20) runs the same
+criterion on finite-y curves (slower; S_I grows with y, so the curves move up towards the α = 0
+bound as y grows).
 """
 from __future__ import annotations
 
@@ -30,7 +29,7 @@ from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_ent
 __all__ = ["AlphaUResult", "dense_regions_exist", "alpha_u", "alpha_u_table", "TABLE_SETS", "DEFAULT_WINDOW"]
 
 DEFAULT_WINDOW = tuple(np.round(np.linspace(0.01, 0.08, 8), 4))
-DEFAULT_Y = 20.0
+DEFAULT_Y = math.inf
 TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
               "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5")
 
@@ -57,7 +56,7 @@ class AlphaUResult:
 
 
 def dense_regions_exist(states, alpha: float, *, y: float = 20.0, ds: Sequence[float] = DEFAULT_WINDOW,
-                        init: Optional[dict] = None, jacobian=None, max_halvings: int = 2, **kw):
+                        init: Optional[dict] = None, jacobian=None, max_halvings: int = 3, **kw):
     """(holds, curve): the criterion of the module docstring at one α.
 
     The window is swept from the largest d down, each point warm-started from the previous one
@@ -68,20 +67,33 @@ def dense_regions_exist(states, alpha: float, *, y: float = 20.0, ds: Sequence[f
     and the remaining points are reported as not computed.
     """
     states = parse_states(states)
-    if y == math.inf:
-        from .local_entropy import local_entropy_curve
-        curve = local_entropy_curve(states, alpha, y, list(ds), **kw)
-        return bool(curve.converged.all()) and bool(np.all(np.diff(curve.S_I) > 0)), curve
     ds = sorted((float(d) for d in ds), reverse=True)
-    solve = lambda d, **w: solve_local_entropy(states, alpha, d, y, **w, **kw)  # noqa: E731
+    if y == math.inf:  # the y → ∞ equations (numerics.large_y)
+        from .large_y import solve_large_y
+        kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
+
+        def solve(d, quick=False, **w):
+            return solve_large_y(states, alpha, d, newton_only=quick, **w, **kw)
+    else:
+        def solve(d, quick=False, **w):  # finite y: every attempt is a full solve
+            return solve_local_entropy(states, alpha, d, y, **w, **kw)
 
     def reach(d_from, p_from, d_to, level):
-        p = solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
-        if p.converged or level >= max_halvings:
+        """Continuation from (d_from, p_from) to d_to: a cheap Newton step; if it fails, two half
+        steps (recursively, ``max_halvings`` deep); if everything fails, one full solve."""
+        p = solve(d_to, quick=True, init=p_from.saddle.params, jacobian=p_from.jacobian)
+        if p.converged:
             return p
-        mid = 0.5 * (d_from + d_to)
-        pm = reach(d_from, p_from, mid, level + 1)
-        return reach(mid, pm, d_to, level + 1) if pm.converged else p
+        if level < max_halvings:
+            mid = 0.5 * (d_from + d_to)
+            pm = reach(d_from, p_from, mid, level + 1)
+            if pm.converged:
+                p2 = reach(mid, pm, d_to, level + 1)
+                if p2.converged:
+                    return p2
+        if level == 0:
+            return solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
+        return p
 
     points, ok, prev = [], True, None
     for d in ds:
@@ -150,8 +162,9 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDO
         return AlphaUResult(states.name, math.nan, [math.nan, lo], y, False,
                             f"the criterion already fails at the lower end alpha={lo:g}", crit, evals)
     hi = None
+    start = lo
     for k in range(1, steps + 1):
-        a = lo + (top - lo) * k / steps
+        a = start + (top - start) * k / steps
         if test(a):
             lo = a
         else:

@@ -381,9 +381,12 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
     for d in ds:
         check_distance(d, distance)
     if y == math.inf:
-        from .extrapolation import local_entropy_curve_inf
-        return local_entropy_curve_inf(states, alpha, ds, reference=reference, distance=distance,
-                                       kappa=kappa, f_out=f_out, **kw)
+        # the y → ∞ equations (numerics.large_y); the extrapolated finite-y ladders, their check,
+        # are numerics.extrapolation.local_entropy_curve_inf
+        from .large_y import large_y_curve
+        return large_y_curve(states, alpha, ds, distance=distance, kappa=kappa,
+                             sweep="up" if sweep == "up" else "down", init=init, jacobian=jacobian,
+                             **{k: v for k, v in kw.items() if k in ("outer", "shift", "tol_residual", "maxiter")})
 
     first = (init, jacobian)
 

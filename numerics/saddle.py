@@ -303,12 +303,31 @@ class SaddleProblem:
 
     def solve(self, init: Mapping[str, float], *, tol: float = 1e-11, tol_residual: float = 1e-8,
               damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000,
-              jacobian=None) -> SaddleResult:
+              jacobian=None, newton_first: bool = False, newton_only: bool = False) -> SaddleResult:
+        """Solve from ``init`` (see the module docstring for the stages).  With ``newton_first`` and a
+        ``jacobian`` (continuation), Newton–Broyden is tried directly from ``init`` before the damped
+        sweeps; the full sequence follows if it fails, unless ``newton_only`` (a cheap continuation
+        attempt: the caller shortens its step instead)."""
         x = {n: float(init[n]) for n in self.param.names}
         x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
         msgs = []
         self.jacobian = None
         iterations = 0
+        if newton_first and jacobian is not None:
+            self._inner_active = False
+            try:
+                u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, 15, [])
+                iterations += ev
+                if ok:
+                    self.jacobian = J
+                    return self._result(self.param.from_u(u), nr, iterations, "", tol, tol_residual)
+            except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError):
+                pass
+            msgs.append("continuation Newton failed")
+            if newton_only:
+                return self._result(x, math.inf, iterations, "; ".join(msgs), tol, tol_residual)
+            msgs[-1] += "; restarted with damped sweeps"
+            jacobian = None
         # 1. a few damped sweeps (free conjugates solved by inner roots in each sweep)
         self._inner_active = bool(self.inner)
         x, step, it, _ = self._damped(x, 1.0 - damping, warm_sweeps, tol, msgs)

@@ -17,7 +17,7 @@ from typing import Dict, Iterable, Mapping, Sequence, Tuple
 
 import numpy as np
 import sympy as sp
-from scipy.special import erfcx, log_ndtr, logsumexp
+from scipy.special import erfcx, log_ndtr
 
 from .symbolic import GH, Avg, LogH, LogSum, special_atoms
 
@@ -35,6 +35,13 @@ def log_H(x):
 def G_over_H(x):
     """G(x)/H(x) = √(2/π) / erfcx(x/√2), stable for all real x (→ x for x → +∞, → 0 for x → −∞)."""
     return _SQRT_2_OVER_PI / erfcx(np.asarray(x, dtype=float) * _SQRT_HALF)
+
+
+def _logsumexp(e, axis):
+    """log Σ exp(e) along axis (keepdims), shifted by the maximum; −inf where every term is −inf."""
+    m = np.max(e, axis=axis, keepdims=True)
+    m = np.where(np.isfinite(m), m, 0.0)
+    return m + np.log(np.sum(np.exp(e - m), axis=axis, keepdims=True))
 
 
 def _neq(a, b):
@@ -178,22 +185,38 @@ class CompiledSet:
         def scope_key(a):
             return tuple(id(env[v]) for v in adaptive if v in self._free(a))
 
+        keepalive = []  # node arrays whose id() is part of a memo key stay alive for this call
+
         def nodes_for(E, v, level):
-            """Install the refined nodes of v for the integrand exponent E (cached per E)."""
-            if (E, v) not in refined:
+            """Install the refined nodes of v for the integrand exponent E (cached per E and per the
+            nodes of the other adaptive variables E depends on).  A spec with ``passes`` > 1 (a
+            maximiser) is refined again on the nodes of its previous pass."""
+            rkey = (E, v, tuple(id(env[a]) for a in adaptive if a != v and a in self._free(E)))
+            if rkey not in refined:
+                spec, ax = adaptive[v], self.axis[v]
                 env[v], logw[v] = base_env[v], base_logw[v]
-                e_coarse = level(env, atom_value) + logw[v] if level is not None else logw[v]
-                x, lw = adaptive[v].refine(np.asarray(e_coarse, dtype=float), self.axis[v])
-                refined[(E, v)] = (x, lw)
-            env[v], logw[v] = refined[(E, v)]
+                e = level(env, atom_value) + logw[v] if level is not None else logw[v]
+                x, lw = spec.refine(np.asarray(e, dtype=float), ax)
+                for stage in range(1, getattr(spec, "passes", 1)):
+                    keepalive.append(x)
+                    env[v], logw[v] = x, lw
+                    e = level(env, atom_value) + lw if level is not None else lw
+                    x, lw = spec.refine(np.asarray(e, dtype=float), ax, nodes=x, stage=stage)
+                keepalive.append(x)
+                refined[rkey] = (x, lw)
+            env[v], logw[v] = refined[rkey]
 
         def weights(E, v, level):
             key = (E, v, tuple(id(env[a]) for a in adaptive if a != v and a in self._free(E)))
             if key not in tilt:
                 e = level(env, atom_value) + logw[v] if level is not None else logw[v]
                 ax = self.axis[v]
-                lse = logsumexp(e, axis=ax, keepdims=True)
-                tilt[key] = (np.exp(e - lse), lse)
+                e = np.asarray(e, dtype=float)
+                if e.shape[ax] == 1:  # one node (a maximiser's argmax): weight 1
+                    tilt[key] = (np.ones_like(e), e)
+                else:
+                    lse = _logsumexp(e, ax)
+                    tilt[key] = (np.exp(e - lse), lse)
             return tilt[key]
 
         def atom_value(a):

@@ -1,0 +1,75 @@
+"""The y → ∞ limit of the large-deviation free entropy (physics.md §3.2), to leading order in 1/y.
+
+Scaling (derived from the finite-y functional of :mod:`.large_deviation` and checked against its
+solutions up to y = 40, see :mod:`numerics.extrapolation`):
+
+    P = Q̃ − δP/y,  R = S − δR/y,  q0 = q1 − δq/y,       q̂0 = q̂1 − δ̂/y,  Q̂̃ = y Â,
+    P̂ = O(1),      R̂ = O(1/y),     Ŝ, Q̂, q̂1 = O(1).
+
+Then yΦ = y φ∞ + O(1) with, per unit y,
+
+    φ∞ = G_T + G_S + α G_E
+    G_T = ½ Â Q̃ − Ŝ S + ½ Q̂ Q + ½ q̂1 (q1 − δq) − ½ δ̂ q1              (+ λ d for the Hamming distance)
+    G_S = E_z max_W̃ [ −½ Â W̃² + max_u ( −u²/2 + log Σ_W π(W) e^{−½(Q̂+q̂1)W² + (√q̂1 z + √δ̂ u + Ŝ W̃) W} ) ]
+    G_E = E_z max_v [ −v²/(2δq) + log H((κ − √q1 z − v)/√(Q − q1)) ]
+
+* The ∫Du [·]^y of the copies becomes a maximisation over the copies' common field shift u
+  (Laplace, u = √y·u'); the sum over the reference becomes a maximum over its value W̃ (its prior and
+  its own field h̃ = O(1) drop out); the reference's pattern constraint Θ(g̃ + ũ − κ) is inactive to
+  leading order (ũ ≈ (δR/δq) v keeps g̃ + ũ far above κ), so δP, δR enter only at O(1/y) and the
+  result is the same for a reference required to be a solution or not.
+* S_I = ∂_y(yΦ) → φ∞ (and Φ → φ∞); Σ = yΦ − y S_I is O(1) and is not given by this order.
+* With the squared distance S = (Q + Q̃ − Δ² d)/2 and Ŝ is a free conjugate (its equation is the
+  distance constraint); with the Hamming distance a multiplier λ adds −λ 1[W ≠ W̃] in the W exponent.
+
+The maximisations are written with the same atoms as sums, ``LogSum(E, x)`` and ``Avg(f, E, x)``:
+the numerics give the maximised variables a *maximiser* rule (nodes at the argmax, weight 1), so that
+LogSum is max_x E and Avg is f at the argmax — which is also the derivative of the maximum
+(envelope theorem), so the derivation pipeline differentiates these expressions unchanged.  Second
+derivatives of a maximum are not those of a sum, so no Gaussian integration by parts is applied here
+(``gaussian = ()``): the derived equations keep the explicit z·(…) form.
+"""
+from __future__ import annotations
+
+from functools import lru_cache
+
+import sympy as sp
+
+from ..symbolic import LogH, LogSum, Neq, gauss
+from .base import Functional
+
+__all__ = ["large_y", "SYMBOLS_INF"]
+
+Qt, S, Q, q1, dq = sp.symbols("Qt S Q q1 dq", positive=True)
+Ath, Sh, Qh, q1h, dh, lam = sp.symbols("Ath Sh Qh q1h dh lam", real=True)
+alpha, kappa, d, Delta = sp.symbols("alpha kappa d Delta", real=True)
+z1, Wt, u, W, v = sp.symbols("z1 Wt u W v", real=True)
+SYMBOLS_INF = {s.name: s for s in (Qt, S, Q, q1, dq, Ath, Sh, Qh, q1h, dh, lam, alpha, kappa, d, Delta,
+                                   z1, Wt, u, W, v)}
+
+
+@lru_cache(maxsize=None)
+def large_y(distance: str = "squared") -> Functional:
+    """φ∞ = lim_{y→∞} Φ(d, y) (the Functional's value is φ∞ = lim S_I); see the module docstring."""
+    if distance not in ("squared", "hamming"):
+        raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
+    S_ov = (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
+    trace = Ath * Qt / 2 - Sh * S_ov + Qh * Q / 2 + q1h * (q1 - dq) / 2 - dh * q1 / 2
+    EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u + Sh * Wt) * W
+    if distance == "hamming":
+        trace += lam * d
+        EW += -lam * Neq(W, Wt)
+    copies = -u**2 / 2 + LogSum(EW, W)
+    entropic = gauss(LogSum(-Ath / 2 * Wt**2 + LogSum(copies, u), Wt), z1)
+    energetic = gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v), z1)
+    order = (Qt, Q, q1, dq)
+    conj = (Ath, Qh, q1h, dh)
+    pairs = tuple(zip(order, conj))
+    if distance == "hamming":
+        order, conj, pairs = order + (S,), conj + (Sh, lam), pairs + ((S, Sh),)
+    else:
+        conj = conj + (Sh,)
+    return Functional(
+        name=f"large_y[{distance}]", order=order, conjugates=conj, pairs=pairs,
+        model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
+        gaussian=(), state_vars=(W,), bound=(z1, Wt, u, W, v), description=__doc__)
