@@ -24,7 +24,7 @@ from typing import Dict, Tuple
 
 import sympy as sp
 
-__all__ = ["Functional"]
+__all__ = ["Functional", "with_distance_unknowns"]
 
 
 @dataclass(frozen=True)
@@ -76,3 +76,13 @@ class Functional:
     @property
     def unknowns(self) -> Tuple[sp.Symbol, ...]:
         return self.order + self.conjugates
+
+
+def with_distance_unknowns(order, conj, distance, S, Sh, lam):
+    """(order, conjugates, pairs) with the unknowns the distance brings: for ``hamming`` the overlap S
+    paired with Ŝ plus the free multiplier λ; for ``squared`` Ŝ alone, a free conjugate (S is fixed
+    by the distance)."""
+    pairs = tuple(zip(order, conj))
+    if distance == "hamming":
+        return tuple(order) + (S,), tuple(conj) + (Sh, lam), pairs + ((S, Sh),)
+    return tuple(order), tuple(conj) + (Sh,), pairs

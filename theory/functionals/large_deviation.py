@@ -40,7 +40,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ..symbolic import LogH, LogSum, Neq, gauss
-from .base import Functional
+from .base import Functional, with_distance_unknowns
 
 __all__ = ["large_deviation", "franz_parisi", "SYMBOLS"]
 
@@ -131,11 +131,7 @@ def large_deviation(reference: str = "solution", distance: str = "squared", form
     trace, entropic, energetic = _parts(reference, distance, form)
     order = (Qt, P, R, Q, q1) + (() if form == "rank_one" else (q0,))
     conj = (Qth, Ph, Rh, Qh, q1h) + (() if form == "rank_one" else (q0h,))
-    pairs = tuple(zip(order, conj))
-    if distance == "hamming":
-        order, conj, pairs = order + (S,), conj + (Sh, lam), pairs + ((S, Sh),)
-    else:
-        conj = conj + (Sh,)
+    order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
     bound = (z1, z2, Wt, u, W, v) if form == "cholesky" else (z1, Wt, u, W, v)
     return Functional(
         name=f"large_deviation[{reference},{distance},{form}]",
@@ -157,11 +153,7 @@ def franz_parisi(distance: str = "squared") -> Functional:
     dy = lambda e: sp.diff(e, y).subs(y, 0)  # noqa: E731
     order = (R, Q, q1)
     conj = (Rh, Qh, q1h)
-    pairs = tuple(zip(order, conj))
-    if distance == "hamming":
-        order, conj, pairs = order + (S,), conj + (Sh, lam), pairs + ((S, Sh),)
-    else:
-        conj = conj + (Sh,)
+    order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
     return Functional(
         name=f"franz_parisi[{distance}]",
         order=order, conjugates=conj, pairs=pairs,

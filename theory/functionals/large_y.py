@@ -36,7 +36,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ..symbolic import LogH, LogSum, Neq, gauss
-from .base import Functional
+from .base import Functional, with_distance_unknowns
 
 __all__ = ["large_y", "SYMBOLS_INF"]
 
@@ -64,11 +64,7 @@ def large_y(distance: str = "squared") -> Functional:
     energetic = gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v), z1)
     order = (Qt, Q, q1, dq)
     conj = (Ath, Qh, q1h, dh)
-    pairs = tuple(zip(order, conj))
-    if distance == "hamming":
-        order, conj, pairs = order + (S,), conj + (Sh, lam), pairs + ((S, Sh),)
-    else:
-        conj = conj + (Sh,)
+    order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
     return Functional(
         name=f"large_y[{distance}]", order=order, conjugates=conj, pairs=pairs,
         model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
