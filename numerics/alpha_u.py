@@ -91,7 +91,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = 20.0, ds: Sequence[f
                 p2 = reach(mid, pm, d_to, level + 1)
                 if p2.converged:
                     return p2
-        if level == 0:
+        if level == 0 and y == math.inf:  # at finite y the first attempt already was a full solve
             return solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
         return p
 
