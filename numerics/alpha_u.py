@@ -1,24 +1,41 @@
 """α_U: the load at which the dense regions of solutions break up (physics.md §3).
 
-Criterion (stated in every result): at load α and tilt y, compute S_I(d) on the small-distance
-window ``ds`` (default 8 points from d = 0.01 to 0.08) by continuation from the largest d down.
-The dense regions exist at α when **every point converges and S_I increases strictly with d** on
-the window; α_U is the smallest α where that fails (a local maximum appears, or the curve stops
-existing at small d).  α_U is located by an upward scan in α (continuation: each α warm-started
-from its neighbour) followed by bisection, until the interval is shorter than ``xtol``; the
-result reports the final interval [lo, hi] (lo: last α where the criterion held, hi: first where
-it failed) and every evaluation.
+What the y → ∞ curves look like.  At y → ∞ the slope of S_I(d) is exact at every point: by the
+envelope theorem dS_I/dd = ∂φ∞/∂d at the saddle point, which is Δ²Ŝ/2 for the squared distance
+(``numerics.large_y.slope``).  A branch of solutions exists only where Ŝ > 0: as Ŝ → 0+ the maximum
+over the reference's values turns degenerate and the overlap jumps (theory.functionals.large_y), so
+the branch *ends* where its slope reaches 0.  Below α_U the slope is positive from d → 0 (where
+S_I ≈ the α = 0 ball entropy) up to the largest d of the branch, with a dip at small d (binary,
+α = 0.75: Ŝ falls from 0.20 at d = 0.06 to 0.043 at d ≈ 0.02 and rises again to 0.46 at d = 0.01).
+At α_U the dip touches 0 and the small-d part of the curve detaches: above it, continuation from
+larger d stops where Ŝ → 0+ (binary, α = 0.7637: Ŝ = 0.0017 at d = 0.0294, no solution at 0.025).
 
-Which y.  The default is y → ∞, solved with the y → ∞ equations of
-:mod:`theory.functionals.large_y` (:mod:`numerics.large_y`); a finite y (e.g. 20) runs the same
-criterion on finite-y curves (slower; S_I grows with y, so the curves move up towards the α = 0
-bound as y grows).
+Criterion (stated in every result).  At load α, compute S_I(d) on the small-distance window ``ds``
+(default 11 points, d = 0.01 … 0.06) by continuation from the largest d down.  The dense regions
+exist at α when every point converges and the *margin* is positive: the depth of the slope's dip,
+i.e. its smallest local minimum over the window (refined by a parabola through the neighbouring
+points, so that it does not depend on the grid to first order; without a dip, the slope at the
+largest d).  The falling slope towards the branch's largest d is not a dip; if the window's top lies
+beyond the branch, up to a third of the window is given up from the top (reported per point).
+α_U is the smallest α where the margin is ≤ 0 or a point of the window does not exist.
+
+At finite y (e.g. y = 20; slower, and S_I grows with y) the slope is the finite difference of S_I
+between neighbouring window points.
+
+Search.  An upward scan in α from ``bracket[0]`` (default 0.8 α_c), each α warm-started from the
+nearest α already solved, with steps guided by the margins (linear extrapolation of margin(α) to
+zero, capped at ``(bracket[1] − bracket[0]) / steps``), until the criterion fails; then a bracketing
+search on [lo, hi] that places each test at the zero of the margins' secant (when both ends have a
+margin), leaned by 0.4 ``xtol`` towards the middle so that the bracket closes in a few steps, and
+bisects otherwise.  The result reports the final interval [lo, hi] (lo: largest α where the
+criterion held, hi: smallest where it failed), every evaluation, and α_U = the secant zero inside
+[lo, hi] when both margins are known (else the midpoint).
 """
 from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from typing import List, Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 import numpy as np
 
@@ -26,9 +43,10 @@ from theory.states import parse_states
 
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_entropy
 
-__all__ = ["AlphaUResult", "dense_regions_exist", "alpha_u", "alpha_u_table", "TABLE_SETS", "DEFAULT_WINDOW"]
+__all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
+           "DEFAULT_WINDOW"]
 
-DEFAULT_WINDOW = tuple(np.round(np.linspace(0.01, 0.08, 8), 4))
+DEFAULT_WINDOW = tuple(np.round(np.linspace(0.01, 0.06, 11), 4))
 DEFAULT_Y = math.inf
 TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
               "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5")
@@ -36,6 +54,10 @@ TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
 
 @dataclass
 class AlphaUResult:
+    """``alpha_U`` with its bracket ``interval`` = [lo, hi]; ``converged`` is True when the bracket
+    is shorter than the requested tolerance.  ``evaluations`` lists every α tested (holds, margin,
+    the window curve)."""
+
     states: str
     alpha_U: float
     interval: List[float]
@@ -55,59 +77,151 @@ class AlphaUResult:
                 "evaluations": self.evaluations}
 
 
-def dense_regions_exist(states, alpha: float, *, y: float = 20.0, ds: Sequence[float] = DEFAULT_WINDOW,
-                        init: Optional[dict] = None, jacobian=None, max_halvings: int = 3, **kw):
-    """(holds, curve): the criterion of the module docstring at one α.
+def _slopes(points: Sequence[LocalEntropyPoint]) -> Tuple[np.ndarray, np.ndarray]:
+    """(d, dS_I/dd) of the converged points, d increasing: exact slopes where the points carry them
+    (y → ∞), else finite differences between neighbours (at their midpoints)."""
+    from .large_y import slope
 
-    The window is swept from the largest d down, each point warm-started from the previous one
-    (``init``/``jacobian`` warm-start the largest d, e.g. from the same d at a neighbouring α).  A
-    point that fails from its neighbour is retried through up to ``max_halvings`` levels of
-    intermediate distances; the first point is retried from a cold start.  The scan stops at the
-    first point that fails or does not lie below its larger-d neighbour: the criterion has failed
-    and the remaining points are reported as not computed.
+    pts = sorted((p for p in points if p.converged), key=lambda p: p.d)
+    exact = [slope(p) if math.isinf(p.y) else math.nan for p in pts]
+    if pts and all(math.isfinite(s) for s in exact):
+        return np.array([p.d for p in pts]), np.array(exact)
+    d = np.array([p.d for p in pts])
+    s = np.array([p.S_I for p in pts])
+    if len(d) < 2:
+        return np.array([]), np.array([])
+    return 0.5 * (d[1:] + d[:-1]), np.diff(s) / np.diff(d)
+
+
+def _vertex_min(x, f, i):
+    """The vertex value of the parabola through points i−1, i, i+1 when it is a minimum between them."""
+    (x0, x1, x2), (f0, f1, f2) = x[i - 1:i + 2], f[i - 1:i + 2]
+    den = (x0 - x1) * (x0 - x2) * (x1 - x2)
+    A = (x2 * (f1 - f0) + x1 * (f0 - f2) + x0 * (f2 - f1)) / den
+    B = (x2**2 * (f0 - f1) + x1**2 * (f2 - f0) + x0**2 * (f1 - f2)) / den
+    if A > 0:
+        xv = -B / (2 * A)
+        if x0 <= xv <= x2:
+            C = f1 - A * x1**2 - B * x1
+            return float(min(f1, A * xv**2 + B * xv + C))
+    return float(f1)
+
+
+def window_margin(points: Sequence[LocalEntropyPoint]) -> float:
+    """The depth of the dip of dS_I/dd on the window: the smallest *local minimum* of the slope
+    (interior points, and the smallest d when the slope rises from there), refined by a parabola
+    through its neighbours.  The largest-d end is not a dip: there the slope falls towards the end of
+    the branch (Ŝ → 0+ at the largest d where the y → ∞ solution exists), which is not the small-d
+    breakup.  Without a dip (the slope falls monotonically with d) the margin is the slope at the
+    largest d.  −inf when a point did not converge (the curve stops existing there)."""
+    if any(not p.converged for p in points):
+        return -math.inf
+    d, s = _slopes(points)
+    if s.size == 0:
+        return math.nan
+    if s.size == 1:
+        return float(s[0])
+    mins = [0] if s[0] <= s[1] else []
+    mins += [i for i in range(1, s.size - 1) if s[i] <= s[i - 1] and s[i] <= s[i + 1]]
+    if not mins:
+        return float(s[-1])
+    return min(_vertex_min(d, s, i) if 0 < i < s.size - 1 else float(s[i]) for i in mins)
+
+
+def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDOW,
+                        init: Optional[dict] = None, jacobian=None, max_halvings: int = 3, **kw):
+    """(holds, curve): the criterion of the module docstring at one α; ``curve.margin`` is the
+    window margin (:func:`window_margin`).
+
+    The window is swept from the largest d down; each point starts from the secant predictor of
+    :mod:`numerics.continuation` (y → ∞) or from its neighbour (finite y).  ``init``/``jacobian``
+    warm-start the largest d, e.g. from the same d at a neighbouring α.  A point that fails is
+    retried through up to ``max_halvings`` levels of intermediate distances; the first point is
+    retried from a cold start.  The sweep stops at the first point that does not converge; a
+    negative slope does not stop it before the slope has passed its minimum (so that the margin is
+    the minimum, not the first negative value).
     """
     states = parse_states(states)
     ds = sorted((float(d) for d in ds), reverse=True)
+    predictor = None
     if y == math.inf:  # the y → ∞ equations (numerics.large_y)
-        from .large_y import solve_large_y
+        from .continuation import SecantPredictor
+        from .large_y import _param, slope, solve_large_y
         kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
+        predictor = SecantPredictor(_param(kw.get("distance", "squared")))
 
         def solve(d, quick=False, **w):
-            return solve_large_y(states, alpha, d, newton_only=quick, **w, **kw)
+            # quick: a capped Newton from the predictor; full (last resort): capped damped sweeps,
+            # since near a fold of the branch (where the slope reaches 0) nothing converges anyway
+            extra = {"newton_maxiter": 15} if quick else {"maxiter": 40}
+            return solve_large_y(states, alpha, d, newton_only=quick, **extra, **w, **kw)
     else:
         def solve(d, quick=False, **w):  # finite y: every attempt is a full solve
             return solve_local_entropy(states, alpha, d, y, **w, **kw)
 
+        def slope(p):
+            return math.nan
+
     def reach(d_from, p_from, d_to, level):
-        """Continuation from (d_from, p_from) to d_to: a cheap Newton step; if it fails, two half
-        steps (recursively, ``max_halvings`` deep); if everything fails, one full solve."""
-        p = solve(d_to, quick=True, init=p_from.saddle.params, jacobian=p_from.jacobian)
+        """Continuation from (d_from, p_from) to d_to: a Newton step from the predictor (or the
+        neighbour); if it fails, two half steps (recursively, ``max_halvings`` deep, one level near
+        the branch's end); if everything fails, one full solve (not near the end)."""
+        guess = (predictor.predict(d_to) if predictor is not None else None) or p_from.saddle.params
+        p = solve(d_to, quick=True, init=guess, jacobian=p_from.jacobian)
+        if not p.converged and guess is not p_from.saddle.params:
+            p = solve(d_to, quick=True, init=p_from.saddle.params, jacobian=p_from.jacobian)
         if p.converged:
             return p
-        if level < max_halvings:
+        if level < (1 if near_end(p_from) else max_halvings):  # near the branch's end: one halving
             mid = 0.5 * (d_from + d_to)
             pm = reach(d_from, p_from, mid, level + 1)
             if pm.converged:
                 p2 = reach(mid, pm, d_to, level + 1)
                 if p2.converged:
                     return p2
-        if level == 0 and y == math.inf:  # at finite y the first attempt already was a full solve
+        if level == 0 and y == math.inf and not near_end(p_from):
+            # a last full solve (at finite y the first attempt already was one)
             return solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
         return p
 
-    points, ok, prev = [], True, None
+    slopes_seen = []
+
+    def near_end(p):
+        """At y → ∞ the branch ends where the slope (Δ²Ŝ/2) reaches 0+: the maximum over the
+        reference's values turns degenerate there.  Below a tenth of the window's largest slope a
+        failed continuation is taken as that end, without a last full solve (minutes, in vain)."""
+        s = slope(p) if predictor is not None else math.nan
+        return math.isfinite(s) and bool(slopes_seen) and s < 0.1 * max(slopes_seen)
+
+    points, prev, negative, beyond = [], None, [], []
     for d in ds:
         if prev is None:
             p = solve(d, init=init, jacobian=jacobian) if init else solve(d)
             if not p.converged and init:
                 p = solve(d)
+            if not p.converged and len(beyond) < len(ds) // 3:
+                # no solution at the top of the window: beyond the branch's largest d (or a failed
+                # cold start); the window starts at the next d (at most a third is given up)
+                p.note = "no solution: above the largest d of the branch, or a failed start"
+                beyond.append(p)
+                continue
         else:
             p = reach(prev.d, prev, d, 0)
         points.append(p)
-        if not p.converged or (prev is not None and not p.S_I < prev.S_I):
-            ok = False
+        if not p.converged:
+            break
+        if predictor is not None:
+            predictor.add(d, p.saddle.params)
+            slopes_seen.append(slope(p))
+        s = slope(p) if predictor is not None else (
+            (prev.S_I - p.S_I) / (prev.d - d) if prev is not None else math.nan)
+        if math.isfinite(s) and s <= 0:
+            negative.append(s)
+        elif negative:  # the slope is rising again after a negative stretch: its minimum is passed
             break
         prev = p
+    computed = list(points)
+    points = beyond + points
     for d in ds[len(points):]:
         points.append(LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
                                         note="not computed: the criterion already failed at larger d"))
@@ -115,33 +229,45 @@ def dense_regions_exist(states, alpha: float, *, y: float = 20.0, ds: Sequence[f
     curve = LocalEntropyCurve.from_points(points, y=float(y), alpha=float(alpha), states=states.name,
                                           reference=kw.get("reference", "solution"),
                                           distance=kw.get("distance", "squared"))
+    margin = window_margin(computed)
+    curve.margin = margin
+    ok = bool(computed and all(p.converged for p in computed) and len(computed) + len(beyond) == len(ds)
+              and margin > 0)
     return ok, curve
+
+
+def _secant_zero(a0, m0, a1, m1):
+    if not (math.isfinite(m0) and math.isfinite(m1)) or m0 == m1:
+        return math.nan
+    return a0 + (a1 - a0) * m0 / (m0 - m1)
 
 
 def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDOW,
             bracket: Optional[Sequence[float]] = None, steps: int = 6, xtol: float = 0.005,
             progress=None, **kw) -> AlphaUResult:
-    """α_U: an upward scan in α by continuation, then bisection (criterion: module docstring).
+    """α_U by an upward scan in α and a bracketing search (criterion and search: module docstring).
 
-    The scan starts at ``bracket[0]`` (default 0.6 α_c, where the dense regions exist) and climbs in
-    ``steps`` equal steps towards ``bracket[1]`` (default 0.98 α_c), each α warm-started from the
-    nearest α already solved; at the first α where the criterion fails it bisects between that α
-    and the last one where it held, until the interval is shorter than ``xtol``.  ``progress(a, ok)``
-    is called after every evaluation.
+    ``bracket`` = (start, top): the scan starts at start (default 0.8 α_c, where the dense regions
+    exist) and never goes above top (default 0.98 α_c).  ``progress(alpha, holds, margin)`` is called
+    after every evaluation.
     """
     states = parse_states(states)
+    if not (isinstance(xtol, (int, float)) and xtol > 0):
+        raise ValueError(f"xtol must be positive, got {xtol!r}")
     from .equilibrium import capacity
 
-    crit = (f"S_I(d) at y={y:g} converges and increases strictly on d in "
+    crit = (f"S_I(d) at y={y:g} converges and increases strictly (dS_I/dd > 0, "
+            f"{'exact slopes' if math.isinf(y) else 'finite differences'}) on d in "
             f"[{min(ds):g}, {max(ds):g}] ({len(ds)} points)")
     if bracket is None:
         ac = capacity(states).alpha_c
-        bracket = (round(0.6 * ac, 6), round(0.98 * ac, 6))
+        bracket = (round(0.8 * ac, 6), round(0.98 * ac, 6))
     lo, top = float(bracket[0]), float(bracket[1])
     if not 0 < lo < top:
         raise ValueError(f"bracket must satisfy 0 < lo < hi, got {bracket!r}")
     evals = []
     starts = {}  # α -> converged point at the largest d: warm starts for the next α (continuation)
+    margins = {}
 
     def test(a):
         warm = {}
@@ -152,35 +278,58 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDO
         first = curve.points[int(np.argmax(curve.d))]
         if first.converged:
             starts[a] = first
-        evals.append({"alpha": a, "holds": ok, "d": curve.d.tolist(), "S_I": curve.S_I.tolist(),
-                      "converged": curve.converged.tolist()})
+        margins[a] = curve.margin
+        evals.append({"alpha": a, "holds": ok, "margin": curve.margin, "d": curve.d.tolist(),
+                      "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist()})
         if progress is not None:
-            progress(a, ok)
+            progress(a, ok, curve.margin)
         return ok
+
+    def result(lo, hi, ok, message):
+        est = _secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
+        if not (math.isfinite(est) and lo <= est <= hi):
+            est = 0.5 * (lo + hi)
+        return AlphaUResult(states.name, est, [lo, hi], y, ok, message, crit, evals)
 
     if not test(lo):
         return AlphaUResult(states.name, math.nan, [math.nan, lo], y, False,
                             f"the criterion already fails at the lower end alpha={lo:g}", crit, evals)
-    hi = None
-    start = lo
-    for k in range(1, steps + 1):
-        a = start + (top - start) * k / steps
+    hi, prev = None, None
+    max_step = (top - lo) / steps
+    while hi is None:
+        a = lo + max_step
+        if prev is not None:  # margin-guided step: aim just past the extrapolated zero
+            z = _secant_zero(prev, margins[prev], lo, margins[lo])
+            if math.isfinite(z) and z > lo:
+                a = min(a, max(z + 0.4 * xtol, lo + xtol))
+        a = min(a, top)
+        if a <= lo:
+            break
         if test(a):
-            lo = a
+            prev, lo = lo, a
         else:
             hi = a
-            break
     if hi is None:
         return AlphaUResult(states.name, math.nan, [lo, math.nan], y, False,
                             f"the criterion still holds at the upper end alpha={lo:g}", crit, evals)
+    last_side = None
+    streak = 0
     while hi - lo > xtol:
-        mid = 0.5 * (lo + hi)
-        if test(mid):
-            lo = mid
+        w, mid = hi - lo, 0.5 * (lo + hi)
+        z = _secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
+        if math.isfinite(z) and streak < 2:
+            a = z + math.copysign(0.4 * xtol, mid - z)
+            a = min(max(a, lo + 0.05 * w), hi - 0.05 * w)
+        else:  # no usable margins, or one side keeps moving (regula falsi stalling): bisect
+            a, streak = mid, 0
+        side = "lo" if test(a) else "hi"
+        if side == "lo":
+            lo = a
         else:
-            hi = mid
-    return AlphaUResult(states.name, 0.5 * (lo + hi), [lo, hi], y, True,
-                        f"scan and bisection to {xtol:g} in {len(evals)} evaluations", crit, evals)
+            hi = a
+        streak = streak + 1 if side == last_side else 0
+        last_side = side
+    return result(lo, hi, True, f"bracket shorter than {xtol:g} after {len(evals)} evaluations")
 
 
 def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_Y, **kw) -> List[dict]:
@@ -191,7 +340,7 @@ def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_
     for name in state_sets:
         S = parse_states(name)
         c = capacity(S)
-        r = alpha_u(S, y=y, bracket=(round(0.6 * c.alpha_c, 6), round(0.98 * c.alpha_c, 6)), **kw)
+        r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.98 * c.alpha_c, 6)), **kw)
         rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r.alpha_U, "interval": r.interval,
                      "alpha_c": c.alpha_c, "y": r.y, "converged": bool(r.converged and c.converged),
                      "message": r.message})

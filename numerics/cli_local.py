@@ -103,11 +103,11 @@ def _cmd_fp(args) -> int:
     return 0 if bool(curve.converged.all()) else 1
 
 
-def _alpha_u_progress(alpha, holds):
+def _alpha_u_progress(alpha, holds, margin=math.nan):
     """One line per α evaluated (stderr), so a long scan shows where it is."""
     import sys
-    print(f"  alpha={alpha:.5f}: dense regions {'exist' if holds else 'broken (criterion fails)'}",
-          file=sys.stderr, flush=True)
+    print(f"  alpha={alpha:.5f}: dense regions {'exist' if holds else 'broken (criterion fails)'}"
+          f" (min dS_I/dd on the window {margin:.4g})", file=sys.stderr, flush=True)
 
 
 def _cmd_alpha_u(args) -> int:

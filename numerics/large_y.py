@@ -4,8 +4,8 @@
 
 Unknowns and parametrisation (every value in its domain by construction):
 
-    Q̃ = e^{a},  Q = e^{c},  q1 = Q expit(e),  δq = e^{f},  Ŝ (free conjugate, solved by an inner
-    root: its equation is the distance constraint)      (+ S, λ for the Hamming distance)
+    Q̃ = e^{a},  Q = e^{c},  q1 = Q expit(e),  δq = e^{f},  and the free conjugate of the distance
+    constraint, Ŝ (squared) or λ (Hamming), solved by an inner root in the damped sweeps.
 
 The conjugates follow from the energetic step (Â, Q̂, q̂1, δ̂ from the order parameters), the order
 parameters from the entropic one, as at finite y.  Maximisations use
@@ -24,6 +24,7 @@ from functools import lru_cache
 from typing import Optional, Sequence, Union
 
 import numpy as np
+import sympy as sp
 from scipy.special import expit, logit
 
 from theory.derive import derive
@@ -32,18 +33,22 @@ from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance
+from .continuation import SecantPredictor
 from .quadrature import GaussianRule, Maximiser
 from .saddle import Parametrisation, SaddleProblem
 
-__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder"]
+__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder", "slope"]
 
 _z1, _Wt, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "u", "W", "v"))
 
 
 @lru_cache(maxsize=None)
 def derived_large_y(distance: str = "squared"):
-    """Derived and compiled y → ∞ equations (a few seconds, once per process)."""
-    return derive(large_y(distance))
+    """Derived and compiled y → ∞ equations (a few seconds, once per process), with the slope
+    ``dS_dd`` = ∂φ∞/∂d at fixed unknowns, which at the saddle point is dS_I/dd (envelope theorem;
+    for the squared distance it is Δ²Ŝ/2, so S_I grows with d exactly where Ŝ > 0)."""
+    F = large_y(distance)
+    return derive(F, extra={"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])})
 
 
 def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser):
@@ -58,22 +63,22 @@ def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser):
 
 
 def _param(distance: str) -> Parametrisation:
-    names = ["Qt", "Q", "q1", "dq", "Sh"] + (["S", "lam"] if distance == "hamming" else [])
+    """Unknowns of the iterator: Q̃, Q, q1, δq and the free conjugate of the distance constraint, Ŝ
+    (squared) or λ (Hamming)."""
+    extra = ["Sh"] if distance == "squared" else ["lam"]
+    names = ["Qt", "Q", "q1", "dq"] + extra
     eps = 1e-13
 
     def to_u(x):
         e = min(max(x["q1"] / x["Q"], eps), 1 - eps)
-        out = [math.log(x["Qt"]), math.log(x["Q"]), float(logit(e)), math.log(x["dq"]), x["Sh"]]
-        if distance == "hamming":
-            out += [x["S"], x["lam"]]
-        return np.array(out)
+        return np.array([math.log(x["Qt"]), math.log(x["Q"]), float(logit(e)), math.log(x["dq"])]
+                        + [float(x[n]) for n in extra])
 
     def from_u(u):
         Q = math.exp(min(u[1], 700))
         x = {"Qt": math.exp(min(u[0], 700)), "Q": Q, "q1": Q * float(expit(u[2])),
-             "dq": math.exp(min(u[3], 700)), "Sh": float(u[4])}
-        if distance == "hamming":
-            x.update(S=float(u[5]), lam=float(u[6]))
+             "dq": math.exp(min(u[3], 700))}
+        x.update({n: float(v) for n, v in zip(extra, u[4:])})
         return x
 
     return Parametrisation(names, to_u, from_u)
@@ -84,30 +89,34 @@ def _initial(states: StateSet, d: float, distance: str) -> dict:
     p = np.exp(states.log_prior - np.logaddexp.reduce(states.log_prior))
     Q = float(p @ states.array**2)
     S = Q - states.spread**2 * d / 2
-    x = {"Qt": Q, "Q": Q, "q1": min(max(S * S / Q, 0.05 * Q), 0.95 * Q), "dq": 1.0,
-         "Sh": math.atanh(min(max(S / Q, -0.999), 0.999)) * 2 / max(Q, 1e-3)}
+    x = {"Qt": Q, "Q": Q, "q1": min(max(S * S / Q, 0.05 * Q), 0.95 * Q), "dq": 1.0}
     if distance == "hamming":
-        x.update(S=S, lam=math.log((1 - d) / d))
+        x["lam"] = math.log((1 - d) / d)
+    else:
+        x["Sh"] = math.atanh(min(max(S / Q, -0.999), 0.999)) * 2 / max(Q, 1e-3)
     return x
 
 
 def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, distance: str = "squared",
                   kappa: float = 0.0, init: Optional[dict] = None, jacobian=None,
                   outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None,
-                  tol_residual: float = 1e-7, maxiter: int = 400, newton_only: bool = False) -> LocalEntropyPoint:
+                  tol_residual: float = 1e-7, maxiter: int = 400, newton_only: bool = False,
+                  newton_maxiter: int = 15) -> LocalEntropyPoint:
     """S_I at y → ∞ (φ∞ at its saddle point) with diagnostics; ``Sigma`` is NaN (not given at this
     order).  ``init`` (a neighbour's ``saddle.params``) and ``jacobian`` warm-start the solver;
-    ``newton_only`` makes a warm start a cheap attempt (Newton from the neighbour, nothing else)."""
+    ``newton_only`` makes a warm start a cheap attempt (Newton from the neighbour, at most
+    ``newton_maxiter`` iterations, nothing else); ``maxiter`` caps the damped sweeps of a full solve."""
     states = parse_states(states)
     check_model(alpha, kappa, 0.5, 0.0)
     check_distance(d, distance)
     D = derived_large_y(distance)
     model = {"alpha": float(alpha), "kappa": float(kappa), "d": float(d), "Delta": states.spread}
-    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(16, 8), shift or Maximiser()),
+    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(24, 8), shift or Maximiser()),
                             _param(distance), model, inner_roots=True)
     x0 = dict(init) if init else _initial(states, d, distance)
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian, newton_first=True,
-                        newton_only=newton_only and init is not None and jacobian is not None)
+                        newton_only=newton_only and init is not None and jacobian is not None,
+                        newton_maxiter=newton_maxiter)
     return LocalEntropyPoint(d=float(d), S_I=res.value, Sigma=math.nan, phi=res.value, y=math.inf,
                              saddle=res, note="y → ∞ equations (leading order in 1/y); Σ not given at this order",
                              jacobian=problem.jacobian)
@@ -126,17 +135,27 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     if sweep == "down":
         order = order[::-1]
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
+    predictor = SecantPredictor(_param(distance))
     for i in order:
-        p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=init, jacobian=jac, **kw)
+        guess = predictor.predict(ds[i]) or init
+        p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac, **kw)
         if not p.converged and init is not None:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
         pts[i] = p
         if p.converged:
             init, jac = p.saddle.params, p.jacobian
+            predictor.add(ds[i], p.saddle.params)
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
                                          states=states.name, reference="solution or free (equal at y → ∞)",
                                          distance=distance, kind="local-entropy (y → ∞ equations)")
+
+
+def slope(point: LocalEntropyPoint) -> float:
+    """dS_I/dd at a y → ∞ point (the derived ``dS_dd``; NaN if the point has no saddle)."""
+    if point.saddle is None or not point.converged:
+        return math.nan
+    return float(point.saddle.parts.get("dS_dd", math.nan))
 
 
 def check_against_ladder(point: LocalEntropyPoint, states, alpha: float, *, ys=None, tol: float = 2e-3, **kw):

@@ -303,11 +303,12 @@ class SaddleProblem:
 
     def solve(self, init: Mapping[str, float], *, tol: float = 1e-11, tol_residual: float = 1e-8,
               damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000,
-              jacobian=None, newton_first: bool = False, newton_only: bool = False) -> SaddleResult:
+              jacobian=None, newton_first: bool = False, newton_only: bool = False,
+              newton_maxiter: int = 15) -> SaddleResult:
         """Solve from ``init`` (see the module docstring for the stages).  With ``newton_first`` and a
         ``jacobian`` (continuation), Newton–Broyden is tried directly from ``init`` before the damped
         sweeps; the full sequence follows if it fails, unless ``newton_only`` (a cheap continuation
-        attempt: the caller shortens its step instead)."""
+        attempt: the caller shortens its step instead); ``newton_maxiter`` caps that first Newton."""
         x = {n: float(init[n]) for n in self.param.names}
         x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
         msgs = []
@@ -316,7 +317,7 @@ class SaddleProblem:
         if newton_first and jacobian is not None:
             self._inner_active = False
             try:
-                u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, 15, [])
+                u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, newton_maxiter, [])
                 iterations += ev
                 if ok:
                     self.jacobian = J

@@ -10,18 +10,27 @@ from theory.functionals.large_y import SYMBOLS_INF as Y
 from theory.states import StateSet
 
 
-@pytest.mark.parametrize("name", ["binary", "symmetric:3"])
-def test_large_y_gradient_matches_finite_differences(name):
-    """The derived stationarity equations are the gradient of φ∞ (envelope theorem for the maxima)."""
+@pytest.mark.parametrize("name,distance", [("binary", "squared"), ("symmetric:3", "squared"),
+                                           ("binary", "hamming"), ("symmetric:3", "hamming")])
+def test_large_y_gradient_matches_finite_differences(name, distance):
+    """The derived stationarity equations are the gradient of φ∞ (envelope theorem for the maxima),
+    and the slope dS_dd is ∂φ∞/∂d."""
     st = StateSet.parse(name)
-    D = derived_large_y("squared")
+    D = derived_large_y(distance)
     nodes = {Y["z1"]: GaussianRule(16, 8).nodes(), Y["Wt"]: Maximiser(values=tuple(st.array)),
              Y["u"]: Maximiser(), Y["W"]: (st.array, st.log_prior), Y["v"]: Maximiser()}
     x = dict(Qt=0.8, Q=0.75, q1=0.5, dq=1.1, Ath=0.6, Qh=0.9, q1h=0.25, dh=0.3, Sh=0.7,
              alpha=0.5, kappa=0.1, d=0.1, Delta=st.spread)
+    names = ["Qt", "Q", "q1", "dq", "Ath", "Qh", "q1h", "dh", "Sh"]
+    if distance == "hamming":
+        x.update(lam=1.3)
+        names = [n for n in names if n != "Sh"] + ["lam"]
     out = D.full(x, nodes)
     h = 1e-5
-    for s in ("Qt", "Q", "q1", "dq", "Ath", "Qh", "q1h", "dh", "Sh"):
+    up = D.full({**x, "d": x["d"] + h}, nodes, names=["phi"])["phi"]
+    dn = D.full({**x, "d": x["d"] - h}, nodes, names=["phi"])["phi"]
+    assert abs((up - dn) / (2 * h) - out["dS_dd"]) < 1e-7
+    for s in names:
         up = D.full({**x, s: x[s] + h}, nodes, names=["phi"])["phi"]
         dn = D.full({**x, s: x[s] - h}, nodes, names=["phi"])["phi"]
         assert abs((up - dn) / (2 * h) - out[f"grad_{s}"]) < 2e-5, s
@@ -57,11 +66,58 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
     inf = solve_large_y("binary", 0.5, 0.1)
     assert inf.converged, inf.message
     assert S[40.0] <= inf.S_I <= S[40.0] + 1.5 * (S[40.0] - S[20.0]), (inf.S_I, S)
-    p = inf
-    for d in (0.07, 0.05, 0.03, 0.02, 0.015, 0.01):
-        p = solve_large_y("binary", 0.5, d, init=p.saddle.params, jacobian=p.jacobian)
+    from numerics.large_y import large_y_curve
+
+    curve = large_y_curve("binary", 0.5, (0.07, 0.05, 0.03, 0.025, 0.02, 0.015, 0.0125, 0.01),
+                          init=inf.saddle.params, jacobian=inf.jacobian)
+    for p in curve.points:
+        d = p.d
         assert p.converged, (d, p.message)
         H = float(binary_entropy(d))
         assert p.S_I <= H, (d, p.S_I, H)
         if d <= 0.02:
             assert p.S_I >= 0.9 * H, (d, p.S_I, H)
+
+
+def test_secant_predictor_is_exact_on_straight_lines():
+    """The continuation predictor extrapolates linearly in (log d, solver coordinates)."""
+    from numerics.continuation import SecantPredictor
+    from numerics.large_y import _param
+
+    P = _param("squared")
+    u0, c = np.array([0.1, 0.0, 1.5, 0.3, 0.8]), np.array([0.0, 0.01, -0.7, -1.2, -0.9])
+    pred = SecantPredictor(P)
+    assert pred.predict(0.03) is None
+    for d in (0.05, 0.04):
+        pred.add(d, P.from_u(u0 + c * np.log(d)))
+    got, want = pred.predict(0.03), P.from_u(u0 + c * np.log(0.03))
+    assert all(abs(got[k] - want[k]) < 1e-12 * (1 + abs(want[k])) for k in want)
+    assert pred.predict(0.001) is None  # too far: not trusted
+
+
+@pytest.mark.slow
+def test_slope_is_the_derivative_of_the_local_entropy():
+    """dS_I/dd = ∂φ∞/∂d at the saddle point (envelope theorem) = Δ²Ŝ/2, against central differences
+    of S_I(d) along the curve (binary, α = 0.6)."""
+    from numerics.large_y import large_y_curve, slope
+
+    h = 1e-3
+    c = large_y_curve("binary", 0.6, [0.05 + 2 * h, 0.05 + h, 0.05, 0.05 - h, 0.05 - 2 * h])
+    assert c.converged.all()
+    S = c.S_I
+    fd = (8 * (S[1] - S[3]) - (S[0] - S[4])) / (12 * h)  # fourth-order central difference
+    mid = c.points[2]
+    assert abs(slope(mid) - fd) < 1e-5 * (1 + abs(fd)), (slope(mid), fd)
+    assert abs(slope(mid) - 2.0 * mid.saddle.conjugates["Sh"]) < 1e-10  # Δ² / 2 = 2 for binary
+
+
+@pytest.mark.slow
+def test_binary_hamming_and_squared_distances_coincide():
+    """For ±1 synapses (W − W̃)²/Δ² = 1[W ≠ W̃]: the two distances are the same, so are S_I and its slope."""
+    from numerics.large_y import slope
+
+    sq = solve_large_y("binary", 0.6, 0.05, distance="squared")
+    hm = solve_large_y("binary", 0.6, 0.05, distance="hamming")
+    assert sq.converged and hm.converged, (sq.message, hm.message)
+    assert abs(sq.S_I - hm.S_I) < 1e-8, (sq.S_I, hm.S_I)
+    assert abs(slope(sq) - slope(hm)) < 1e-6, (slope(sq), slope(hm))

@@ -54,3 +54,41 @@ def test_rule_integrates_moments_exactly():
 def test_bad_rule_is_rejected():
     with pytest.raises(ValueError, match="quadrature"):
         GaussianRule(panels=0)
+
+
+def _maximise(M, E, z):
+    """Run the Maximiser's passes on E(v, z) (z a column of outer points), as theory.compile does."""
+    x = M.coarse[0][None, :]
+    xs, _ = M.refine(E(x, z), 1)
+    for stage in range(1, M.passes):
+        xs, _ = M.refine(E(xs, z), 1, nodes=xs, stage=stage)
+    return xs[:, 0]
+
+
+def test_maximiser_finds_skewed_maxima():
+    """The y → ∞ energetic objective at small d (δq ≈ 105, Q − q1 = 0.04): a flat parabola meeting
+    the steep side of log H.  The argmax agrees with a bounded Brent search to 1e-7, and with the
+    old three-point stencil (five passes) it did not (errors ~2e-2, which moved δq by 40%)."""
+    from scipy.optimize import minimize_scalar
+    from scipy.special import log_ndtr
+
+    from numerics.quadrature import Maximiser
+
+    q1, dq = 0.9604, 105.1
+    s = np.sqrt(1 - q1)
+
+    def E(v, z):
+        return -v**2 / (2 * dq) + log_ndtr((np.sqrt(q1) * z + v) / s)
+
+    z = np.linspace(-3, 3, 61)[:, None]
+    exact = np.array([minimize_scalar(lambda v: -E(v, t), bounds=(-60, 60), method="bounded",
+                                      options={"xatol": 1e-13}).x for t in z[:, 0]])
+    assert np.max(np.abs(_maximise(Maximiser(), E, z) - exact)) < 1e-7
+    assert np.max(np.abs(_maximise(Maximiser(passes=5, stencil=3), E, z) - exact)) > 1e-3
+    # a discrete maximiser is exact and needs a single pass
+    D = Maximiser(values=(-1.0, 0.0, 2.0))
+    assert D.passes == 1
+    xs, _ = D.refine(-(D.coarse[0][None, :] - z) ** 2, 1)
+    assert np.all(xs[:, 0] == np.array([-1.0, 0.0, 2.0])[np.argmin(np.abs(np.array([-1.0, 0.0, 2.0])[None, :] - z), 1)])
+    with pytest.raises(ValueError, match="stencil"):
+        Maximiser(stencil=4)

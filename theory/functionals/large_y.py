@@ -9,7 +9,7 @@ solutions up to y = 40, see :mod:`numerics.extrapolation`):
 Then yΦ = y φ∞ + O(1) with, per unit y,
 
     φ∞ = G_T + G_S + α G_E
-    G_T = ½ Â Q̃ − Ŝ S + ½ Q̂ Q + ½ q̂1 (q1 − δq) − ½ δ̂ q1              (+ λ d for the Hamming distance)
+    G_T = ½ Â Q̃ − Ŝ S + ½ Q̂ Q + ½ q̂1 (q1 − δq) − ½ δ̂ q1
     G_S = E_z max_W̃ [ −½ Â W̃² + max_u ( −u²/2 + log Σ_W π(W) e^{−½(Q̂+q̂1)W² + (√q̂1 z + √δ̂ u + Ŝ W̃) W} ) ]
     G_E = E_z max_v [ −v²/(2δq) + log H((κ − √q1 z − v)/√(Q − q1)) ]
 
@@ -20,7 +20,12 @@ Then yΦ = y φ∞ + O(1) with, per unit y,
   result is the same for a reference required to be a solution or not.
 * S_I = ∂_y(yΦ) → φ∞ (and Φ → φ∞); Σ = yΦ − y S_I is O(1) and is not given by this order.
 * With the squared distance S = (Q + Q̃ − Δ² d)/2 and Ŝ is a free conjugate (its equation is the
-  distance constraint); with the Hamming distance a multiplier λ adds −λ 1[W ≠ W̃] in the W exponent.
+  distance constraint).  With the Hamming distance the terms in Ŝ are replaced by λ d in G_T and
+  −λ 1[W ≠ W̃] in the W exponent (λ a free conjugate): the overlap S appears nowhere else at this
+  order, so (S, Ŝ) would be a redundant pair (Ŝ = 0, S arbitrary) and are not unknowns.
+* The slope of the curve is ∂φ∞/∂d at the saddle point (envelope theorem): Δ²Ŝ/2 (squared), λ
+  (Hamming).  For Ŝ → 0+ (squared) the maximum over W̃ turns degenerate and the overlap jumps, so a
+  branch of solutions ends where its slope reaches 0 (numerics.alpha_u uses this).
 
 The maximisations are written with the same atoms as sums, ``LogSum(E, x)`` and ``Avg(f, E, x)``:
 the numerics give the maximised variables a *maximiser* rule (nodes at the argmax, weight 1), so that
@@ -36,7 +41,7 @@ from functools import lru_cache
 import sympy as sp
 
 from ..symbolic import LogH, LogSum, Neq, gauss
-from .base import Functional, with_distance_unknowns
+from .base import Functional
 
 __all__ = ["large_y", "SYMBOLS_INF"]
 
@@ -53,10 +58,14 @@ def large_y(distance: str = "squared") -> Functional:
     """φ∞ = lim_{y→∞} Φ(d, y) (the Functional's value is φ∞ = lim S_I); see the module docstring."""
     if distance not in ("squared", "hamming"):
         raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
-    S_ov = (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
-    trace = Ath * Qt / 2 - Sh * S_ov + Qh * Q / 2 + q1h * (q1 - dq) / 2 - dh * q1 / 2
-    EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u + Sh * Wt) * W
-    if distance == "hamming":
+    trace = Ath * Qt / 2 + Qh * Q / 2 + q1h * (q1 - dq) / 2 - dh * q1 / 2
+    EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u) * W
+    if distance == "squared":  # the overlap with the reference is fixed by d; Ŝ is its multiplier
+        trace += -Sh * (Q + Qt - Delta**2 * d) / 2
+        EW += Sh * Wt * W
+    else:  # Hamming: the multiplier λ of the fraction of differing synapses.  The overlap S enters
+        # nothing else at this order (the reference's pattern constraint drops out), so it is not an
+        # unknown here, unlike at finite y
         trace += lam * d
         EW += -lam * Neq(W, Wt)
     copies = -u**2 / 2 + LogSum(EW, W)
@@ -64,7 +73,8 @@ def large_y(distance: str = "squared") -> Functional:
     energetic = gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v), z1)
     order = (Qt, Q, q1, dq)
     conj = (Ath, Qh, q1h, dh)
-    order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
+    pairs = tuple(zip(order, conj))
+    conj = conj + ((Sh,) if distance == "squared" else (lam,))
     return Functional(
         name=f"large_y[{distance}]", order=order, conjugates=conj, pairs=pairs,
         model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
