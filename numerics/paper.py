@@ -380,7 +380,7 @@ def alpha_u_unit(states, cache=None, compute_missing=True):
                 "converged": bool(r.converged), "message": str(getattr(r, "message", ""))}
 
     key = {"kind": "alpha_u", "states": states, "y": DEFAULT_Y, "window": list(DEFAULT_WINDOW),
-           "xtol": 0.005, "criterion": "converged and strictly increasing"}
+           "xtol": 0.005, "criterion": "converged, slope dip > 0 (y -> inf margin)"}
     if not compute_missing:
         return load(cache, key)[1] if cache is not None else None
     return cached(cache, key, compute)
@@ -803,10 +803,10 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
           f"- Local-entropy curves (\"large y\"): finite y = {y:g}, squared distance, reference a solution, "
           f"solved by continuation in d; finite-y extras: {cfg['finite_y'] or 'none'}. The y → ∞ curve is the "
           "extrapolation of finite-y ladders (`fewbits local-entropy --y inf`), not run here for time.",
-          "- α_U: " + (f"at finite y (column 'y used'), for {', '.join(au)} (computed by this run or "
+          "- α_U: " + (f"on y → ∞ curves (column 'y used'), for {', '.join(au)} (computed by this run or "
                        "read from its cache)" if au else
-                       "not computed by this job (a scan and bisection on α costs tens of minutes per state set); "
-                       "run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`."),
+                       "not computed by this job (a scan in α and a bracketing search cost minutes per state "
+                       "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`."),
           "- Franz–Parisi: the y → 0 limit of the same large-deviation functional, reference at the "
           "equilibrium saddle point.", ""]
     L += ["## Capacity α_c and α_U (replica symmetric, κ = 0)", "",
