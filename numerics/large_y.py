@@ -124,7 +124,10 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
 
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,
                   sweep: str = "down", **kw) -> LocalEntropyCurve:
-    """S_I(d) at y → ∞ by continuation in d (``sweep`` "down" from the largest d, or "up")."""
+    """S_I(d) at y → ∞ by continuation in d (``sweep`` "down" from the largest d, or "up"), each point
+    started from the secant predictor of :mod:`numerics.continuation`.  A branch ends where its slope
+    reaches 0+ (:mod:`theory.functionals.large_y`): past a point whose slope is below a tenth of the
+    largest met, a point gets one Newton attempt and is reported as not converged if that fails."""
     states = parse_states(states)
     ds = [float(d) for d in ds]
     for d in ds:
@@ -136,16 +139,24 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         order = order[::-1]
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
     predictor = SecantPredictor(_param(distance))
+    slopes = []
     for i in order:
         guess = predictor.predict(ds[i]) or init
-        p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac, **kw)
-        if not p.converged and init is not None:
+        # near the end of the branch (slope → 0+, below a tenth of the largest met): one Newton
+        # attempt only; a full solve there spends minutes before it reports non-convergence
+        near_end = bool(slopes) and jac is not None and 0 <= slopes[-1] < 0.1 * max(slopes)
+        p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
+                          newton_only=near_end, **kw)
+        if not p.converged and init is not None and not near_end:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
+        if not p.converged and near_end:
+            p.note += "; the previous point's slope was near 0+: likely beyond the end of the branch"
         pts[i] = p
         if p.converged:
             init, jac = p.saddle.params, p.jacobian
             predictor.add(ds[i], p.saddle.params)
+            slopes.append(slope(p))
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
                                          states=states.name, reference="solution or free (equal at y → ∞)",
                                          distance=distance, kind="local-entropy (y → ∞ equations)")
