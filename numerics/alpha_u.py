@@ -146,7 +146,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
     predictor = None
     if y == math.inf:  # the y → ∞ equations (numerics.large_y)
         from .continuation import SecantPredictor
-        from .large_y import _param, slope, solve_large_y
+        from .large_y import _param, near_branch_end, slope, solve_large_y
         kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
         predictor = SecantPredictor(_param(kw.get("distance", "squared")))
 
@@ -187,11 +187,8 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
     slopes_seen = []
 
     def near_end(p):
-        """At y → ∞ the branch ends where the slope (Δ²Ŝ/2) reaches 0+: the maximum over the
-        reference's values turns degenerate there.  Below a tenth of the window's largest slope a
-        failed continuation is taken as that end, without a last full solve (minutes, in vain)."""
-        s = slope(p) if predictor is not None else math.nan
-        return math.isfinite(s) and bool(slopes_seen) and s < 0.1 * max(slopes_seen)
+        """Near the branch's end (numerics.large_y.near_branch_end): no last full solve."""
+        return predictor is not None and near_branch_end(slope(p), slopes_seen)
 
     points, prev, negative, beyond = [], None, [], []
     for d in ds:

@@ -37,7 +37,7 @@ from .continuation import SecantPredictor
 from .quadrature import GaussianRule, Maximiser
 from .saddle import Parametrisation, SaddleProblem
 
-__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder", "slope"]
+__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder", "slope", "near_branch_end"]
 
 _z1, _Wt, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "u", "W", "v"))
 
@@ -144,7 +144,7 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         guess = predictor.predict(ds[i]) or init
         # near the end of the branch (slope → 0+, below a tenth of the largest met): one Newton
         # attempt only; a full solve there spends minutes before it reports non-convergence
-        near_end = bool(slopes) and jac is not None and 0 <= slopes[-1] < 0.1 * max(slopes)
+        near_end = jac is not None and bool(slopes) and near_branch_end(slopes[-1], slopes)
         p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
                           newton_only=near_end, **kw)
         if not p.converged and init is not None and not near_end:
@@ -167,6 +167,13 @@ def slope(point: LocalEntropyPoint) -> float:
     if point.saddle is None or not point.converged:
         return math.nan
     return float(point.saddle.parts.get("dS_dd", math.nan))
+
+
+def near_branch_end(s: float, seen: Sequence[float], fraction: float = 0.1) -> bool:
+    """True when the slope s (of the last converged point) is below ``fraction`` of the largest slope
+    ``seen`` along the curve: the branch's end (slope → 0+) is near, where a failed continuation
+    step is taken as that end rather than retried with full solves (minutes, in vain)."""
+    return math.isfinite(s) and bool(seen) and 0 <= s < fraction * max(seen)
 
 
 def check_against_ladder(point: LocalEntropyPoint, states, alpha: float, *, ys=None, tol: float = 2e-3, **kw):
