@@ -8,9 +8,11 @@ for the full run):
 1. **capacity**: α_c (root of s(α) = 0) for symmetric(L) and excitatory(L) sets, and α_U where
    :mod:`numerics.alpha_u` exists → ``capacity.csv``, ``capacity_bits.{pdf,png}``;
 2. **entropy**: s(α) on a grid up to past α_c for a few sets → ``entropy.csv``, ``entropy.{pdf,png}``;
-3. **local entropy** (theory): the y → ∞ curves S_I(d) for a few α, the Franz–Parisi curve and the α = 0
-   curve, per state set; finite-y curves and Σ(d) → ``local_entropy_theory.csv``,
-   ``external_entropy.csv``, ``local_entropy.{pdf,png}``, ``external_entropy.{pdf,png}``;
+3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.large_y`, each panel on its own
+   d grid below the end of the y → ∞ branch), the Franz–Parisi curve and the α = 0 curve, per state
+   set; finite-y curves (full mode: y = 3) for the external entropy Σ(d), which is not given at
+   y → ∞ → ``local_entropy_theory.csv``, ``external_entropy.csv``, ``local_entropy.{pdf,png}``,
+   ``external_entropy.{pdf,png}`` (the last two only when finite-y curves were computed);
 4. **simulations** (modest N): BP local entropy around reinforced-BP solutions, exhaustive enumeration
    around typical (uniformly drawn) and densest solutions, and the equilibrium entropy log(#solutions)/N
    → ``local_entropy_sim.csv``, ``enumeration_entropy.csv``; plotted with the theory;
@@ -22,8 +24,9 @@ instance) is cached on disk separately (:mod:`numerics.cache`, default ``DIR/.ca
 parameters and the package version: a second run is fast and an interrupted run resumes.  Every file is
 written atomically; Ctrl-C leaves what was written intact.  Theory modules that are not importable in
 this build are reported as "not available in this build" (their figures omit them).  A theory unit
-that takes longer than ``--unit-timeout`` seconds (default 20 quick, 45 full) is stopped, reported as
-an error and remembered (so a rerun with the same limit skips it at once; a larger limit retries it).
+that takes longer than ``--unit-timeout`` seconds (default 300 quick, 420 full: ``unit_timeout`` in
+:data:`CONFIG`) is stopped, reported as an error and remembered (so a rerun with the same limit skips
+it at once; a larger limit retries it).
 
 Simulation seeds: instance ``i`` (i = 0, 1, …) of a part uses ``seed = SEED0 + i`` for
 :func:`numerics.simulate.instances.generate`, the solver seed ``i`` and the typical-solution draw seed
@@ -53,11 +56,21 @@ EXCITATORY = [f"excitatory:{L}" for L in range(2, 9)]
 SEED0 = 1000
 
 # Theory settings are chosen for the time budget (quick ≤ 2 min, full ≤ 15 min on 2 cores, first
-# run, empty cache): the "large-y" curves are finite-y solutions at y = 3 (a y = 5 curve of binary
-# synapses took longer than 7 minutes on a loaded machine: continuation at small d restarts cold),
-# labelled with their y everywhere; the y → ∞ extrapolation (numerics.extrapolation) and α_U
-# (numerics.alpha_u, minutes per state set) are left to `fewbits local-entropy --y inf` and
-# `fewbits alpha-u`, and the report says so.
+# run, empty cache).
+#
+# - The main local-entropy curves are the y → ∞ theory ("y": math.inf; numerics.large_y through
+#   local_entropy_curve, continuation upwards in d).  At this order Σ is not given (NaN).  A y → ∞
+#   branch ENDS where its slope dS_I/dd = Δ²Ŝ/2 reaches 0+: past it there is no solution, so each
+#   panel has its own grid "ds" (overriding the global "ds" for its y → ∞ curves), kept below the
+#   branch end, and "branch_end" records where the end was measured (α = 0.6, reported and written
+#   in the panel).  Binary: slope 0+ near d ≈ 0.22 (converged at 0.21, no solution at 0.25 or 0.3).
+#   symmetric(3): slope 1.19, 0.29, 0.083 at d = 0.10, 0.12, 0.125, no converged point at 0.1275
+#   and beyond: the end is at d ≈ 0.127.  Points below d ≈ 0.02 are slow (0.03–0.04 is the floor).
+# - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
+#   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
+#   the y → ∞ order does not: full mode computes y = 3 for every theory panel; quick mode none (time).
+# - α_U (numerics.alpha_u, minutes per state set) is left to `fewbits paper --alpha-u` and
+#   `fewbits alpha-u`, and the report says so.
 CONFIG = {
     "quick": {
         "capacity_sets": SYMMETRIC[:6] + EXCITATORY[:4],
@@ -65,12 +78,13 @@ CONFIG = {
         "entropy_sets": ["binary", "symmetric:3", "excitatory:2", "excitatory:3"],
         "entropy_points": 10,
         "panels": [
-            {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 205, "enum_N": 15, "theory": True},
+            {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 205, "enum_N": 15, "theory": True,
+             "ds": [0.05, 0.1, 0.15, 0.2], "branch_end": 0.22},
             {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 105, "enum_N": 10,
-             "theory": False},
+             "theory": False, "ds": [0.04, 0.08, 0.12], "branch_end": 0.127},
         ],
         "ds": [0.05, 0.1, 0.2],
-        "y": 3.0,
+        "y": math.inf,
         "finite_y": [],
         "unit_timeout": 300.0,
         "bp_instances": 3,
@@ -82,13 +96,14 @@ CONFIG = {
         "entropy_sets": ["binary", "symmetric:3", "symmetric:5", "excitatory:2", "excitatory:3", "excitatory:5"],
         "entropy_points": 30,
         "panels": [
-            {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 1005, "enum_N": 25, "theory": True},
+            {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 1005, "enum_N": 25, "theory": True,
+             "ds": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.21], "branch_end": 0.22},
             {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 505, "enum_N": 15,
-             "theory": True},
+             "theory": True, "ds": [0.04, 0.06, 0.08, 0.1, 0.11, 0.12, 0.125], "branch_end": 0.127},
         ],
         "ds": [0.04, 0.06, 0.1, 0.15, 0.2, 0.25],
-        "y": 3.0,
-        "finite_y": [],
+        "y": math.inf,
+        "finite_y": [3.0],
         "unit_timeout": 420.0,
         "bp_instances": 6,
         "enum_instances": 12,
@@ -255,6 +270,14 @@ def _f(x):
         return math.nan
 
 
+def _ytxt(y, ascii=False) -> str:
+    """``y → ∞`` or ``y = 3`` (``y=inf``/``y=3`` with ``ascii``, for the progress bar)."""
+    y = float(y)
+    if math.isinf(y):
+        return "y=inf" if ascii else "y → ∞"
+    return f"y={y:g}" if ascii else f"y = {y:g}"
+
+
 # ------------------------------------------------------------------------------------------ theory units
 def capacity_table(state_sets, progress=None, cache=None):
     """α_c for each state set: a list of dicts (states, L, bits, alpha_c, q, Q, converged, residual)."""
@@ -318,6 +341,11 @@ def _curve_dict(c) -> dict:
     out = {"d": d, "S_I": arr("S_I"), "Sigma": arr("Sigma"), "phi": arr("phi"), "converged": conv,
            "residual": arr("residual"), "y": _f(getattr(c, "y", math.nan)), "alpha": _f(getattr(c, "alpha", math.nan))}
     n = len(d)
+    if math.isinf(out["y"]) and getattr(c, "points", None):
+        # y → ∞: the exact slope dS_I/dd at each point (→ 0+ at the end of the branch)
+        slope = _optional("numerics.large_y", "slope")
+        if slope is not None:
+            out["slope"] = [float(slope(p)) for p in c.points]
     for k in ("Sigma", "phi", "residual"):
         if out[k] is None:
             out[k] = [math.nan] * n
@@ -327,16 +355,24 @@ def _curve_dict(c) -> dict:
 
 
 def local_entropy_unit(states, alpha, y, ds, cache=None):
-    """One y (or y → ∞) local-entropy curve, cached; None when the module is not in this build."""
+    """One local-entropy curve at finite y, or at y = math.inf the y → ∞ equations (numerics.large_y,
+    continuation upwards in d: the branch is followed from small d towards its end), cached; None when
+    the module is not in this build.  The cache key holds y (``Infinity`` in the JSON for y → ∞), the
+    sweep and, for y → ∞, which equations were solved."""
     fn = _optional("numerics.local_entropy", "local_entropy_curve")
     if fn is None:
         return None
     from .cache import cached
 
-    key = {"kind": "local_entropy", "states": states, "alpha": float(alpha), "y": float(y),
+    y = float(y)
+    key = {"kind": "local_entropy", "states": states, "alpha": float(alpha), "y": y,
            "ds": [float(x) for x in ds], "reference": "solution", "distance": "squared", "kappa": 0.0}
-    v = cached(cache, key, lambda: _curve_dict(fn(states, float(alpha), float(y), np.asarray(ds, float),
-                                                   reference="solution", distance="squared", kappa=0.0)))
+    kw = {}
+    if math.isinf(y):
+        kw = {"sweep": "up"}
+        key.update(sweep="up", equations="y -> inf (numerics.large_y)")
+    v = cached(cache, key, lambda: _curve_dict(fn(states, float(alpha), y, np.asarray(ds, float),
+                                                   reference="solution", distance="squared", kappa=0.0, **kw)))
     v["states"] = states
     return v
 
@@ -612,6 +648,8 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     save(plots.entropy_figure(curves), "entropy")
 
     # 3. local-entropy theory ----------------------------------------------------------------------
+    # the main curves at y (y → ∞ in both modes) on each panel's own grid (kept below the branch end),
+    # Franz–Parisi and the finite-y extras on the global grid
     ds, y = cfg["ds"], cfg["y"]
     have_le = _optional("numerics.local_entropy", "local_entropy_curve") is not None
     have_fp = _optional("numerics.franz_parisi", "franz_parisi_curve") is not None
@@ -632,12 +670,13 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
         for p in th_panels:
             s = p["states"]
             for a in p["alphas"]:
-                for kind, yy in ([("y", y)] + [("finite_y", fy) for fy in cfg["finite_y"] if a == p["alphas"][0]]
-                                 if have_le else []):
-                    c = guard(f"local entropy {s} α={a} y={yy:g}", local_entropy_unit, s, a, yy, ds, cache)
+                for kind, yy, grid in ([("y", y, p.get("ds", ds))]
+                                       + [("finite_y", fy, ds) for fy in cfg["finite_y"] if a == p["alphas"][0]]
+                                       if have_le else []):
+                    c = guard(f"local entropy {s} α={a} {_ytxt(yy)}", local_entropy_unit, s, a, yy, grid, cache)
                     if c is not None:
                         theory[(s, a, kind, yy)] = c
-                    bar.step(f"{s} α={a} y={yy:g}")
+                    bar.step(f"{s} α={a} {_ytxt(yy, ascii=True)}")
                 if have_fp:
                     c = guard(f"Franz–Parisi {s} α={a}", franz_parisi_unit, s, a, ds, cache)
                     if c is not None:
@@ -645,34 +684,48 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
                     bar.step(f"{s} α={a} FP")
         bar.close()
     for (s, a, kind, yy), c in theory.items():
-        label = {"y": "y_large", "finite_y": "finite_y", "fp": "franz_parisi"}[kind]
+        label = {"y": "y_inf" if math.isinf(yy) else "y_main", "finite_y": "finite_y", "fp": "franz_parisi"}[kind]
+        slopes = c.get("slope") or [math.nan] * len(c["d"])
         for k in range(len(c["d"])):
             th_rows.append({"states": s, "alpha": a, "curve": label, "y": c["y"] if kind != "fp" else 0.0,
                             "d": c["d"][k], "S_I": c["S_I"][k], "Sigma": c["Sigma"][k], "phi": c["phi"][k],
-                            "converged": c["converged"][k], "residual": c["residual"][k]})
+                            "dS_dd": slopes[k], "converged": c["converged"][k], "residual": c["residual"][k]})
             if not c["converged"][k]:
-                failures.append(f"{label} {s} α={a} y={yy:g} d={c['d'][k]:g}")
+                failures.append(f"{label} {s} α={a} {_ytxt(yy) if kind != 'fp' else 'y → 0'} d={c['d'][k]:g}")
     a0 = {p["states"]: guard(f"α = 0 curve {p['states']}", alpha0_unit, p["states"], np.linspace(0.005, 0.5, 100))
           for p in cfg["panels"]}
     for s, c in a0.items():
         if c is not None:
             th_rows += [{"states": s, "alpha": 0.0, "curve": "alpha0", "y": math.nan, "d": dd, "S_I": ss,
-                         "Sigma": math.nan, "phi": math.nan, "converged": True, "residual": math.nan}
+                         "Sigma": math.nan, "phi": math.nan, "dS_dd": math.nan, "converged": True,
+                         "residual": math.nan}
                         for dd, ss in zip(c["d"], c["S_I"])]
     csv_out("local_entropy_theory.csv", th_rows,
-            f"theory local entropy S_I(d) (nats/synapse), squared distance, reference a solution; "
-            f"curve y_large: y={y} (or the largest y the solver used, column y); "
-            f"finite_y; franz_parisi (y->0); alpha0 (upper bound)")
-    ext_curves = [theory[k] for k in [(p["states"], a, "y", y) for p in cfg["panels"] for a in p["alphas"]]
-                  if k in theory]
-    fin = [theory[k] for k in [(p["states"], p["alphas"][0], "finite_y", fy) for p in cfg["panels"][:1]
+            "theory local entropy S_I(d) (nats/synapse), squared distance, reference a solution; "
+            "curve y_inf: the y -> inf equations (y = inf; Sigma not given at this order, NaN; dS_dd = exact "
+            "slope, -> 0+ at the end of the branch, which the panel's d grid stays below); "
+            "finite_y: finite y (column y), with Sigma; franz_parisi (y -> 0); alpha0 (upper bound)")
+    # Σ(d) exists at finite y only: the external-entropy figure shows the finite-y curves (left), and
+    # their S_I next to the y → ∞ curves of the same sets (right)
+    main_curves = [theory[k] for k in [(p["states"], a, "y", y) for p in th_panels for a in p["alphas"]]
+                   if k in theory]
+    fin = [theory[k] for k in [(p["states"], p["alphas"][0], "finite_y", fy) for p in th_panels
                                for fy in cfg["finite_y"]] if k in theory]
-    if ext_curves or fin:
+    sigma_note = ""
+    sigma_curves = [c for c in main_curves + fin if np.isfinite(np.asarray(c["Sigma"], float)).any()]
+    if sigma_curves:
         ext_rows = [{"states": c["states"], "alpha": c["alpha"], "y": c["y"], "d": c["d"][k],
                      "Sigma": c["Sigma"][k], "S_I": c["S_I"][k], "converged": c["converged"][k]}
-                    for c in ext_curves + fin for k in range(len(c["d"]))]
-        csv_out("external_entropy.csv", ext_rows, "external entropy Sigma(d) and S_I(d) of the references")
-        save(plots.external_entropy_figure(ext_curves, finite_y=fin), "external_entropy")
+                    for c in sigma_curves for k in range(len(c["d"]))]
+        csv_out("external_entropy.csv", ext_rows, "external entropy Sigma(d) and S_I(d) of the references, finite y "
+                "only (Sigma is not given at y -> inf)")
+        fin_sets = {c["states"] for c in sigma_curves}
+        by_set = [c for st in dict.fromkeys(c["states"] for c in main_curves + fin) if st in fin_sets
+                  for c in main_curves + fin if c["states"] == st]  # per set: y → ∞, then finite y
+        save(plots.external_entropy_figure(sigma_curves, finite_y=by_set), "external_entropy")
+    else:
+        sigma_note = ("not computed in this mode: Σ is not given at y → ∞ and no finite-y curve was run "
+                      "(the full run has them)")
 
     # 4. simulations -----------------------------------------------------------------------------
     sim_rows, cmp_rows, enum_rows = [], [], []
@@ -704,6 +757,11 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
             panel["franz_parisi"] = fp
         if a0.get(s) is not None:
             panel["alpha0"] = (a0[s]["d"], a0[s]["S_I"])
+        if panel["theory"] and math.isinf(y) and p.get("branch_end"):
+            last = max((dd for c in panel["theory"] for dd, ok in zip(c["d"], c["converged"]) if ok),
+                       default=math.nan)
+            panel["notes"].append(f"y → ∞ branch ends at d ≈ {p['branch_end']:g}"
+                                  + (f" (curve to d = {last:g})" if math.isfinite(last) else ""))
         if not panel["theory"]:
             why = (NOT_AVAILABLE if not have_le else
                    "not computed in this mode" if not p.get("theory", True) else "failed (see report.md)")
@@ -728,7 +786,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
             if excl:
                 notes.append(f"{s}: {excl} (instance, γ) BP runs did not converge (excluded from means)")
             cmp_rows.append({"states": s, "alpha": a, "simulation": "bp_rbp", "N": p["bp_N"], "n_instances": n_ok,
-                             "theory": f"local entropy y={y:g}" if (s, a, "y", y) in theory else
+                             "theory": f"local entropy {_ytxt(y)}" if (s, a, "y", y) in theory else
                              (NOT_AVAILABLE if not have_le else "no curve (see Convergence / Not available)"),
                              **compare(theory.get((s, a, "y", y)), brows)})
             N_en = p["enum_N"]
@@ -750,7 +808,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
                 th = theory.get((s, a, th_kind, y if th_kind == "y" else 0.0))
                 have = th is not None
                 cmp_rows.append({"states": s, "alpha": a, "simulation": mk, "N": N_en, "n_instances": n_inst,
-                                 "theory": ("Franz–Parisi" if th_kind == "fp" else f"local entropy y={y:g}")
+                                 "theory": ("Franz–Parisi" if th_kind == "fp" else f"local entropy {_ytxt(y)}")
                                  if have else (NOT_AVAILABLE if not (have_fp if th_kind == "fp" else have_le)
                                                else "no curve (see Convergence / Not available)"),
                                  **compare(th, pts)})
@@ -799,16 +857,65 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     if missing:
         L += ["## Not available in this build", ""] + [f"- {m}" + ("" if NOT_AVAILABLE in m else f": {NOT_AVAILABLE}")
                                                      for m in missing] + [""]
+    def grid_txt(g):
+        return ", ".join(f"{v:g}" for v in g)
+
+    main_txt = ("the **y → ∞** equations (numerics.large_y; Σ is not given at this order), continued upwards "
+                "in d on each panel's own grid, which stops below the end of the branch (table below)"
+                if math.isinf(y) else f"finite y = {y:g}")
     L += ["## Theory settings", "",
-          f"- Local-entropy curves (\"large y\"): finite y = {y:g}, squared distance, reference a solution, "
-          f"solved by continuation in d; finite-y extras: {cfg['finite_y'] or 'none'}. The y → ∞ curve is the "
-          "extrapolation of finite-y ladders (`fewbits local-entropy --y inf`), not run here for time.",
+          f"- Local entropy, main curves (local_entropy figure; `curve` = {'y_inf' if math.isinf(y) else 'y_main'} "
+          f"in local_entropy_theory.csv; compared with the BP and densest-enumeration points): {main_txt}. "
+          "Squared distance, reference a solution.",
+          "- Finite-y curves: " + (f"{', '.join(f'y = {v:g}' for v in cfg['finite_y'])} on d = {grid_txt(ds)} "
+                                   "(`curve` = finite_y); they give the external entropy Σ(d) "
+                                   "(external_entropy figure, external_entropy.csv) and are drawn there next "
+                                   "to the y → ∞ S_I." if cfg["finite_y"] else "none in this mode."),
+          f"- Franz–Parisi: the y → 0 limit of the same large-deviation functional, reference at the "
+          f"equilibrium saddle point, on d = {grid_txt(ds)}.",
           "- α_U: " + (f"on y → ∞ curves (column 'y used'), for {', '.join(au)} (computed by this run or "
                        "read from its cache)" if au else
                        "not computed by this job (a scan in α and a bracketing search cost minutes per state "
-                       "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`."),
-          "- Franz–Parisi: the y → 0 limit of the same large-deviation functional, reference at the "
-          "equilibrium saddle point.", ""]
+                       "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`.")]
+    if sigma_note:
+        L.append(f"- External entropy Σ(d): {sigma_note}.")
+    L.append("")
+    if math.isinf(y) and th_panels:
+        L += ["### y → ∞ curves: where each branch ends", "",
+              "A y → ∞ branch ends where its exact slope dS_I/dd = Δ²Ŝ/2 reaches 0+; beyond it there is no "
+              "solution, so the curve stops there (its grid is kept below the end). Branch end: where the "
+              "slope was measured to reach 0+ (no converged point beyond). S_I cannot exceed the equilibrium "
+              "entropy s(α) (no reference has more solutions around it than there are): the curve ends close "
+              "to it.", "",
+              "| states | α | d grid | curve ends at d | S_I there | s(α) | dS_I/dd there | branch end |",
+              "|---|---|---|---|---|---|---|---|"]
+        from .cache import cached
+
+        def s_eq(st, a):
+            def compute():
+                from .equilibrium import solve_equilibrium
+
+                r = solve_equilibrium(st, a)
+                return {"s": r.value, "converged": bool(r.converged)}
+
+            return cached(cache, {"kind": "entropy_point", "states": st, "alpha": float(a)}, compute)
+
+        for pp in th_panels:
+            for a in pp["alphas"]:
+                c = theory.get((pp["states"], a, "y", y))
+                end = f"d ≈ {pp['branch_end']:g}" if pp.get("branch_end") else "—"
+                ok = [k for k, v in enumerate(c["converged"]) if v] if c is not None else []
+                eq = s_eq(pp["states"], a)
+                s_txt = f"{eq['s']:.5f}" + ("" if eq["converged"] else " (not converged)")
+                if ok:
+                    k = max(ok, key=lambda k: c["d"][k])
+                    sl = (c.get("slope") or [math.nan] * len(c["d"]))[k]
+                    L.append(f"| {pp['states']} | {a:g} | {grid_txt(pp.get('ds', ds))} | {c['d'][k]:g} | "
+                             f"{c['S_I'][k]:.5f} | {s_txt} | {sl:.3g} | {end} |")
+                else:
+                    L.append(f"| {pp['states']} | {a:g} | {grid_txt(pp.get('ds', ds))} | no converged point | — | "
+                             f"{s_txt} | — | {end} |")
+        L.append("")
     L += ["## Capacity α_c and α_U (replica symmetric, κ = 0)", "",
           "| states | L | bits | α_c | q | Q | converged | α_U | α_U interval | y used | α_U converged |",
           "|---|---|---|---|---|---|---|---|---|---|---|"]
@@ -874,9 +981,9 @@ def register(sub) -> None:
     p.add_argument("--cache", default=None, help="cache folder (default: OUT/.cache)")
     p.add_argument("--no-sim", action="store_true", help="skip the simulations (theory only)")
     p.add_argument("--alpha-u", action="store_true",
-                   help="also compute α_U for the table's state sets (finite y = 20; tens of minutes per set, "
+                   help="also compute α_U for the table's state sets (y → ∞ curves; minutes per set, "
                         "cached, resumable); without it α_U is plotted only where the cache already holds it")
     p.add_argument("--unit-timeout", type=float, default=None,
-                   help="time limit in seconds for one local-entropy/α_U unit (default: 20 quick, 45 full; "
+                   help="time limit in seconds for one local-entropy/α_U unit (default: 300 quick, 420 full; "
                         "0 = none); a unit over it is reported as an error and not cached")
     p.set_defaults(func=_cmd_paper)

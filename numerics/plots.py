@@ -144,6 +144,8 @@ def local_entropy_figure(panels, width="auto"):
         h_axes = (7.0 if n > 1 else 3.4) / n * 0.8
         aspect = (h_axes + 0.6 + 0.16 * n_leg) / ((7.0 if n > 1 else 3.4) / n)
         fig, axes = new_figure(width, aspect=aspect, ncols=n)
+        # simulation colours come after the theory colours, the same in every panel
+        n_theory = max((len(field(p, "theory", []) or []) for p in panels), default=0)
         for ax, panel in zip(axes, panels):
             notes = list(field(panel, "notes", []) or [])
             hollow = 0
@@ -173,7 +175,7 @@ def local_entropy_figure(panels, width="auto"):
                 d = _arr(field(sim, "d"))
                 S = _arr(field(sim, "S"))
                 ax.errorbar(d, S, yerr=_arr(field(sim, "S_err")), xerr=_arr(field(sim, "d_err")),
-                            fmt=MARKERS[k % len(MARKERS)], color=color(len(field(panel, "theory", []) or []) + k),
+                            fmt=MARKERS[k % len(MARKERS)], color=color(n_theory + k),
                             ms=3.2, elinewidth=0.7, label=field(sim, "label", f"simulation {k + 1}"))
             notes += _conv_note(hollow)
             _note(ax, notes)
@@ -235,7 +237,8 @@ def capacity_bits_figure(rows, width="single", continuous=True):
                 ax.axhline(CONTINUOUS_LIMIT[fam], color=col, ls=":", lw=0.9,
                            label=rf"continuous {short}")
         ax.set_xlabel(LABELS["bits"])
-        ax.set_ylabel(LABELS["capacity"])
+        has_u = any(math.isfinite(_num(field(r, "alpha_U"))) for r in rows)
+        ax.set_ylabel(LABELS["capacity"] if has_u else LABELS["alpha_c"])
         ax.set_ylim(0, 2.25)
         ax.set_xlim(left=0.8)
         ax.legend(loc="lower right", ncols=2, columnspacing=1.0)
@@ -251,10 +254,20 @@ def _num(x) -> float:
 
 
 # --------------------------------------------------------------------------------------------------
-def _curve_panel(ax, curves, key, legend_loc, prefix_states):
-    """Theory curves of ``key`` (Σ or S_I) against d on one axis, non-converged points hollow."""
+def _curve_panel(ax, curves, key, legend_loc, prefix_states, notes=()):
+    """Theory curves of ``key`` (Σ or S_I) against d on one axis, non-converged points hollow.
+
+    One colour per (state set, α); when a y → ∞ curve is drawn with finite-y ones, it is solid and the
+    finite-y curves are dashed."""
     hollow = 0
     several_sets = len({str(field(x, "states")) for x in curves}) > 1
+    groups = []
+    for c in curves:
+        g = (str(field(c, "states")), float(field(c, "alpha")))
+        if g not in groups:
+            groups.append(g)
+    by_y = len(groups) < len(curves)  # several y for one (states, α): colour by group, style by y
+    has_inf = any(math.isinf(_num(field(c, "y"))) for c in curves)
     for i, c in enumerate(curves):
         d = _arr(field(c, "d"))
         values = _arr(field(c, key), len(d))
@@ -262,32 +275,51 @@ def _curve_panel(ax, curves, key, legend_loc, prefix_states):
         st = field(c, "states")
         if prefix_states and st is not None and several_sets:
             lab = f"{st}, " + lab
-        hollow += _theory_line(ax, d, values, _conv(c, len(d)), color(i), lab)
+        col = color(groups.index((str(st), float(field(c, "alpha"))))) if by_y else color(i)
+        ls = "--" if has_inf and not math.isinf(_num(field(c, "y"))) else "-"
+        hollow += _theory_line(ax, d, values, _conv(c, len(d)), col, lab, ls=ls)
     ax.set_xlabel(LABELS["d"])
     ax.set_ylabel(LABELS[key])
     ax.set_xlim(left=0)
-    _note(ax, _conv_note(hollow))
+    _note(ax, list(notes) + _conv_note(hollow))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc=legend_loc)
 
 
-def external_entropy_figure(curves, finite_y=None, width="auto"):
-    """External entropy Σ(d) of the references (left); optionally the finite-y S_I(d) curves (right).
+def _has_values(c, key) -> bool:
+    v = field(c, key)
+    return v is not None and bool(np.isfinite(np.asarray(v, dtype=float)).any())
 
-    ``curves``: curves with ``d``, ``Sigma``, ``converged``, ``alpha``, ``y`` (e.g. the y → ∞ or
-    largest-y curves); ``finite_y``: curves with ``d``, ``S_I``, ``converged``, ``alpha``, ``y``.
-    Σ < 0 is where the RS answer is unphysical: the Σ = 0 line is drawn.
+
+def external_entropy_figure(curves, finite_y=None, width="auto"):
+    """External entropy Σ(d) of the references (left); optionally S_I(d) curves (right).
+
+    ``curves``: curves with ``d``, ``Sigma``, ``converged``, ``alpha``, ``y`` — finite-y curves: Σ is
+    not given at y → ∞ (NaN there), and a curve without any finite Σ is left out of the left panel
+    (a note says so); NaN values of Σ elsewhere break the line.  ``finite_y``: curves with ``d``,
+    ``S_I``, ``converged``, ``alpha``, ``y`` for the right panel, e.g. the finite-y curves with the
+    y → ∞ curve of the same set (solid; the finite-y ones dashed).  Σ < 0 is where the RS answer is
+    unphysical: the Σ = 0 line is drawn.
     """
     two = bool(finite_y)
     if width == "auto":
         width = "double" if two else "single"
+    curves = list(curves or [])
+    with_sigma = [c for c in curves if _has_values(c, "Sigma")]
+    without = [c for c in curves if not _has_values(c, "Sigma")]
+    notes = []
+    if without:
+        n = len(without)
+        notes.append(f"{n} curve{'s' if n > 1 else ''} without Σ omitted "
+                     + ("(y → ∞: Σ not given)" if all(math.isinf(_num(field(c, "y"))) for c in without)
+                        else "(no value)"))
     with style_context():
         fig, axes = new_figure(width, aspect=0.8, ncols=2 if two else 1)
         ax = axes[0]
         ax.axhline(0.0, color="0.6", lw=0.6)
-        _curve_panel(ax, curves or [], "Sigma", "best", prefix_states=True)
+        _curve_panel(ax, with_sigma, "Sigma", "best", prefix_states=True, notes=notes)
         if two:
-            _curve_panel(axes[1], finite_y, "S_I", "upper left", prefix_states=False)
+            _curve_panel(axes[1], list(finite_y), "S_I", "best", prefix_states=True)
     return fig
 
 

@@ -78,6 +78,38 @@ def test_csv_values_equal_theory(paper):
         assert (r["converged"] == "True") == d.converged
 
 
+def test_csv_local_entropy_is_the_y_inf_theory(paper):
+    """The panels' local-entropy curves are the y → ∞ equations on each panel's own d grid (below the
+    branch end): every point converged, Σ not given (NaN), the slope positive; the first point equals
+    a direct local_entropy_curve(..., math.inf, ...) solve (the sweep goes upwards from a cold start)."""
+    from numerics.local_entropy import alpha0_curve, local_entropy_curve
+
+    out = paper[0]
+    assert math.isinf(CONFIG["quick"]["y"]) and math.isinf(CONFIG["full"]["y"])
+    rows = read_csv(out / "local_entropy_theory.csv")
+    panel = [p for p in CONFIG["quick"]["panels"] if p["theory"]][0]
+    s, a = panel["states"], panel["alphas"][0]
+    inf_rows = [r for r in rows if r["curve"] == "y_inf" and r["states"] == s]
+    assert [float(r["d"]) for r in inf_rows] == panel["ds"]
+    assert max(panel["ds"]) < panel["branch_end"]
+    for r in inf_rows:
+        assert float(r["y"]) == math.inf and float(r["alpha"]) == a
+        assert r["converged"] == "True" and math.isnan(float(r["Sigma"])) and float(r["dS_dd"]) > 0
+    S = [float(r["S_I"]) for r in inf_rows]
+    assert all(np.diff(S) > 0)
+    direct = local_entropy_curve(s, a, math.inf, panel["ds"][:1])
+    assert direct.converged[0]
+    assert float(inf_rows[0]["S_I"]) == pytest.approx(float(direct.S_I[0]), abs=1e-8)
+    bound = alpha0_curve(s, np.array(panel["ds"]), distance="squared")  # S_I <= the alpha = 0 curve
+    assert all(np.array(S) <= bound + 1e-9)
+    report = (out / "report.md").read_text()
+    assert "y → ∞" in report and "branch ends" in report
+    assert f"d ≈ {panel['branch_end']:g}" in report
+    # the comparison with BP and the densest solutions is against the y → ∞ curve
+    cmp_rows = [r for r in read_csv(out / "comparison.csv") if r["states"] == s and r["simulation"] == "bp_rbp"]
+    assert cmp_rows and cmp_rows[0]["theory"] == "local entropy y → ∞"
+
+
 def test_csv_values_equal_simulation(paper):
     """Recompute the enumeration entries directly from the simulate API (seed SEED0 + i)."""
     from theory.states import parse_states

@@ -96,6 +96,29 @@ def test_external_entropy_and_entropy_figures(tmp_path):
     assert not [p for p in (tmp_path / "sub").iterdir() if p.name.startswith(".")]  # no temp files left
 
 
+def test_external_entropy_figure_skips_curves_without_sigma():
+    """y → ∞ curves have Σ = NaN (not given at that order): left out of the Σ panel with a note, drawn
+    in the S_I panel (solid, the finite-y curve of the same set dashed); nothing breaks on NaN."""
+    inf = {**_curve(0.6), "Sigma": np.full_like(D, np.nan), "states": "binary"}
+    fin = {**_curve(0.6, y=3.0, bad=(2,)), "states": "binary"}
+    fin["Sigma"] = np.where(np.arange(len(D)) == 5, np.nan, fin["Sigma"])  # a NaN inside a finite-y curve
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        fig = plots.external_entropy_figure([inf, fin], finite_y=[fin, inf])
+    a, b = fig.axes[:2]
+    la = [ln.get_label() for ln in _lines_with_data(a) if ln.get_label().startswith("$y")]
+    assert la == [r"$y=3$, $\alpha=0.6$"]
+    assert any("without Σ omitted" in t.get_text() and "y → ∞" in t.get_text() for t in a.texts)
+    lines = {ln.get_label(): ln for ln in _lines_with_data(b) if ln.get_label().startswith("$y")}
+    assert set(lines) == {r"$y=3$, $\alpha=0.6$", r"$y\to\infty$, $\alpha=0.6$"}
+    assert lines[r"$y\to\infty$, $\alpha=0.6$"].get_linestyle() == "-"
+    assert lines[r"$y=3$, $\alpha=0.6$"].get_linestyle() == "--"
+    assert lines[r"$y=3$, $\alpha=0.6$"].get_color() == lines[r"$y\to\infty$, $\alpha=0.6$"].get_color()
+    # only y → ∞ curves: an empty Σ panel with the note, no error
+    fig = plots.external_entropy_figure([inf])
+    assert any("without Σ omitted" in t.get_text() for t in fig.axes[0].texts)
+
+
 def test_cache_roundtrip_version_and_corruption(tmp_path):
     calls = []
 
