@@ -19,6 +19,14 @@ largest d).  The falling slope towards the branch's largest d is not a dip; if t
 beyond the branch, up to a third of the window is given up from the top (reported per point).
 α_U is the smallest α where the margin is ≤ 0 or a point of the window does not exist.
 
+Undecided.  A branch also ends at large d, where S_I saturates (at the equilibrium entropy s(α),
+slope → 0+), and that end moves to smaller d as α grows.  For excitatory(3) it enters the window
+before any dip appears (α = 0.672 = 0.907 α_c: the slope rises monotonically from 0.13 at d = 0.055,
+the end being near 0.057, to 2.8 at d = 0.015).  When no point of the window converges (the end lies
+below the window's top third, or every start failed) the window cannot tell a breakup from that
+end: the evaluation is *undecided* and :func:`alpha_u` stops with ``converged=False`` and a message
+saying so, never with an α_U that is an artefact of the window.
+
 At finite y (e.g. y = 20; slower, and S_I grows with y) the slope is the finite difference of S_I
 between neighbouring window points.
 
@@ -228,6 +236,15 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
                                           distance=kw.get("distance", "squared"))
     margin = window_margin(computed)
     curve.margin = margin
+    curve.undecided = ""
+    if not any(p.converged for p in computed):
+        # nothing converged on the window: the branch's end (where S_I saturates, slope → 0+) lies
+        # below the top third of the window, or every start failed.  Neither is the small-d breakup
+        # the criterion looks for (a dip of the slope), so the window cannot decide at this α
+        first = computed[0].d if computed else min(ds)
+        curve.undecided = (f"no point of the window converged down to d = {first:g} at alpha = {alpha:g}: the "
+                           f"branch ends (or every start failed) within the window's top, which the "
+                           f"window criterion cannot decide")
     ok = bool(computed and all(p.converged for p in computed) and len(computed) + len(beyond) == len(ds)
               and margin > 0)
     return ok, curve
@@ -272,6 +289,13 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDO
             near = min(starts, key=lambda b: abs(b - a))
             warm = {"init": starts[near].saddle.params, "jacobian": starts[near].jacobian}
         ok, curve = dense_regions_exist(states, a, y=y, ds=ds, **warm, **kw)
+        if curve.undecided:
+            evals.append({"alpha": a, "holds": None, "margin": math.nan, "d": curve.d.tolist(),
+                          "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist(),
+                          "note": curve.undecided})
+            if progress is not None:
+                progress(a, None, math.nan)
+            raise _Undecided(curve.undecided)
         first = curve.points[int(np.argmax(curve.d))]
         if first.converged:
             starts[a] = first
@@ -288,6 +312,20 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDO
             est = 0.5 * (lo + hi)
         return AlphaUResult(states.name, est, [lo, hi], y, ok, message, crit, evals)
 
+    try:
+        return _search(states, lo, top, steps, xtol, test, margins, result, crit, evals, y)
+    except _Undecided as exc:
+        held = [e["alpha"] for e in evals if e["holds"]]
+        return AlphaUResult(states.name, math.nan, [max(held) if held else math.nan, math.nan], y, False,
+                            f"undecided: {exc}", crit, evals)
+
+
+class _Undecided(Exception):
+    """The window criterion cannot decide at this α (see dense_regions_exist)."""
+
+
+def _search(states, lo, top, steps, xtol, test, margins, result, crit, evals, y):
+    """The scan and the bracketing search of :func:`alpha_u`."""
     if not test(lo):
         return AlphaUResult(states.name, math.nan, [math.nan, lo], y, False,
                             f"the criterion already fails at the lower end alpha={lo:g}", crit, evals)

@@ -106,7 +106,8 @@ def _cmd_fp(args) -> int:
 def _alpha_u_progress(alpha, holds, margin=math.nan):
     """One line per α evaluated (stderr), so a long scan shows where it is."""
     import sys
-    print(f"  alpha={alpha:.5f}: dense regions {'exist' if holds else 'broken (criterion fails)'}"
+    state = "undecided (see the message)" if holds is None else "exist" if holds else "broken (criterion fails)"
+    print(f"  alpha={alpha:.5f}: dense regions {state}"
           f" (min dS_I/dd on the window {margin:.4g})", file=sys.stderr, flush=True)
 
 

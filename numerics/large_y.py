@@ -11,7 +11,11 @@ The conjugates follow from the energetic step (Â, Q̂, q̂1, δ̂ from the orde
 parameters from the entropic one, as at finite y.  Maximisations use
 :class:`~numerics.quadrature.Maximiser` nodes (exact over the synaptic values of W̃, grid plus
 parabolic refinement over the real shifts u, v); the outer Gaussian uses the composite rule of
-:mod:`numerics.quadrature`.
+:mod:`numerics.quadrature` with panel edges where its integrands are not smooth: at every field z
+where the reference's best value W̃ switches (:func:`reference_switches`; a kink of G_S's integrand,
+a jump of the derived ones) and graded towards the turn of log H at z₀ = κ/√q1.  Without the
+switch edges the excitatory and symmetric(L ≥ 5) sets stall at residuals ~1e-4 (their switches lie
+away from z = 0, the only switch of binary and symmetric(3) synapses).
 
 The result is accepted as the y → ∞ limit of the finite-y theory only where it agrees with the
 finite-y ladders extrapolated in y (:func:`check_against_ladder`, physics.md §3.2); for binary
@@ -28,7 +32,8 @@ import sympy as sp
 from scipy.special import expit, logit
 
 from theory.derive import derive
-from theory.functionals.large_y import SYMBOLS_INF, large_y
+from theory.compile import CompiledSet
+from theory.functionals.large_y import SYMBOLS_INF, large_y, reference_objective
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
@@ -37,7 +42,8 @@ from .continuation import SecantPredictor
 from .quadrature import GaussianRule, Maximiser
 from .saddle import Parametrisation, SaddleProblem
 
-__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder", "slope", "near_branch_end"]
+__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder", "slope", "near_branch_end",
+           "reference_switches"]
 
 _z1, _Wt, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "u", "W", "v"))
 
@@ -51,13 +57,108 @@ def derived_large_y(distance: str = "squared"):
     return derive(F, extra={"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])})
 
 
-def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser):
-    z = outer.nodes()
+@lru_cache(maxsize=None)
+def _compiled_objective(distance: str) -> CompiledSet:
+    """The reference's objective and its z-derivative (differentiated by sympy, as the equations)."""
+    f = reference_objective(distance)
+    return CompiledSet({"f": f, "fz": sp.diff(f, _z1)}, bound=(_z1, _Wt, _u, _W))
+
+
+def reference_switches(states: StateSet, vals: dict, distance: str = "squared", shift: Optional[Maximiser] = None,
+                       z_max: float = 8.0, grid: int = 65, xtol: float = 1e-12) -> np.ndarray:
+    """The fields z at which the reference's best value W̃ (the argmax of
+    :func:`theory.functionals.large_y.reference_objective`) switches, in [−z_max, z_max].
+
+    There G_S's integrand has a kink and the derived integrands a jump, which a quadrature rule
+    without a panel edge at that z integrates to O(h²) and O(h) only, and which moves across its
+    nodes as the parameters move (noise in the residuals, ~1e-4 for excitatory(3) at small d).  For
+    symmetric sets the ± switch is at z = 0, an edge of the default rule; for the others (excitatory
+    sets, the 0 ↔ ±1/L switches of symmetric(L ≥ 5)) the switches lie elsewhere and move.
+
+    Method: the objective on a uniform grid of ``grid`` points; a bracket wherever the argmax
+    changes between neighbours; the root of g = f_a − f_c in each bracket by Newton's method with
+    the derived ∂f/∂z (all brackets at once, bisection where a step leaves the bracket), started at
+    the linear interpolant, to ``xtol``.  A bracket whose root is dominated by a third value b is
+    split in two (a → b → c within one grid step)."""
+    C = _compiled_objective(distance)
+    wt = np.asarray(states.array, dtype=float)
+    nodes = {_Wt: (wt, np.zeros_like(wt)), _u: shift or Maximiser(), _W: (states.array, states.log_prior)}
+
+    def f(z, deriv=True):
+        z = np.atleast_1d(np.asarray(z, dtype=float))
+        out = C(vals, {**nodes, _z1: (z, np.zeros_like(z))}, names=["f", "fz"] if deriv else ["f"])
+        shape = (z.size, wt.size)
+        return (np.broadcast_to(np.asarray(out["f"], float).reshape(-1, wt.size), shape),
+                np.broadcast_to(np.asarray(out["fz"], float).reshape(-1, wt.size), shape) if deriv else None)
+
+    zg = np.linspace(-z_max, z_max, grid)
+    F, _ = f(zg, deriv=False)
+    if not np.all(np.isfinite(F)):
+        return np.empty(0)
+    k = np.argmax(F, axis=1)
+    j = np.nonzero(k[:-1] != k[1:])[0]
+    work = [(zg[i], zg[i + 1], k[i], k[i + 1], F[i, k[i]] - F[i, k[i + 1]], F[i + 1, k[i]] - F[i + 1, k[i + 1]])
+            for i in j]
+    found = []
+    for _ in range(4):  # rounds of splitting (a → b → c within one bracket)
+        if not work:
+            break
+        lo, hi, a, c, glo, ghi = (np.array(col) for col in zip(*work))
+        a, c = a.astype(int), c.astype(int)
+        r = np.arange(len(work))
+        with np.errstate(all="ignore"):
+            t = np.where(glo != ghi, (lo * ghi - hi * glo) / (ghi - glo), 0.5 * (lo + hi))
+        for _ in range(30):
+            t = np.where(np.isfinite(t) & (t >= lo) & (t <= hi), t, 0.5 * (lo + hi))
+            Ft, Dt = f(t)
+            g, dg = Ft[r, a] - Ft[r, c], Dt[r, a] - Dt[r, c]
+            right = g > 0  # g falls through its root (a wins on the left): the root lies right of t
+            lo, hi = np.where(right, t, lo), np.where(right, hi, t)
+            with np.errstate(all="ignore"):
+                step = np.where(dg < 0, -g / dg, np.nan)
+            t_new = t + step
+            done = np.isfinite(step) & (np.abs(step) < xtol)
+            if np.all(done | (g == 0) | (hi - lo < xtol)):
+                break
+            t = t_new
+        b = np.argmax(Ft, axis=1)
+        nxt = []
+        for i in range(len(work)):
+            if b[i] in (a[i], c[i]) or Ft[i, b[i]] - max(Ft[i, a[i]], Ft[i, c[i]]) < 1e-12:
+                found.append(float(t[i]))
+            else:  # a → b → c: two brackets, their ends' differences from the evaluation at t
+                l0, h0 = work[i][0], work[i][1]
+                Fl, _ = f([l0, h0], deriv=False)
+                nxt += [(l0, float(t[i]), a[i], b[i], Fl[0, a[i]] - Fl[0, b[i]], Ft[i, a[i]] - Ft[i, b[i]]),
+                        (float(t[i]), h0, b[i], c[i], Ft[i, b[i]] - Ft[i, c[i]], Fl[1, b[i]] - Fl[1, c[i]])]
+        work = nxt
+    return np.array(sorted(found))
+
+
+def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: str = "squared",
+           switches: bool = True):
+    """Nodes of every bound variable.  The outer rule gets
+
+    * panel edges graded towards z₀ = κ/√q1 on the scale √((Q − q1)/q1) (G_E: for z > z₀ the
+      argument of log H falls on that scale while the shift v stays ~0; at small d, Q − q1 → 0 and
+      the plain rule's error in Q̂, δ̂ reached 1e-6 for excitatory(3) at d = 0.01), whenever q1, Q
+      are known;
+    * in the steps that integrate G_S, a panel edge at each switch of the reference's best value
+      (:func:`reference_switches`)."""
     w = (states.array, states.log_prior)
     ref = Maximiser(values=tuple(float(s) for s in states.array))
 
     def nodes(vals, step):
-        return {_z1: z, _Wt: ref, _u: shift, _W: w, _v: shift}
+        breaks, widths = [], []
+        Q, q1 = vals.get("Q"), vals.get("q1")
+        if Q is not None and q1 is not None and 0 < q1 < Q:
+            breaks.append(vals.get("kappa", 0.0) / math.sqrt(q1))
+            widths.append(math.sqrt((Q - q1) / q1))
+        if switches and step != "energetic":
+            t = reference_switches(states, vals, distance, shift, z_max=min(8.0, outer.z_max))
+            breaks += list(t)
+            widths += [math.inf] * len(t)
+        return {_z1: outer.nodes(breaks, widths), _Wt: ref, _u: shift, _W: w, _v: shift}
 
     return nodes
 
@@ -101,7 +202,7 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
                   kappa: float = 0.0, init: Optional[dict] = None, jacobian=None,
                   outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None,
                   tol_residual: float = 1e-7, maxiter: int = 400, newton_only: bool = False,
-                  newton_maxiter: int = 15) -> LocalEntropyPoint:
+                  newton_maxiter: int = 15, switches: bool = True) -> LocalEntropyPoint:
     """S_I at y → ∞ (φ∞ at its saddle point) with diagnostics; ``Sigma`` is NaN (not given at this
     order).  ``init`` (a neighbour's ``saddle.params``) and ``jacobian`` warm-start the solver;
     ``newton_only`` makes a warm start a cheap attempt (Newton from the neighbour, at most
@@ -111,7 +212,7 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     check_distance(d, distance)
     D = derived_large_y(distance)
     model = {"alpha": float(alpha), "kappa": float(kappa), "d": float(d), "Delta": states.spread}
-    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(24, 8), shift or Maximiser()),
+    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(24, 8), shift or Maximiser(), distance, switches),
                             _param(distance), model, inner_roots=True)
     x0 = dict(init) if init else _initial(states, d, distance)
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian, newton_first=True,

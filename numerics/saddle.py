@@ -145,7 +145,9 @@ class SaddleProblem:
         return xnew, xh, res
 
     def _solve_inner(self, x):
-        """Solve the free conjugates' own equations at fixed x (secant, then a bracketed search)."""
+        """Solve the free conjugates' own equations at fixed x: bounded secant steps, Brent's method
+        once a sign change is seen, else an expanding search for a bracket; x unchanged (t0) when g
+        has no root at this x (the damped sweeps then move x)."""
         name = self.inner[0]  # one free conjugate (Ŝ or λ) is what the functionals here have
         if len(self.inner) > 1:
             def F(vec):
@@ -158,25 +160,51 @@ class SaddleProblem:
             _, _, r = self._raw_sweep({**x, name: t})
             return r[name]
 
+        def root_in(pts):
+            """brentq on the first adjacent pair of evaluated points with opposite signs, if any."""
+            pts = sorted(p for p in pts if math.isfinite(p[1]))
+            for (ta, ga), (tb, gb) in zip(pts, pts[1:]):
+                if ga * gb < 0:
+                    return float(optimize.brentq(g, ta, tb, xtol=1e-13 * (1 + abs(ta))))
+            return None
+
         t0 = float(x[name])
-        try:
-            sol = optimize.root_scalar(g, x0=t0, x1=t0 + 1e-3 * (1 + abs(t0)), method="secant",
-                                       xtol=1e-13, rtol=1e-13, maxiter=40)
-            if sol.converged and math.isfinite(sol.root) and abs(g(sol.root)) < 1e-10:
-                return {**x, name: float(sol.root)}
-        except (ValueError, ZeroDivisionError, OverflowError, FloatingPointError):
-            pass
-        # bracket by expanding around t0 (g is monotone in practice: the distance grows as Ŝ falls)
         g0 = g(t0)
-        if not math.isfinite(g0):
+        if not math.isfinite(g0) or g0 == 0:
             return {**x, name: t0}
-        step = 0.5 * (1 + abs(t0))
-        for _ in range(40):
-            for t1 in (t0 + step, t0 - step):
+        # 1. secant steps, each at most 1 + |t| long (an unbounded secant step on the flat part of g,
+        #    where the distance constraint cannot be met at this x, went to |Ŝ| ~ 1e16)
+        seen = [(t0, g0)]
+        ta, ga, tb = t0, g0, t0 + 1e-3 * (1 + abs(t0))
+        for _ in range(12):
+            gb = g(tb)
+            seen.append((tb, gb))
+            if math.isfinite(gb) and (abs(gb) < 1e-12 or (abs(tb - ta) < 1e-13 * (1 + abs(tb)) and abs(gb) < 1e-10)):
+                return {**x, name: float(tb)}
+            if not math.isfinite(gb) or ga * gb < 0 or abs(gb - ga) <= 1e-9 * abs(gb):
+                break  # left the domain, bracketed the root, or g saturated (no root this way)
+            cap = 1 + abs(tb)
+            step = min(max(-gb * (tb - ta) / (gb - ga), -cap), cap)
+            ta, ga, tb = tb, gb, tb + step
+        r = root_in(seen)
+        if r is not None:
+            return {**x, name: r}
+        # 2. bracket by expanding around t0 in each direction while g moves towards 0 and is not
+        #    saturated (g is monotone in practice: the distance grows as Ŝ falls); no bracket → t0
+        step, last, dirs = 0.5 * (1 + abs(t0)), {1: g0, -1: g0}, [1, -1]
+        for _ in range(30):
+            for sgn in list(dirs):
+                t1 = t0 + sgn * step
                 g1 = g(t1)
-                if math.isfinite(g1) and math.isfinite(g0) and g0 * g1 < 0:
-                    r = optimize.brentq(g, min(t0, t1), max(t0, t1), xtol=1e-13)
-                    return {**x, name: float(r)}
+                if math.isfinite(g1) and g0 * g1 < 0:
+                    return {**x, name: float(optimize.brentq(g, min(t0, t1), max(t0, t1),
+                                                             xtol=1e-13 * (1 + abs(t0))))}
+                if (not math.isfinite(g1) or abs(g1) >= abs(last[sgn])
+                        or abs(g1 - last[sgn]) <= 1e-9 * abs(g1)):
+                    dirs.remove(sgn)  # leaving the domain, moving away from 0, or saturated
+                last[sgn] = g1
+            if not dirs:
+                break
             step *= 1.6
         return {**x, name: t0}
 

@@ -121,3 +121,47 @@ def test_binary_hamming_and_squared_distances_coincide():
     assert sq.converged and hm.converged, (sq.message, hm.message)
     assert abs(sq.S_I - hm.S_I) < 1e-8, (sq.S_I, hm.S_I)
     assert abs(slope(sq) - slope(hm)) < 1e-6, (slope(sq), slope(hm))
+
+
+def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
+    """Excitatory(3) near its saddle point at α = 0.593, d = 0.01.  The reference's best value W̃
+    switches 0 → ½ → 1 at two fields z ≠ 0, where G_S's integrand has kinks and the derived
+    integrands jumps; reference_switches finds them (against a dense grid), and with panel edges
+    there the 24×8 rule reproduces a 96×16 rule to 1e-9, while without them even the 96×16 rule
+    is off by 1e-4.  G_E's edges graded on √((Q − q1)/q1) bring its conjugates from 1e-6 to 1e-8."""
+    from numerics.large_y import _compiled_objective, _nodes, reference_switches
+
+    st = StateSet.parse("excitatory:3")
+    D = derived_large_y("squared")
+    vals = {"alpha": 0.593, "kappa": 0.0, "d": 0.01, "Delta": 1.0, "Qt": 0.25446403, "Q": 0.25754329,
+            "q1": 0.24588490, "dq": 0.15097464, "Sh": 12.3407046, "Ath": 12.3407046, "Qh": 19.7212107,
+            "q1h": 4.04657899, "dh": 9.29240339}
+    t = reference_switches(st, vals)
+    assert t.size == 2
+    z = np.linspace(-1, 2, 3001)
+    w0 = np.zeros(3)
+    F = np.asarray(_compiled_objective("squared")(
+        vals, {Y["z1"]: (z, 0 * z), Y["Wt"]: (st.array, w0), Y["u"]: Maximiser(), Y["W"]: (st.array, st.log_prior)},
+        names=["f"])["f"]).reshape(z.size, 3)
+    k = np.argmax(F, axis=1)
+    j = np.nonzero(k[:-1] != k[1:])[0]
+    assert list(zip(k[j], k[j + 1])) == [(0, 1), (1, 2)]
+    assert np.all(np.abs(t - (z[j] + 5e-4)) <= 5e-4 + 1e-9), (t, z[j])
+    assert np.all(t != 0)
+
+    w = (st.array, st.log_prior)
+
+    def part(which, rule):
+        nodes = {Y["z1"]: rule, Y["Wt"]: Maximiser(values=tuple(st.array)), Y["u"]: Maximiser(), Y["W"]: w,
+                 Y["v"]: Maximiser()}
+        out = getattr(D, which)(vals, nodes)
+        return np.array([out[k] for k in sorted(out) if k.startswith("new_")])
+
+    fine = part("entropic", GaussianRule(96, 16).nodes(t))
+    assert np.max(np.abs(part("entropic", GaussianRule(24, 8).nodes(t)) - fine)) < 1e-9
+    assert np.max(np.abs(part("entropic", GaussianRule(96, 16).nodes()) - fine)) > 1e-4
+    width = np.sqrt((vals["Q"] - vals["q1"]) / vals["q1"])
+    fine = part("energetic", GaussianRule(96, 16).nodes([0.0], [width]))
+    used = _nodes(st, GaussianRule(24, 8), Maximiser())(vals, "energetic")[Y["z1"]]
+    assert np.max(np.abs(part("energetic", used) - fine)) < 1e-8
+    assert np.max(np.abs(part("energetic", GaussianRule(24, 8).nodes()) - fine)) > 1e-7

@@ -43,7 +43,7 @@ import sympy as sp
 from ..symbolic import LogH, LogSum, Neq, gauss
 from .base import Functional
 
-__all__ = ["large_y", "SYMBOLS_INF"]
+__all__ = ["large_y", "reference_objective", "SYMBOLS_INF"]
 
 Qt, S, Q, q1, dq = sp.symbols("Qt S Q q1 dq", positive=True)
 Ath, Sh, Qh, q1h, dh, lam = sp.symbols("Ath Sh Qh q1h dh lam", real=True)
@@ -53,23 +53,38 @@ SYMBOLS_INF = {s.name: s for s in (Qt, S, Q, q1, dq, Ath, Sh, Qh, q1h, dh, lam, 
                                    z1, Wt, u, W, v)}
 
 
+def _check(distance: str) -> None:
+    if distance not in ("squared", "hamming"):
+        raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
+
+
+@lru_cache(maxsize=None)
+def reference_objective(distance: str = "squared") -> sp.Expr:
+    """The objective maximised over the reference's value W̃ in G_S, a function of (z1, W̃):
+
+        −½ Â W̃² + max_u ( −u²/2 + log Σ_W π(W) e^{−½(Q̂+q̂1)W² + (√q̂1 z + √δ̂ u + Ŝ W̃) W} )
+
+    (Hamming: −λ 1[W ≠ W̃] in place of Ŝ W̃ W).  Where the argmax W̃ switches, G_S's integrand has a
+    kink and the derived integrands a jump; the numerics give the outer Gaussian rule a panel edge
+    at each switch (numerics.large_y)."""
+    _check(distance)
+    EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u) * W
+    EW += Sh * Wt * W if distance == "squared" else -lam * Neq(W, Wt)
+    return -Ath / 2 * Wt**2 + LogSum(-u**2 / 2 + LogSum(EW, W), u)
+
+
 @lru_cache(maxsize=None)
 def large_y(distance: str = "squared") -> Functional:
     """φ∞ = lim_{y→∞} Φ(d, y) (the Functional's value is φ∞ = lim S_I); see the module docstring."""
-    if distance not in ("squared", "hamming"):
-        raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
+    _check(distance)
     trace = Ath * Qt / 2 + Qh * Q / 2 + q1h * (q1 - dq) / 2 - dh * q1 / 2
-    EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u) * W
     if distance == "squared":  # the overlap with the reference is fixed by d; Ŝ is its multiplier
         trace += -Sh * (Q + Qt - Delta**2 * d) / 2
-        EW += Sh * Wt * W
     else:  # Hamming: the multiplier λ of the fraction of differing synapses.  The overlap S enters
         # nothing else at this order (the reference's pattern constraint drops out), so it is not an
         # unknown here, unlike at finite y
         trace += lam * d
-        EW += -lam * Neq(W, Wt)
-    copies = -u**2 / 2 + LogSum(EW, W)
-    entropic = gauss(LogSum(-Ath / 2 * Wt**2 + LogSum(copies, u), Wt), z1)
+    entropic = gauss(LogSum(reference_objective(distance), Wt), z1)
     energetic = gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v), z1)
     order = (Qt, Q, q1, dq)
     conj = (Ath, Qh, q1h, dh)
