@@ -116,11 +116,10 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
             lo, hi = np.where(right, t, lo), np.where(right, hi, t)
             with np.errstate(all="ignore"):
                 step = np.where(dg < 0, -g / dg, np.nan)
-            t_new = t + step
             done = np.isfinite(step) & (np.abs(step) < xtol)
             if np.all(done | (g == 0) | (hi - lo < xtol)):
                 break
-            t = t_new
+            t = t + step  # NaN (no usable Newton step) becomes the bracket's midpoint above
         b = np.argmax(Ft, axis=1)
         nxt = []
         for i in range(len(work)):
@@ -206,7 +205,8 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     """S_I at y → ∞ (φ∞ at its saddle point) with diagnostics; ``Sigma`` is NaN (not given at this
     order).  ``init`` (a neighbour's ``saddle.params``) and ``jacobian`` warm-start the solver;
     ``newton_only`` makes a warm start a cheap attempt (Newton from the neighbour, at most
-    ``newton_maxiter`` iterations, nothing else); ``maxiter`` caps the damped sweeps of a full solve."""
+    ``newton_maxiter`` iterations, nothing else); ``maxiter`` caps the damped sweeps of a full solve; ``switches=False`` leaves out the panel
+    edges at the switches of W̃ (:func:`reference_switches`), to measure what they change."""
     states = parse_states(states)
     check_model(alpha, kappa, 0.5, 0.0)
     check_distance(d, distance)
