@@ -1,4 +1,4 @@
-"""Local-entropy timings: ``python -m benchmarks local_entropy [--n 40] [--y 10] [--alpha-u]``.
+"""Local-entropy timings: ``python -m benchmarks local_entropy [--n 40] [--y 10] [--alpha-u] [--only WHAT]``.
 
 Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s on one core, and binary
 α_U to ±0.005 in < 5 minutes.  What is timed here (and printed honestly):
@@ -9,6 +9,9 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
 * the y → ∞ curve of n distances (binary, α = 0.5, d = 0.01 … 0.08, the small-d window where the
   dense regions show), cold start included;
 * with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.alpha_u defaults).
+
+``--only large_y`` times the y → ∞ derivation and curve alone (``--only fp``, ``--only finite_y``
+likewise; ``--only alpha_u`` the α_U search alone).
 """
 import argparse
 import os
@@ -27,33 +30,43 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=40, help="number of distances per curve")
     ap.add_argument("--y", type=float, default=10.0)
     ap.add_argument("--alpha-u", action="store_true")
+    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "alpha_u"],
+                    help="run one part alone (its derivation included)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
     from numerics.franz_parisi import derived_fp, franz_parisi_curve
     from numerics.large_y import derived_large_y, large_y_curve
     from numerics.local_entropy import derived_ld, local_entropy_curve
 
-    for name, fn in [("Franz-Parisi", lambda: derived_fp("squared")),
-                     ("finite y, cholesky", lambda: derived_ld("solution", "squared", "cholesky")),
-                     ("finite y, heat kernel", lambda: derived_ld("solution", "squared", "heat_kernel")),
-                     ("y -> inf", lambda: derived_large_y("squared"))]:
-        t = time.perf_counter()
-        fn()
-        print(f"derivation + compilation, {name}: {time.perf_counter() - t:.1f} s")
+    def runs(part):
+        return args.only is None or args.only == part
+
+    for part, name, fn in [("fp", "Franz-Parisi", lambda: derived_fp("squared")),
+                           ("finite_y", "finite y, cholesky", lambda: derived_ld("solution", "squared", "cholesky")),
+                           ("finite_y", "finite y, heat kernel",
+                            lambda: derived_ld("solution", "squared", "heat_kernel")),
+                           ("large_y", "y -> inf", lambda: derived_large_y("squared"))]:
+        if runs(part) or (part == "large_y" and args.only == "alpha_u"):
+            t = time.perf_counter()
+            fn()
+            print(f"derivation + compilation, {name}: {time.perf_counter() - t:.1f} s")
     ds = np.linspace(0.02, 0.3, args.n)
-    t = time.perf_counter()
-    c = franz_parisi_curve("binary", 0.5, ds)
-    print(f"Franz-Parisi curve, binary alpha=0.5, {args.n} distances: {time.perf_counter() - t:.1f} s, "
-          f"{int(c.converged.sum())}/{args.n} converged")
-    t = time.perf_counter()
-    c = local_entropy_curve("binary", 0.5, args.y, ds)
-    print(f"local-entropy curve, binary alpha=0.5, y={args.y:g}, {args.n} distances: "
-          f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged")
-    t = time.perf_counter()
-    c = large_y_curve("binary", 0.5, np.linspace(0.01, 0.08, args.n))
-    print(f"y -> inf curve, binary alpha=0.5, {args.n} distances in [0.01, 0.08]: "
-          f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged (goal: < 20 s for 40)")
-    if args.alpha_u:
+    if runs("fp"):
+        t = time.perf_counter()
+        c = franz_parisi_curve("binary", 0.5, ds)
+        print(f"Franz-Parisi curve, binary alpha=0.5, {args.n} distances: {time.perf_counter() - t:.1f} s, "
+              f"{int(c.converged.sum())}/{args.n} converged")
+    if runs("finite_y"):
+        t = time.perf_counter()
+        c = local_entropy_curve("binary", 0.5, args.y, ds)
+        print(f"local-entropy curve, binary alpha=0.5, y={args.y:g}, {args.n} distances: "
+              f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged")
+    if runs("large_y"):
+        t = time.perf_counter()
+        c = large_y_curve("binary", 0.5, np.linspace(0.01, 0.08, args.n))
+        print(f"y -> inf curve, binary alpha=0.5, {args.n} distances in [0.01, 0.08]: "
+              f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged (goal: < 20 s for 40)")
+    if args.alpha_u or args.only == "alpha_u":
         from numerics.alpha_u import alpha_u
 
         t = time.perf_counter()

@@ -218,9 +218,13 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian, newton_first=True,
                         newton_only=newton_only and init is not None and jacobian is not None,
                         newton_maxiter=newton_maxiter)
+    note = "y → ∞ equations (leading order in 1/y); Σ not given at this order"
+    if not res.converged and problem.stopped_at_jump:
+        # the damped sweeps were pinned where the distance constraint jumps through 0 (Ŝ = 0 or
+        # λ = 0: the reference's best value turns degenerate), which is where a branch ends
+        note += "; no root of the distance constraint (its conjugate → 0): likely beyond the end of the branch"
     return LocalEntropyPoint(d=float(d), S_I=res.value, Sigma=math.nan, phi=res.value, y=math.inf,
-                             saddle=res, note="y → ∞ equations (leading order in 1/y); Σ not given at this order",
-                             jacobian=problem.jacobian)
+                             saddle=res, note=note, jacobian=problem.jacobian)
 
 
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,

@@ -191,34 +191,78 @@ class Maximiser:
              else np.linspace(-self.half_width, self.half_width, self.coarse_points))
         return x, np.zeros_like(x)
 
+    @property
+    def _offsets(self) -> np.ndarray:
+        return np.arange(self.stencil) - (self.stencil - 1) // 2
+
+    @property
+    def discrete(self) -> bool:
+        """A maximum over the discrete ``values`` (the evaluator then uses :meth:`select`)."""
+        return self.values is not None
+
+    def select(self, e: np.ndarray, axis: int) -> np.ndarray:
+        """For discrete ``values``: the index of the argmax of E along ``axis`` (NaN counts as −∞,
+        the first of equal maxima), with that axis kept at length 1.  The evaluator
+        (theory.compile) then reads ``LogSum`` and ``Avg`` at the argmax as a gather from their
+        values at every node, so atoms inside them are evaluated once for all values, not again at
+        the argmax."""
+        if self.values is None:
+            raise ValueError("Maximiser.select: only for discrete values")
+        shape = [1] * e.ndim
+        shape[axis] = -1
+        x = self.coarse[0].reshape(shape)
+        e = np.broadcast_to(np.where(np.isnan(e), -np.inf, e), np.broadcast_shapes(x.shape, e.shape))
+        return np.expand_dims(np.argmax(e, axis=axis), axis)
+
     def refine(self, e: np.ndarray, axis: int, nodes=None, stage: int = 0):
+        """One pass: the argmax (discrete), or the parabolic vertex and the next stencil around it.
+
+        Every outer point is independent; the work is done on a (points × nodes) table with the
+        maximised axis last (moved back on return), so its cost is a few numpy operations whatever
+        the number of outer axes."""
         if nodes is None:
             shape = [1] * e.ndim
             shape[axis] = -1
             nodes = self.coarse[0].reshape(shape)
-        x = np.broadcast_to(nodes, np.broadcast_shapes(np.shape(nodes), e.shape))
-        e = np.broadcast_to(np.where(np.isnan(e), -np.inf, e), x.shape)
-        i = np.expand_dims(np.argmax(e, axis=axis), axis)
+        full = np.broadcast_shapes(np.shape(nodes), e.shape)
+        n = full[axis]
+        nd = len(full)
+        perm = tuple(j for j in range(nd) if j != axis) + (axis,)
+        inv = tuple(range(axis)) + (nd - 1,) + tuple(range(axis, nd - 1))
+        outer = tuple(full[j] for j in perm[:-1])
+
+        def table(a):  # (points, n), the maximised axis last
+            return np.broadcast_to(a, full).transpose(perm).reshape(-1, n)
+
+        def back(a, k):  # (points, k) -> the full shape with k nodes along the axis
+            return a.reshape(outer + (k,)).transpose(inv)
+
+        E = table(np.where(np.isnan(e), -np.inf, e))
+        base = np.arange(E.shape[0]) * n
+        Ef = E.reshape(-1)
+        i = np.argmax(E, axis=1)
+        if np.size(nodes) == n:  # one grid for every outer point (the first pass)
+            grid = np.reshape(nodes, -1)
+            at = grid.take
+        else:
+            Xf = table(nodes).reshape(-1)
+            at = lambda j: Xf.take(base + j)  # noqa: E731
         if self.values is not None:
-            xs = np.take_along_axis(x, i, axis=axis)
+            xs = back(at(i)[:, None], 1)
             return xs, np.zeros_like(xs)
-        n = e.shape[axis]
-        i = np.clip(i, 1, n - 2)
-        take = lambda a, k: np.take_along_axis(a, i + k, axis=axis)  # noqa: E731
-        e0, e1, e2 = take(e, -1), take(e, 0), take(e, 1)
-        x0, x1, x2 = take(x, -1), take(x, 0), take(x, 1)
+        i = np.minimum(np.maximum(i, 1), n - 2)
+        e0, e1, e2 = Ef.take(base + (i - 1)), Ef.take(base + i), Ef.take(base + (i + 1))
+        x0, x1, x2 = at(i - 1), at(i), at(i + 1)
         h = 0.5 * (x2 - x0)
         curv = e0 - 2 * e1 + e2
         with np.errstate(all="ignore"):
             shift = np.where((curv < 0) & np.isfinite(curv), 0.5 * h * (e0 - e2) / curv, 0.0)
-        shift = np.nan_to_num(shift)
+        shift = np.where(np.isnan(shift), 0.0, shift)  # (±inf is clipped to ±h below)
         inside = (np.abs(shift) <= h) & (curv < 0)  # the parabola's vertex lies within the bracket
-        xv = x1 + np.clip(shift, -h, h)
+        xv = x1 + np.minimum(np.maximum(shift, -h), h)
         if stage + 1 >= self.passes:
+            xv = back(xv[:, None], 1)
             return xv, np.zeros_like(xv)
-        shape = [1] * e.ndim
-        shape[axis] = self.stencil
         step = np.where(inside, h / 8, 2 * h)
-        k = np.arange(self.stencil) - (self.stencil - 1) // 2
-        stencil = xv + step * k.reshape(shape)
+        stencil = back(xv[:, None] + step[:, None] * self._offsets[None, :], self.stencil)
         return stencil, np.zeros_like(stencil)

@@ -18,7 +18,10 @@ Algorithm (:meth:`SaddleProblem.solve`):
    extremised parameters) in the unconstrained coordinates of the parametrisation, with
    backtracking, reusing a neighbour's Jacobian when continuation provides one; MINPACK ``hybr``
    (scipy.optimize.root) if that fails;
-3. if that fails, a long damped fixed-point run with decreasing η.
+3. if that fails, a long damped fixed-point run with decreasing η; it stops early when two sweeps
+   in a row find a free conjugate's equation jumping through 0 instead of crossing it (no root: at
+   y → ∞ the distance constraint does so at Ŝ = 0, beyond the end of a branch), which no number
+   of sweeps turns into a saddle point (``stopped_at_jump``, and a message).
 
 Convergence is judged on both the step ``max|x' − x|`` and the **residual** ``max_θ |∂Φ/∂θ|`` of all
 stationarity equations (order parameters, conjugates, extremised parameters), evaluated by the
@@ -35,6 +38,14 @@ import numpy as np
 from scipy import optimize
 
 __all__ = ["SaddleResult", "SaddleProblem", "Parametrisation"]
+
+
+class _Jump(Exception):
+    """Raised inside brentq when the free conjugate's equation jumps through 0 (no root)."""
+
+    def __init__(self, t):
+        super().__init__(t)
+        self.t = t
 
 
 @dataclass
@@ -116,6 +127,8 @@ class SaddleProblem:
         self.extra_names = [n for n in self.extra_names if n not in self.inner]
         self._inner_active = bool(self.inner)
         self.evaluations = 0
+        # the last inner root found its equation jumping through 0 (no root) at _jump_at
+        self.inner_jump, self._jump_at, self.stopped_at_jump = False, math.nan, False
 
     # -- one sweep ---------------------------------------------------------------------------------
     def conjugates_of(self, x: Mapping[str, float]):
@@ -160,13 +173,41 @@ class SaddleProblem:
             _, _, r = self._raw_sweep({**x, name: t})
             return r[name]
 
+        def brent(ta, tb, xtol):
+            """brentq on a sign change [ta, tb], stopped where g *jumps* through 0 instead of crossing
+            it: the bracket is down to 1e-9 (1 + |t|) and |g| > 1e-6 at both of its ends (a slope
+            above 1e3 (1 + |t|)⁻¹, which the distance constraints here do not have).  That happens
+            where no root exists: at y → ∞ the overlap jumps at Ŝ = 0 (the reference's best value
+            turns degenerate, the end of a branch), where brentq needed ~50 sweeps to shrink the
+            bracket to 1e-13 around the jump.  Returns the root, or the end of the final bracket
+            where |g| is smaller, and then sets ``self.inner_jump``."""
+            ends = {math.copysign(1.0, g_at[t]): (t, g_at[t]) for t in (ta, tb)}  # the bracket's two sides
+
+            def gj(t):
+                v = g_at[t] if t in g_at else g(t)
+                if math.isfinite(v) and v != 0:
+                    ends[math.copysign(1.0, v)] = (t, v)
+                    (t1, g1), (t2, g2) = ends[1.0], ends[-1.0]
+                    if abs(t1 - t2) <= 1e-9 * (1 + abs(t)) and min(abs(g1), abs(g2)) > 1e-6:
+                        raise _Jump(t1 if abs(g1) <= abs(g2) else t2)  # the side nearer to 0
+                return v
+
+            try:
+                return float(optimize.brentq(gj, ta, tb, xtol=xtol))
+            except _Jump as jump:
+                self.inner_jump, self._jump_at = True, jump.t
+                return jump.t
+
         def root_in(pts):
             """brentq on the first adjacent pair of evaluated points with opposite signs, if any."""
             pts = sorted(p for p in pts if math.isfinite(p[1]))
             for (ta, ga), (tb, gb) in zip(pts, pts[1:]):
                 if ga * gb < 0:
-                    return float(optimize.brentq(g, ta, tb, xtol=1e-13 * (1 + abs(ta))))
+                    g_at.update({ta: ga, tb: gb})
+                    return brent(ta, tb, 1e-13 * (1 + abs(ta)))
             return None
+
+        g_at = {}
 
         t0 = float(x[name])
         g0 = g(t0)
@@ -197,8 +238,8 @@ class SaddleProblem:
                 t1 = t0 + sgn * step
                 g1 = g(t1)
                 if math.isfinite(g1) and g0 * g1 < 0:
-                    return {**x, name: float(optimize.brentq(g, min(t0, t1), max(t0, t1),
-                                                             xtol=1e-13 * (1 + abs(t0))))}
+                    g_at.update({t0: g0, t1: g1})
+                    return {**x, name: brent(min(t0, t1), max(t0, t1), 1e-13 * (1 + abs(t0)))}
                 if (not math.isfinite(g1) or abs(g1) >= abs(last[sgn])
                         or abs(g1 - last[sgn]) <= 1e-9 * abs(g1)):
                     dirs.remove(sgn)  # leaving the domain, moving away from 0, or saturated
@@ -244,12 +285,22 @@ class SaddleProblem:
             return False
         return all(abs(back[n] - x[n]) <= 1e-9 * (1 + abs(x[n])) for n in self.order_names)
 
-    def _damped(self, x, eta, sweeps, tol, msgs):
+    def _damped(self, x, eta, sweeps, tol, msgs, jumps: int = 0):
         """Damped fixed-point sweeps x ← (1 − η) x + η x'; η is halved whenever the proposal leaves
-        the domain or makes the map non-finite.  Returns (x, step, sweeps done, converged)."""
-        step, prev, it = math.inf, math.inf, 0
+        the domain or makes the map non-finite.  With ``jumps`` > 0, stop after that many sweeps in a
+        row whose inner root found the free conjugate's equation jumping through 0 (no root, see
+        :meth:`_solve_inner`): sweeps pinned there do not reach a saddle point, since its residual
+        (the size of the jump) stays.  Returns (x, step, sweeps done, converged)."""
+        step, prev, it, pinned = math.inf, math.inf, 0, 0
         for it in range(1, sweeps + 1):
+            self.inner_jump = False
             xnew, _, _ = self.sweep(x)
+            pinned = pinned + 1 if self.inner_jump else 0
+            if jumps and pinned >= jumps:
+                msgs.append(f"stopped: in {pinned} sweeps in a row the equation of {self.inner[0]} jumped through 0 "
+                            f"near {self.inner[0]} = {self._jump_at:.3g} with no root (beyond the end of a branch?)")
+                self.stopped_at_jump = True
+                return {**x, self.inner[0]: self._jump_at}, step, it, False
             if not all(math.isfinite(xnew.get(n, math.nan)) for n in self.order_names):
                 msgs.append("fixed-point map not finite")
                 return x, step, it, False
@@ -341,6 +392,7 @@ class SaddleProblem:
         x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
         msgs = []
         self.jacobian = None
+        self.stopped_at_jump = False
         iterations = 0
         if newton_first and jacobian is not None:
             self._inner_active = False
@@ -387,9 +439,9 @@ class SaddleProblem:
         # 3. fallback: long damped iteration
         if not ok and not self.extra_names:  # the damped map alone cannot zero extra residuals
             self._inner_active = bool(self.inner)
-            x, step, it, ok = self._damped(x, 1.0 - damping, maxiter, tol, msgs)
+            x, step, it, ok = self._damped(x, 1.0 - damping, maxiter, tol, msgs, jumps=2)
             iterations += it
-            if self.inner:
+            if self.inner and not self.stopped_at_jump:
                 x = self._solve_inner(x)
             if ok:
                 msgs.append("damped fixed point converged")

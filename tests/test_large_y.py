@@ -165,3 +165,15 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
     used = _nodes(st, GaussianRule(24, 8), Maximiser())(vals, "energetic")[Y["z1"]]
     assert np.max(np.abs(part("energetic", used) - fine)) < 1e-8
     assert np.max(np.abs(part("energetic", GaussianRule(24, 8).nodes()) - fine)) > 1e-7
+
+
+def test_cold_solve_beyond_the_end_of_the_branch_stops_and_says_so():
+    """Binary, α = 0.6: the branch ends near d ≈ 0.22, where Ŝ → 0+ and S_I meets s(α).  At d = 0.3
+    the distance constraint jumps through 0 at Ŝ = 0 instead of crossing it: the solve reports
+    non-convergence with that reason after a few sweeps pinned there (it used to spend its 400
+    damped sweeps, each with an inner root closing in on the jump to 1e-13)."""
+    p = solve_large_y("binary", 0.6, 0.3)
+    assert not p.converged and p.saddle.residual > 1e-3
+    assert "jumped through 0" in p.saddle.message, p.saddle.message
+    assert "end of the branch" in p.note
+    assert abs(p.saddle.params["Sh"]) < 1e-8

@@ -92,3 +92,55 @@ def test_maximiser_finds_skewed_maxima():
     assert np.all(xs[:, 0] == np.array([-1.0, 0.0, 2.0])[np.argmin(np.abs(np.array([-1.0, 0.0, 2.0])[None, :] - z), 1)])
     with pytest.raises(ValueError, match="stencil"):
         Maximiser(stencil=4)
+
+
+def test_maximiser_passes_are_pointwise_on_any_axis_and_select_is_the_discrete_argmax():
+    """The passes work outer point by outer point: on a 4-axis array maximised along an inner axis
+    they give, bit for bit, what each point's own one-dimensional slice gives; ``select`` is the
+    index at which the discrete refine reads its value."""
+    from numerics.quadrature import Maximiser
+
+    rng = np.random.default_rng(0)
+    M = Maximiser()
+    c = rng.normal(size=(6, 2, 1, 3)) * 4
+    a = rng.uniform(0.2, 3, size=(6, 1, 1, 3))
+
+    def E(x):
+        return -a * (x - c) ** 2 + np.log1p(np.exp(x))  # skewed, maxima off the grid
+
+    x, _ = M.refine(E(M.coarse[0].reshape(1, 1, -1, 1)), 2)
+    for stage in range(1, M.passes):
+        x, _ = M.refine(E(x), 2, nodes=x, stage=stage)
+    for i, j, k in np.ndindex(6, 2, 3):
+        def E1(v):
+            return -a[i, 0, 0, k] * (v - c[i, j, 0, k]) ** 2 + np.log1p(np.exp(v))
+        x1, _ = M.refine(E1(M.coarse[0][None, :]), 1)
+        for stage in range(1, M.passes):
+            x1, _ = M.refine(E1(x1), 1, nodes=x1, stage=stage)
+        assert x1.shape == (1, 1) and x1[0, 0] == x[i, j, 0, k]
+    D = Maximiser(values=(-1.0, 0.0, 0.5, 1.0))
+    e = rng.normal(size=(5, 4, 3))
+    e[0, 1, 0] = np.nan
+    idx = D.select(e, 1)
+    xs, _ = D.refine(e, 1)
+    assert idx.shape == (5, 1, 3) and D.discrete and not M.discrete
+    assert np.array_equal(np.take(np.array(D.values), idx), xs)
+
+
+def test_log_sum_exp_over_short_axes_is_numpys_reduction_bit_for_bit():
+    """theory.compile reduces over a set of synaptic values (< 8 entries) slice by slice; the values
+    are those of numpy's own max and sum, on every axis and memory layout, with −inf and NaN."""
+    from theory.compile import _logsumexp
+
+    rng = np.random.default_rng(1)
+    for shape in [(9, 5, 7, 5, 1), (4, 3, 2), (6, 2), (3, 9, 4)]:
+        for axis in range(len(shape)):
+            e = rng.normal(size=shape) * 30
+            e.flat[::7] = -np.inf
+            e.flat[3] = np.nan
+            for arr in (e, np.asfortranarray(e)):
+                with np.errstate(all="ignore"):
+                    m = np.max(arr, axis=axis, keepdims=True)
+                    m = np.where(np.isfinite(m), m, 0.0)
+                    ref = m + np.log(np.sum(np.exp(arr - m), axis=axis, keepdims=True))
+                    assert np.array_equal(_logsumexp(arr, axis), ref, equal_nan=True), (shape, axis)

@@ -37,11 +37,26 @@ def G_over_H(x):
     return _SQRT_2_OVER_PI / erfcx(np.asarray(x, dtype=float) * _SQRT_HALF)
 
 
+def _reduce(op, e, axis):
+    """``op.reduce(e, axis, keepdims=True)`` for op = np.maximum or np.add.  Along a short axis
+    (fewer than 8 entries: a set of synaptic values) as a running op over its slices: the same
+    operations in the same order as numpy's own reduction there (which adds short runs one by one,
+    no pairwise blocks), so the same values, several times faster when the axis is innermost."""
+    n = e.shape[axis]
+    if not 1 < n < 8:
+        return op.reduce(e, axis=axis, keepdims=True)
+    head = (slice(None),) * axis
+    acc = e[head + (slice(0, 1),)]
+    for k in range(1, n):
+        acc = op(acc, e[head + (slice(k, k + 1),)])
+    return acc
+
+
 def _logsumexp(e, axis):
     """log Σ exp(e) along axis (keepdims), shifted by the maximum; −inf where every term is −inf."""
-    m = np.max(e, axis=axis, keepdims=True)
+    m = _reduce(np.maximum, e, axis)
     m = np.where(np.isfinite(m), m, 0.0)
-    return m + np.log(np.sum(np.exp(e - m), axis=axis, keepdims=True))
+    return m + np.log(_reduce(np.add, np.exp(e - m), axis))
 
 
 def _neq(a, b):
@@ -128,11 +143,28 @@ class CompiledSet:
             {s for lvl in self._all_levels() for s in lvl.symbols if s not in self.axis}, key=lambda s: s.name)
 
     def _free(self, e):
-        """free symbols of a (sub)expression, cached: evaluation asks this for every atom, every call."""
+        """Free symbols of a (sub)expression, without the variables bound inside it (``v`` of an
+        ``Avg(f, E, v)`` or ``LogSum(E, v)``), cached: evaluation asks this for every atom, every call.
+
+        The memo keys of the evaluation name the nodes of the adaptive variables an expression
+        depends on; a variable bound inside it gets its own nodes there (``nodes_for`` installs them
+        from the base nodes), so the value does not depend on the nodes it had outside, and keying on
+        them only made identical work look new (a maximiser over W̃ refined once per pass of the
+        maximiser over u inside it, ×7)."""
         try:
             return self._free_cache[e]
         except KeyError:
-            fs = self._free_cache[e] = e.free_symbols
+            if isinstance(e, Avg):
+                f, E, v = e.args
+                fs = (self._free(f) | self._free(E)) - {v}
+            elif isinstance(e, LogSum):
+                E, v = e.args
+                fs = self._free(E) - {v}
+            elif isinstance(e, sp.Symbol):
+                fs = frozenset((e,))
+            else:
+                fs = frozenset().union(*(self._free(a) for a in e.args)) if e.args else frozenset(e.free_symbols)
+            fs = self._free_cache[e] = frozenset(fs)
             return fs
 
     def _all_levels(self):
@@ -181,6 +213,7 @@ class CompiledSet:
         memo = {}
         tilt = {}
         refined = {}
+        zero = {}  # id -> log-weight array known to be all zeros (kept alive for the call)
 
         def scope_key(a):
             return tuple(id(env[v]) for v in adaptive if v in self._free(a))
@@ -190,13 +223,23 @@ class CompiledSet:
         def nodes_for(E, v, level):
             """Install the refined nodes of v for the integrand exponent E (cached per E and per the
             nodes of the other adaptive variables E depends on).  A spec with ``passes`` > 1 (a
-            maximiser) is refined again on the nodes of its previous pass."""
+            maximiser) is refined again on the nodes of its previous pass.
+
+            A spec with ``discrete`` true (a maximiser over discrete values) keeps all its nodes installed
+            and returns (index of the argmax along v's axis, E at every node): its ``LogSum`` and
+            ``Avg`` are gathers at that index (atom_value), so the atoms inside them are shared with
+            the search for the argmax instead of evaluated again at the argmax."""
             rkey = (E, v, tuple(id(env[a]) for a in adaptive if a != v and a in self._free(E)))
+            spec = adaptive[v]
             if rkey not in refined:
-                spec, ax = adaptive[v], self.axis[v]
+                ax = self.axis[v]
                 env[v], logw[v] = base_env[v], base_logw[v]
                 e = level(env, atom_value) + logw[v] if level is not None else logw[v]
-                x, lw = spec.refine(np.asarray(e, dtype=float), ax)
+                e = np.asarray(e, dtype=float)
+                if getattr(spec, "discrete", False):
+                    refined[rkey] = (spec.select(e, ax), e)
+                    return refined[rkey]
+                x, lw = spec.refine(e, ax)
                 for stage in range(1, getattr(spec, "passes", 1)):
                     keepalive.append(x)
                     env[v], logw[v] = x, lw
@@ -204,20 +247,36 @@ class CompiledSet:
                     x, lw = spec.refine(np.asarray(e, dtype=float), ax, nodes=x, stage=stage)
                 keepalive.append(x)
                 refined[rkey] = (x, lw)
+            if getattr(spec, "discrete", False):
+                env[v], logw[v] = base_env[v], base_logw[v]
+                return refined[rkey]
             env[v], logw[v] = refined[rkey]
+            return None
 
-        def weights(E, v, level):
+        def weights(E, v, level, lse_only=False):
+            """(normalised weights of v in the measure e^E, log-normaliser); the weights are computed
+            only when an Avg asks for them (a LogSum needs the normaliser alone)."""
             key = (E, v, tuple(id(env[a]) for a in adaptive if a != v and a in self._free(E)))
             if key not in tilt:
-                e = level(env, atom_value) + logw[v] if level is not None else logw[v]
+                lw = logw[v]
+                if level is None:
+                    e = lw
+                elif id(lw) in zero or not np.any(lw):  # zero log-weights (counting measure, maximiser)
+                    zero[id(lw)] = lw
+                    e = level(env, atom_value)
+                else:
+                    e = level(env, atom_value) + lw
                 ax = self.axis[v]
                 e = np.asarray(e, dtype=float)
                 if e.shape[ax] == 1:  # one node (a maximiser's argmax): weight 1
-                    tilt[key] = (np.ones_like(e), e)
+                    tilt[key] = [None, e, e]
                 else:
-                    lse = _logsumexp(e, ax)
-                    tilt[key] = (np.exp(e - lse), lse)
-            return tilt[key]
+                    tilt[key] = [None, _logsumexp(e, ax), e]
+            t = tilt[key]
+            if t[0] is None and not lse_only:
+                e, lse = t[2], t[1]
+                t[0] = np.ones_like(e) if e.shape[self.axis[v]] == 1 else np.exp(e - lse)
+            return t[0], t[1]
 
         def atom_value(a):
             kind, v, *parts = self._atoms[a]
@@ -227,13 +286,19 @@ class CompiledSet:
                     fn, arg = parts
                     memo[key] = fn(arg(env, atom_value))
                 return memo[key]
+            sel = None
             if v in adaptive:
                 E_level = parts[-1] if kind == "avg" else parts[0]
-                nodes_for(a.args[1] if kind == "avg" else a.args[0], v, E_level)
+                sel = nodes_for(a.args[1] if kind == "avg" else a.args[0], v, E_level)
             key = (a, scope_key(a))
             if key in memo:
                 return memo[key]
             ax = self.axis[v]
+            if sel is not None:  # a discrete maximiser: the value at the argmax, a gather
+                idx, e = sel
+                f = np.asarray(parts[0](env, atom_value), dtype=float) if kind == "avg" else e
+                memo[key] = val = f if f.ndim == 0 or f.shape[ax] == 1 else np.take_along_axis(f, idx, axis=ax)
+                return val
             if kind == "avg":
                 f_level, E_level = parts
                 w, _ = weights(a.args[1], v, E_level)
@@ -241,7 +306,7 @@ class CompiledSet:
                 val = np.sum(f * w, axis=ax, keepdims=True)
             else:
                 (E_level,) = parts
-                _, val = weights(a.args[0], v, E_level)
+                _, val = weights(a.args[0], v, E_level, lse_only=True)
             memo[key] = val
             return val
 
