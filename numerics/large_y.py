@@ -100,6 +100,19 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     work = [(zg[i], zg[i + 1], k[i], k[i + 1], F[i, k[i]] - F[i, k[i + 1]], F[i + 1, k[i]] - F[i + 1, k[i + 1]])
             for i in j]
     found = []
+    # a switch exactly at a grid point (z = 0 for symmetric sets, by symmetry): the start below is
+    # that point and g vanishes there, so Newton would stop at once; decided from the grid's row
+    # (the same values), without evaluating it again
+    rest = []
+    for i, (lo, hi, a, c, glo, ghi) in zip(j, work):
+        with np.errstate(all="ignore"):
+            t = (lo * ghi - hi * glo) / (ghi - glo) if glo != ghi else 0.5 * (lo + hi)
+        row = i if glo == 0 and t == lo else i + 1 if ghi == 0 and t == hi else None
+        if row is not None and (np.argmax(F[row]) in (a, c) or F[row].max() - max(F[row, a], F[row, c]) < 1e-12):
+            found.append(float(t))
+        else:
+            rest.append((lo, hi, a, c, glo, ghi))
+    work = rest
     for _ in range(4):  # rounds of splitting (a → b → c within one bracket)
         if not work:
             break

@@ -129,6 +129,7 @@ class SaddleProblem:
         self.evaluations = 0
         # the last inner root found its equation jumping through 0 (no root) at _jump_at
         self.inner_jump, self._jump_at, self.stopped_at_jump = False, math.nan, False
+        self._jump_bracket = (math.nan, math.nan)
 
     # -- one sweep ---------------------------------------------------------------------------------
     def conjugates_of(self, x: Mapping[str, float]):
@@ -189,6 +190,7 @@ class SaddleProblem:
                     ends[math.copysign(1.0, v)] = (t, v)
                     (t1, g1), (t2, g2) = ends[1.0], ends[-1.0]
                     if abs(t1 - t2) <= 1e-9 * (1 + abs(t)) and min(abs(g1), abs(g2)) > 1e-6:
+                        self._jump_bracket = (t1, t2)
                         raise _Jump(t1 if abs(g1) <= abs(g2) else t2)  # the side nearer to 0
                 return v
 
@@ -249,6 +251,21 @@ class SaddleProblem:
             step *= 1.6
         return {**x, name: t0}
 
+    def _still_jumps(self, x) -> bool:
+        """The last inner root's jump (a bracket of 1e-9 with |g| > 1e-6 at both ends, opposite
+        signs) is still one at x: two sweeps instead of an inner root's ~50."""
+        if not (self.inner_jump and len(self.inner) == 1):
+            return False
+        name = self.inner[0]
+        (t1, t2), gs = self._jump_bracket, []
+        for t in (t1, t2):
+            _, _, r = self._raw_sweep({**x, name: t})
+            gs.append(r[name])
+        if all(math.isfinite(v) and abs(v) > 1e-6 for v in gs) and gs[0] * gs[1] < 0:
+            self._jump_at = t1 if abs(gs[0]) <= abs(gs[1]) else t2
+            return True
+        return False
+
     def sweep(self, x: Mapping[str, float]):
         """x -> (x', x̂, residuals of the non-paired unknowns)."""
         if self.inner and self._inner_active:
@@ -293,9 +310,12 @@ class SaddleProblem:
         (the size of the jump) stays.  Returns (x, step, sweeps done, converged)."""
         step, prev, it, pinned = math.inf, math.inf, 0, 0
         for it in range(1, sweeps + 1):
-            self.inner_jump = False
-            xnew, _, _ = self.sweep(x)
-            pinned = pinned + 1 if self.inner_jump else 0
+            if jumps and pinned and self._still_jumps(x):
+                pinned += 1  # the same jump at the new x: the inner root would end there again
+            else:
+                self.inner_jump = False
+                xnew, _, _ = self.sweep(x)
+                pinned = pinned + 1 if self.inner_jump else 0
             if jumps and pinned >= jumps:
                 msgs.append(f"stopped: in {pinned} sweeps in a row the equation of {self.inner[0]} jumped through 0 "
                             f"near {self.inner[0]} = {self._jump_at:.3g} with no root (beyond the end of a branch?)")
