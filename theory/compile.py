@@ -8,8 +8,11 @@ axis, so an inner single-site sum is computed for all outer quadrature nodes at 
 
 The caller (``numerics``) supplies, for every bound variable, its nodes and log-weights: the synaptic
 values with ``log π_k``, or Gaussian quadrature nodes with ``log w_i``.  ``theory`` never chooses a
-quadrature rule.  Within one call each distinct atom is evaluated once (a memo keyed by the atom),
-which is common-subexpression elimination across all the equations compiled together.
+quadrature rule.  Within one call each distinct atom is evaluated once (a memo keyed by the atom and
+the nodes of the adaptive variables free in it), which is common-subexpression elimination across
+all the equations compiled together.  Node specs with ``refine`` adapt to the integrand (peak-following
+rules, maximisers); a maximiser over discrete values (``discrete``) is read as a gather at its argmax
+from the values at all its nodes, so what lies inside it is evaluated once.
 """
 from __future__ import annotations
 
