@@ -11,19 +11,33 @@ At α_U the dip touches 0 and the small-d part of the curve detaches: above it, 
 larger d stops where Ŝ → 0+ (binary, α = 0.7637: Ŝ = 0.0017 at d = 0.0294, no solution at 0.025).
 
 Criterion (stated in every result).  At load α, compute S_I(d) on the small-distance window ``ds``
-(default 11 points, d = 0.01 … 0.06) by continuation from the largest d down.  The dense regions
-exist at α when every point converges and the *margin* is positive: the depth of the slope's dip,
+(default 18 points: d = 0.004, 0.0045, 0.005 … 0.009 in steps of 0.001, 0.01 … 0.06 in steps of 0.005) by
+continuation from the largest d down.  The dense regions exist at α when every point converges and the *margin* is positive: the depth of the slope's dip,
 i.e. its smallest local minimum over the window (refined by a parabola through the neighbouring
 points, so that it does not depend on the grid to first order; without a dip, the slope at the
-largest d).  The falling slope towards the branch's largest d is not a dip; if the window's top lies
-beyond the branch, up to a third of the window is given up from the top (reported per point).
+largest d), and at most the chord S_I(d_min)/d_min from d = 0, where S_I = 0 (the reference alone):
+the curve increases on small d only if S_I(d_min) > 0, i.e. if solutions lie at distance d_min from
+the reference at all.  Where the dip sits depends on the state set: near d = 0.025 for binary
+(α = 0.74: slope 0.218 there, rising to 5.4 at d = 0.003), below d = 0.01 for symmetric(3) (α = 1.09:
+the slope falls to 0.019 at d = 0.009) and excitatory(3) (α = 0.69: minimum 1.21 at d = 0.005;
+α = 0.70: 0.049 at d = 0.005), hence the window's reach down to d = 0.004.  The dip moves to
+smaller d with the smallest step δ between states, roughly as (δ/Δ)²: symmetric(5) (δ/Δ = 1/4) at
+α = 1.36 has its minimum 7.43 at d = 0.0035, at α = 1.40 the slope falls to 0.28 at d = 0.003.
+Below d ≈ 0.004 the solves lose accuracy at some loads (excitatory(2) at 0.8 α_c: max |∂Φ/∂u| 5e-8 at
+d = 0.0035, not converged at 0.003), so the window stops there.  A dip below d_min shows as the
+slope at d_min falling towards 0 (the margin takes the slope at d_min when it rises from there), so
+α_U is an upper bound, tight where the dip lies at or above d_min: the binary, symmetric(3),
+excitatory(2, 3) rows; for L ≥ 4 states the dip lies near or below d_min.  On a window that stopped at d = 0.01 those two sets looked
+monotone well past their breakup.  The falling slope towards the branch's largest d is not a dip; if
+the window's top lies beyond the branch, up to half of the window is given up from the top (reported
+per point), so that the lower half (d ≤ 0.01 by default), where the dip shows, is always evaluated.
 α_U is the smallest α where the margin is ≤ 0 or a point of the window does not exist.
 
 Undecided.  A branch also ends at large d, where S_I saturates (at the equilibrium entropy s(α),
 slope → 0+), and that end moves to smaller d as α grows.  For excitatory(3) it enters the window
 before any dip appears (α = 0.672 = 0.907 α_c: the slope rises monotonically from 0.13 at d = 0.055,
 the end being near 0.057, to 2.8 at d = 0.015).  When no point of the window converges (the end lies
-below the window's top third, or every start failed) the window cannot tell a breakup from that
+below the window's top half, or every start failed) the window cannot tell a breakup from that
 end: the evaluation is *undecided* and :func:`alpha_u` stops with ``converged=False`` and a message
 saying so, never with an α_U that is an artefact of the window.
 
@@ -54,7 +68,9 @@ from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_ent
 __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
            "DEFAULT_WINDOW"]
 
-DEFAULT_WINDOW = tuple(np.round(np.linspace(0.01, 0.06, 11), 4))
+# d = 0.004, 0.0045, 0.005, 0.006, …, 0.009 and 0.01, 0.015, …, 0.06: the dip sits near d = 0.025 for binary but
+# below 0.01 for symmetric(3) (d ≈ 0.009 at α = 1.09) and excitatory(3) (d ≈ 0.005 at α = 0.70)
+DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)], 4))
 DEFAULT_Y = math.inf
 TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
               "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5")
@@ -121,33 +137,56 @@ def window_margin(points: Sequence[LocalEntropyPoint]) -> float:
     through its neighbours.  The largest-d end is not a dip: there the slope falls towards the end of
     the branch (Ŝ → 0+ at the largest d where the y → ∞ solution exists), which is not the small-d
     breakup.  Without a dip (the slope falls monotonically with d) the margin is the slope at the
-    largest d.  −inf when a point did not converge (the curve stops existing there)."""
+    largest d.  The curve starts at S_I(0) = 0, so the margin is also at most the chord
+    S_I(d_min)/d_min (:func:`_chord`): where S_I(d_min) ≤ 0 the curve does not increase from d = 0.
+    −inf when a point did not converge (the curve stops existing there)."""
     if any(not p.converged for p in points):
         return -math.inf
     d, s = _slopes(points)
     if s.size == 0:
         return math.nan
+    chord = _chord(points)
     if s.size == 1:
-        return float(s[0])
+        return min(float(s[0]), chord)
     mins = [0] if s[0] <= s[1] else []
     mins += [i for i in range(1, s.size - 1) if s[i] <= s[i - 1] and s[i] <= s[i + 1]]
     if not mins:
-        return float(s[-1])
-    return min(_vertex_min(d, s, i) if 0 < i < s.size - 1 else float(s[i]) for i in mins)
+        return min(float(s[-1]), chord)
+    return min(chord, min(_vertex_min(d, s, i) if 0 < i < s.size - 1 else float(s[i]) for i in mins))
+
+
+def _chord(points: Sequence[LocalEntropyPoint]) -> float:
+    """S_I(d_min)/d_min at the smallest converged d: the mean slope from d = 0, where S_I = 0 (the
+    reference alone).  It is ≤ 0 when no solutions lie at distance d_min from the reference
+    (S_I ≤ 0): the curve does not increase from d = 0 and the dense region is empty there."""
+    pts = [p for p in points if p.converged]
+    if not pts:
+        return math.nan
+    p = min(pts, key=lambda p: p.d)
+    return float(p.S_I / p.d)
 
 
 def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDOW,
-                        init: Optional[dict] = None, jacobian=None, max_halvings: int = 3, **kw):
+                        init: Optional[dict] = None, jacobian=None, known_top: Optional[float] = None,
+                        max_halvings: int = 3, **kw):
     """(holds, curve): the criterion of the module docstring at one α; ``curve.margin`` is the
     window margin (:func:`window_margin`).
 
     The window is swept from the largest d down; each point starts from the secant predictor of
     :mod:`numerics.continuation` (y → ∞) or from its neighbour (finite y).  ``init``/``jacobian``
     warm-start the largest d, e.g. from the same d at a neighbouring α.  A point that fails is
-    retried through up to ``max_halvings`` levels of intermediate distances; the first point is
-    retried from a cold start.  The sweep stops at the first point that does not converge; a
-    negative slope does not stop it before the slope has passed its minimum (so that the margin is
-    the minimum, not the first negative value).
+    retried through up to ``max_halvings`` levels of intermediate distances.  The sweep stops at the
+    first point that does not converge; a negative slope does not stop it before the slope has
+    passed its minimum (so that the margin is the minimum, not the first negative value).
+
+    The window's top.  With no warm start, the first point is a full cold solve.  With one, it is a
+    Newton attempt from ``init``, then a full solve from ``init``; a cold solve only as the last
+    chance (when no more of the top may be given up).  ``known_top`` is the largest d where the
+    branch converged at a nearby *smaller* α: the branch's large-d end moves to smaller d as α
+    grows, so a window point above ``known_top`` gets the Newton attempt only (a failed full solve
+    beyond the end costs minutes; excitatory(3) near 0.9 α_c: 164 s per point).  Up to half of the
+    window (``len(ds) // 2`` points) may be given up from the top, so that the lower half, where
+    the dip shows, is always evaluated.
     """
     states = parse_states(states)
     ds = sorted((float(d) for d in ds), reverse=True)
@@ -199,15 +238,25 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
         return predictor is not None and near_branch_end(slope(p), slopes_seen)
 
     points, prev, negative, beyond = [], None, [], []
+    max_beyond = len(ds) // 2
     for d in ds:
         if prev is None:
-            p = solve(d, init=init, jacobian=jacobian) if init else solve(d)
-            if not p.converged and init:
+            last_chance = len(beyond) >= max_beyond
+            above_known = known_top is not None and d > known_top * (1 + 1e-9) and not last_chance
+            if init:
+                p = solve(d, quick=True, init=init, jacobian=jacobian)
+                if not p.converged and not above_known:
+                    p = solve(d, init=init, jacobian=jacobian)
+                if not p.converged and last_chance:
+                    p = solve(d)
+            else:
                 p = solve(d)
-            if not p.converged and len(beyond) < len(ds) // 3:
+            if not p.converged and not last_chance:
                 # no solution at the top of the window: beyond the branch's largest d (or a failed
-                # cold start); the window starts at the next d (at most a third is given up)
-                p.note = "no solution: above the largest d of the branch, or a failed start"
+                # start); the window starts at the next d (at most half of it is given up)
+                p.note = ("no solution from a Newton attempt: above the largest d of the branch at a smaller "
+                          f"alpha (d = {known_top:g}), which moves to smaller d as alpha grows"
+                          if above_known else "no solution: above the largest d of the branch, or a failed start")
                 beyond.append(p)
                 continue
         else:
@@ -239,7 +288,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
     curve.undecided = ""
     if not any(p.converged for p in computed):
         # nothing converged on the window: the branch's end (where S_I saturates, slope → 0+) lies
-        # below the top third of the window, or every start failed.  Neither is the small-d breakup
+        # below the top half of the window, or every start failed.  Neither is the small-d breakup
         # the criterion looks for (a dip of the slope), so the window cannot decide at this α
         first = computed[0].d if computed else min(ds)
         curve.undecided = (f"no point of the window converged down to d = {first:g} at alpha = {alpha:g}: the "
@@ -262,109 +311,120 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDO
     """α_U by an upward scan in α and a bracketing search (criterion and search: module docstring).
 
     ``bracket`` = (start, top): the scan starts at start (default 0.8 α_c, where the dense regions
-    exist) and never goes above top (default 0.98 α_c).  ``progress(alpha, holds, margin)`` is called
-    after every evaluation.
+    exist) and never goes above top (default 0.995 α_c: excitatory(3) still holds at 0.98 α_c).
+    ``progress(alpha, holds, margin)`` is called after every evaluation.
     """
     states = parse_states(states)
     if not (isinstance(xtol, (int, float)) and xtol > 0):
         raise ValueError(f"xtol must be positive, got {xtol!r}")
-    from .equilibrium import capacity
-
-    crit = (f"S_I(d) at y={y:g} converges and increases strictly (dS_I/dd > 0, "
-            f"{'exact slopes' if math.isinf(y) else 'finite differences'}) on d in "
-            f"[{min(ds):g}, {max(ds):g}] ({len(ds)} points)")
     if bracket is None:
+        from .equilibrium import capacity
+
         ac = capacity(states).alpha_c
-        bracket = (round(0.8 * ac, 6), round(0.98 * ac, 6))
+        bracket = (round(0.8 * ac, 6), round(0.995 * ac, 6))
     lo, top = float(bracket[0]), float(bracket[1])
     if not 0 < lo < top:
         raise ValueError(f"bracket must satisfy 0 < lo < hi, got {bracket!r}")
-    evals = []
-    starts = {}  # α -> converged point at the largest d: warm starts for the next α (continuation)
-    margins = {}
-
-    def test(a):
-        warm = {}
-        if starts:
-            near = min(starts, key=lambda b: abs(b - a))
-            warm = {"init": starts[near].saddle.params, "jacobian": starts[near].jacobian}
-        ok, curve = dense_regions_exist(states, a, y=y, ds=ds, **warm, **kw)
-        if curve.undecided:
-            evals.append({"alpha": a, "holds": None, "margin": math.nan, "d": curve.d.tolist(),
-                          "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist(),
-                          "note": curve.undecided})
-            if progress is not None:
-                progress(a, None, math.nan)
-            raise _Undecided(curve.undecided)
-        first = curve.points[int(np.argmax(curve.d))]
-        if first.converged:
-            starts[a] = first
-        margins[a] = curve.margin
-        evals.append({"alpha": a, "holds": ok, "margin": curve.margin, "d": curve.d.tolist(),
-                      "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist()})
-        if progress is not None:
-            progress(a, ok, curve.margin)
-        return ok
-
-    def result(lo, hi, ok, message):
-        est = _secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
-        if not (math.isfinite(est) and lo <= est <= hi):
-            est = 0.5 * (lo + hi)
-        return AlphaUResult(states.name, est, [lo, hi], y, ok, message, crit, evals)
-
+    search = _Search(states, y, ds, progress, kw)
     try:
-        return _search(states, lo, top, steps, xtol, test, margins, result, crit, evals, y)
+        return search.run(lo, top, steps, xtol)
     except _Undecided as exc:
-        held = [e["alpha"] for e in evals if e["holds"]]
-        return AlphaUResult(states.name, math.nan, [max(held) if held else math.nan, math.nan], y, False,
-                            f"undecided: {exc}", crit, evals)
+        held = [e["alpha"] for e in search.evals if e["holds"]]
+        return search.result(max(held) if held else math.nan, math.nan, False, f"undecided: {exc}",
+                             estimate=math.nan)
 
 
 class _Undecided(Exception):
     """The window criterion cannot decide at this α (see dense_regions_exist)."""
 
 
-def _search(states, lo, top, steps, xtol, test, margins, result, crit, evals, y):
-    """The scan and the bracketing search of :func:`alpha_u`."""
-    if not test(lo):
-        return AlphaUResult(states.name, math.nan, [math.nan, lo], y, False,
-                            f"the criterion already fails at the lower end alpha={lo:g}", crit, evals)
-    hi, prev = None, None
-    max_step = (top - lo) / steps
-    while hi is None:
-        a = lo + max_step
-        if prev is not None:  # margin-guided step: aim just past the extrapolated zero
-            z = _secant_zero(prev, margins[prev], lo, margins[lo])
-            if math.isfinite(z) and z > lo:
-                a = min(a, max(z + 0.4 * xtol, lo + xtol))
-        a = min(a, top)
-        if a <= lo:
-            break
-        if test(a):
-            prev, lo = lo, a
-        else:
-            hi = a
-    if hi is None:
-        return AlphaUResult(states.name, math.nan, [lo, math.nan], y, False,
-                            f"the criterion still holds at the upper end alpha={lo:g}", crit, evals)
-    last_side = None
-    streak = 0
-    while hi - lo > xtol:
-        w, mid = hi - lo, 0.5 * (lo + hi)
-        z = _secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
-        if math.isfinite(z) and streak < 2:
-            a = z + math.copysign(0.4 * xtol, mid - z)
-            a = min(max(a, lo + 0.05 * w), hi - 0.05 * w)
-        else:  # no usable margins, or one side keeps moving (regula falsi stalling): bisect
-            a, streak = mid, 0
-        side = "lo" if test(a) else "hi"
-        if side == "lo":
-            lo = a
-        else:
-            hi = a
-        streak = streak + 1 if side == last_side else 0
-        last_side = side
-    return result(lo, hi, True, f"bracket shorter than {xtol:g} after {len(evals)} evaluations")
+class _Search:
+    """The state of one α_U search: every evaluation, the margins, and the converged points at the
+    largest d of each α (warm starts for the next α, and the known top of the branch)."""
+
+    def __init__(self, states, y, ds, progress, kw):
+        self.states, self.y, self.ds, self.progress, self.kw = states, y, ds, progress, kw
+        self.crit = (f"S_I(d) at y={y:g} converges and increases strictly (dS_I/dd > 0, "
+                     f"{'exact slopes' if math.isinf(y) else 'finite differences'}) on d in "
+                     f"[{min(ds):g}, {max(ds):g}] ({len(ds)} points)")
+        self.evals: List[dict] = []
+        self.starts = {}  # α -> converged point at the largest d
+        self.margins = {}
+
+    def test(self, a: float) -> bool:
+        """Does the criterion hold at α = a?  Raises _Undecided when the window cannot tell."""
+        warm = {}
+        if self.starts:
+            near = min(self.starts, key=lambda b: abs(b - a))
+            below = [b for b in self.starts if b <= a]
+            warm = {"init": self.starts[near].saddle.params, "jacobian": self.starts[near].jacobian,
+                    "known_top": self.starts[max(below)].d if below else None}
+        ok, curve = dense_regions_exist(self.states, a, y=self.y, ds=self.ds, **warm, **self.kw)
+        entry = {"alpha": a, "holds": ok, "margin": curve.margin, "d": curve.d.tolist(),
+                 "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist()}
+        if curve.undecided:
+            entry.update(holds=None, margin=math.nan, note=curve.undecided)
+        self.evals.append(entry)
+        if self.progress is not None:
+            self.progress(a, entry["holds"], entry["margin"])
+        if curve.undecided:
+            raise _Undecided(curve.undecided)
+        done = [p for p in curve.points if p.converged]
+        if done:  # the largest d that converged: a warm start for the next α, and its known top
+            self.starts[a] = max(done, key=lambda p: p.d)
+        self.margins[a] = curve.margin
+        return ok
+
+    def result(self, lo, hi, ok, message, estimate=None) -> AlphaUResult:
+        """The result on [lo, hi]: α_U at the margins' secant zero inside it, else the midpoint."""
+        if estimate is None:
+            estimate = _secant_zero(lo, self.margins.get(lo, math.nan), hi, self.margins.get(hi, math.nan))
+            if not (math.isfinite(estimate) and lo <= estimate <= hi):
+                estimate = 0.5 * (lo + hi)
+        return AlphaUResult(self.states.name, estimate, [lo, hi], self.y, ok, message, self.crit, self.evals)
+
+    def run(self, lo: float, top: float, steps: int, xtol: float) -> AlphaUResult:
+        """The upward scan from lo (steps guided by the margins, at most (top − lo)/steps), then the
+        bracketing search on [lo, hi] (module docstring)."""
+        margins = self.margins
+        if not self.test(lo):
+            return self.result(math.nan, lo, False, f"the criterion already fails at the lower end alpha={lo:g}",
+                               estimate=math.nan)
+        hi, prev = None, None
+        max_step = (top - lo) / steps
+        while hi is None:
+            a = lo + max_step
+            if prev is not None:  # margin-guided step: aim just past the extrapolated zero
+                z = _secant_zero(prev, margins[prev], lo, margins[lo])
+                if math.isfinite(z) and z > lo:
+                    a = min(a, max(z + 0.4 * xtol, lo + xtol))
+            a = min(a, top)
+            if a <= lo:
+                break
+            if self.test(a):
+                prev, lo = lo, a
+            else:
+                hi = a
+        if hi is None:
+            return self.result(lo, math.nan, False, f"the criterion still holds at the upper end alpha={lo:g}",
+                               estimate=math.nan)
+        last_side, streak = None, 0
+        while hi - lo > xtol:
+            w, mid = hi - lo, 0.5 * (lo + hi)
+            z = _secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
+            if math.isfinite(z) and streak < 2:
+                a = z + math.copysign(0.4 * xtol, mid - z)
+                a = min(max(a, lo + 0.05 * w), hi - 0.05 * w)
+            else:  # no usable margins, or one side keeps moving (regula falsi stalling): bisect
+                a, streak = mid, 0
+            side = "lo" if self.test(a) else "hi"
+            if side == "lo":
+                lo = a
+            else:
+                hi = a
+            streak = streak + 1 if side == last_side else 0
+            last_side = side
+        return self.result(lo, hi, True, f"bracket shorter than {xtol:g} after {len(self.evals)} evaluations")
 
 
 def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_Y, **kw) -> List[dict]:
@@ -375,7 +435,7 @@ def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_
     for name in state_sets:
         S = parse_states(name)
         c = capacity(S)
-        r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.98 * c.alpha_c, 6)), **kw)
+        r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.995 * c.alpha_c, 6)), **kw)
         rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r.alpha_U, "interval": r.interval,
                      "alpha_c": c.alpha_c, "y": r.y, "converged": bool(r.converged and c.converged),
                      "message": r.message})

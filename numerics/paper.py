@@ -416,7 +416,7 @@ def alpha_u_unit(states, cache=None, compute_missing=True):
                 "converged": bool(r.converged), "message": str(getattr(r, "message", ""))}
 
     key = {"kind": "alpha_u", "states": states, "y": DEFAULT_Y, "window": list(DEFAULT_WINDOW),
-           "xtol": 0.005, "criterion": "converged, slope dip > 0 (y -> inf margin)",
+           "xtol": 0.005, "criterion": "converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha_c",
            "outer_rule": "edges at W~ switches and log H turn"}
     if not compute_missing:
         return load(cache, key)[1] if cache is not None else None

@@ -9,9 +9,10 @@ from numerics.alpha_u import dense_regions_exist, window_margin
 from numerics.local_entropy import LocalEntropyPoint
 
 
-def _points(ds, slopes):
-    """Converged finite-y-style points whose finite-difference slopes are the given ones."""
-    S = np.concatenate([[0.0], np.cumsum(np.asarray(slopes) * np.diff(ds))])
+def _points(ds, slopes, S0=0.05):
+    """Converged finite-y-style points whose finite-difference slopes are the given ones, starting
+    at S_I(ds[0]) = S0."""
+    S = S0 + np.concatenate([[0.0], np.cumsum(np.asarray(slopes) * np.diff(ds))])
     pts = []
     for d, s in zip(ds, S):
         p = LocalEntropyPoint(d=float(d), S_I=float(s), Sigma=math.nan, phi=float(s), y=20.0, status=True)
@@ -32,6 +33,10 @@ def test_window_margin_is_the_depth_of_the_dip():
     pts = _points(ds, dip)
     pts[3] = LocalEntropyPoint(d=pts[3].d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=20.0, status=False)
     assert window_margin(pts) == -math.inf
+    # the curve starts at S_I(0) = 0: increasing from there needs S_I(d_min) > 0 (the chord
+    # S_I(d_min)/d_min bounds the margin), e.g. excitatory(3) near 0.98 alpha_c
+    assert abs(window_margin(_points(ds, falling, S0=0.002)) - 0.2) < 1e-12
+    assert window_margin(_points(ds, falling, S0=-0.001)) == pytest.approx(-0.1)
 
 
 @pytest.mark.slow
@@ -49,3 +54,25 @@ def test_binary_dense_regions_break_up_between_0745_and_076_below_alpha_c():
     holds, high = dense_regions_exist("binary", 0.76, init=top.saddle.params, jacobian=top.jacobian)
     assert not holds, (high.margin, high.S_I)
     assert 0.76 < capacity("binary").alpha_c
+
+
+@pytest.mark.slow
+def test_symmetric3_dense_regions_break_up_below_d_001_between_1082_and_1088():
+    """Symmetric(3), y → ∞: the slope's dip sits below d = 0.01 (the breakup is at smaller d than
+    for binary, near d = 0.009), so the window must reach down to d = 0.005.  At α = 1.0827 the
+    dip is positive; at α = 1.0875 the small-d part has detached (no solution below the dip), while
+    every slope on d ≥ 0.01 is still positive: a window starting at 0.01 would miss the breakup.
+    The full search (fewbits alpha-u --states symmetric:3) gives α_U = 1.085, below α_c = 1.1745."""
+    from numerics.equilibrium import capacity
+    from numerics.large_y import slope
+
+    ds = [0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.015, 0.02, 0.025]
+    ok, low = dense_regions_exist("symmetric:3", 1.0827, ds=ds)
+    assert ok and 0 < low.margin, low.margin
+    top = low.points[int(np.argmax(low.d))]
+    holds, high = dense_regions_exist("symmetric:3", 1.0875, ds=ds, init=top.saddle.params, jacobian=top.jacobian)
+    assert not holds
+    above = [p for p in high.points if p.converged and p.d >= 0.01]
+    assert len(above) == 4 and all(slope(p) > 0 for p in above)
+    assert not all(p.converged for p in high.points if p.d < 0.01)
+    assert 1.0875 < capacity("symmetric:3").alpha_c

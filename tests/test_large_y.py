@@ -3,7 +3,7 @@ finite-y ladders and the small-d limit (physics.md §3.2)."""
 import numpy as np
 import pytest
 
-from numerics.large_y import derived_large_y, solve_large_y
+from numerics.large_y import derived_large_y, large_y_curve, solve_large_y
 from numerics.local_entropy import binary_entropy, solve_local_entropy
 from numerics.quadrature import GaussianRule, Maximiser
 from theory.functionals.large_y import SYMBOLS_INF as Y
@@ -177,3 +177,21 @@ def test_cold_solve_beyond_the_end_of_the_branch_stops_and_says_so():
     assert "jumped through 0" in p.saddle.message, p.saddle.message
     assert "end of the branch" in p.note
     assert abs(p.saddle.params["Sh"]) < 1e-8
+
+
+def test_small_d_points_are_stationary_in_the_solvers_coordinates():
+    """Excitatory(3), y → ∞, α = 0.593, down to d = 0.0035: Q − q1 ≈ 0.0034 there and the raw
+    gradient ∂Φ/∂Q ≈ −∂Φ/∂q1 stalls near 1e-7 (rounding in their small difference), while the
+    gradient in the solver's coordinates (logs, logit(q1/Q)) is below 1e-8; S_I is then the same with
+    a rule of four times the nodes to 1e-7 (SaddleProblem.residual_in_u)."""
+    from numerics.quadrature import GaussianRule
+
+    ds = [0.01, 0.008, 0.006, 0.005, 0.004, 0.0035]
+    c = large_y_curve("excitatory:3", 0.593, ds)
+    assert all(c.converged), [p.message for p in c.points]
+    p = c.points[-1]
+    assert p.saddle.residual_u < 1e-8 and p.saddle.residual_u < p.saddle.residual
+    fine = solve_large_y("excitatory:3", 0.593, 0.0035, init=p.saddle.params, jacobian=p.jacobian,
+                         outer=GaussianRule(48, 16))
+    assert fine.converged and abs(fine.S_I - p.S_I) < 1e-7, (fine.S_I, p.S_I)
+    assert np.all(np.diff(c.S_I) < 0)  # S_I falls with d towards 0 (ds decreasing)
