@@ -112,9 +112,14 @@ def _conv_note(c) -> list:
 
 
 def _note(ax, lines):
+    """Notes in the panel's lower right corner, wrapped to about half the panel's width so that a
+    long note does not run over the axis labels."""
     if lines:
-        ax.text(0.98, 0.02, "\n".join(lines), transform=ax.transAxes, ha="right", va="bottom",
-                fontsize=6, color="0.3")
+        import textwrap
+
+        width = max(20, int(ax.get_position().width * ax.figure.get_figwidth() * 72 / 6.0 * 1.6 * 0.55))
+        text = "\n".join(w for line in lines for w in textwrap.wrap(line, width))
+        ax.text(0.98, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="0.3")
 
 
 # --------------------------------------------------------------------------------------------------

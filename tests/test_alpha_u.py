@@ -41,9 +41,9 @@ def test_window_margin_is_the_depth_of_the_dip():
 
 @pytest.mark.slow
 def test_binary_dense_regions_break_up_between_0745_and_076_below_alpha_c():
-    """Binary, y → ∞, window d = 0.01 … 0.06: the slope's dip stays positive at α = 0.745 and the
-    small-d part of the curve has detached at α = 0.76, so α_U ∈ [0.745, 0.76] (the full search gives
-    0.7538, interval [0.7513, 0.7563]), below α_c = 0.83308.  The issue expected [0.76, 0.79] (0.77 in
+    """Binary, y → ∞, default window d = 0.004 … 0.06: the slope's dip (near d = 0.025) stays
+    positive at α = 0.745 and the small-d part of the curve has detached at α = 0.76, so
+    α_U ∈ [0.745, 0.76] (the full search gives 0.7550, interval [0.7536, 0.7565]), below α_c = 0.83308.  The issue expected [0.76, 0.79] (0.77 in
     physics.md): this is the y → ∞ equations' answer at leading order in 1/y, see the note on issue 3."""
     from numerics.equilibrium import capacity
 

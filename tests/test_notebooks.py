@@ -57,7 +57,7 @@ def _errors(nb):
 
 @pytest.mark.parametrize("name,n_figures", [
     ("01_equilibrium_and_capacity", 2),  # ~12 s
-    pytest.param("02_local_entropy_and_alpha_u", 2, marks=pytest.mark.slow),
+    pytest.param("02_local_entropy_and_alpha_u", 3, marks=pytest.mark.slow),
     pytest.param("03_theory_vs_simulation", 1, marks=pytest.mark.slow),
 ])
 def test_notebook_runs(name, n_figures):
