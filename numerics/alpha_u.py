@@ -66,12 +66,27 @@ from theory.states import parse_states
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_entropy
 
 __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
-           "DEFAULT_WINDOW"]
+           "DEFAULT_WINDOW", "FINE_WINDOW", "window_for"]
 
 # d = 0.004, 0.0045, 0.005, 0.006, …, 0.009 and 0.01, 0.015, …, 0.06: the dip sits near d = 0.025 for binary but
 # below 0.01 for symmetric(3) (d ≈ 0.009 at α = 1.09) and excitatory(3) (d ≈ 0.005 at α = 0.70)
 DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)], 4))
 DEFAULT_Y = math.inf
+# sets whose smallest step δ between states has (δ/Δ)² ≤ 1/9 (equispaced, L ≥ 4) have their dip near
+# d = 0.003 or below: their window reaches down to d = 0.0025 (d = 0.002 fails to converge at some
+# loads, excitatory(5) at 0.8 α_c)
+FINE_WINDOW = (0.0025, 0.003, 0.0035) + DEFAULT_WINDOW
+
+
+def window_for(states) -> tuple:
+    """The default window of the α_U criterion for a state set: :data:`DEFAULT_WINDOW`, or
+    :data:`FINE_WINDOW` when the smallest step δ between its values has (δ/Δ)² ≤ 1/9 + 1e-9."""
+    S = parse_states(states)
+    v = np.sort(S.array)
+    step = float(np.min(np.diff(v))) / S.spread
+    return FINE_WINDOW if step**2 <= 1 / 9 + 1e-9 else DEFAULT_WINDOW
+
+
 TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
               "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5")
 
@@ -305,7 +320,7 @@ def _secant_zero(a0, m0, a1, m1):
     return a0 + (a1 - a0) * m0 / (m0 - m1)
 
 
-def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDOW,
+def alpha_u(states, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = None,
             bracket: Optional[Sequence[float]] = None, steps: int = 6, xtol: float = 0.005,
             progress=None, **kw) -> AlphaUResult:
     """α_U by an upward scan in α and a bracketing search (criterion and search: module docstring).
@@ -317,6 +332,8 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDO
     states = parse_states(states)
     if not (isinstance(xtol, (int, float)) and xtol > 0):
         raise ValueError(f"xtol must be positive, got {xtol!r}")
+    if ds is None:
+        ds = window_for(states)
     if bracket is None:
         from .equilibrium import capacity
 

@@ -406,16 +406,18 @@ def alpha_u_unit(states, cache=None, compute_missing=True):
         return None
     from .cache import cached, load
 
-    from .alpha_u import DEFAULT_WINDOW, DEFAULT_Y
+    from .alpha_u import DEFAULT_Y, window_for
+
+    window = [float(d) for d in window_for(states)]
 
     def compute():
-        r = fn(states, y=DEFAULT_Y, ds=DEFAULT_WINDOW, xtol=0.005)
+        r = fn(states, y=DEFAULT_Y, ds=window, xtol=0.005)
         iv = getattr(r, "interval", None)
         iv = [math.nan, math.nan] if iv is None else [float(iv[0]), float(iv[1])]
         return {"alpha_U": _f(r.alpha_U), "interval": iv, "y": _f(getattr(r, "y", math.nan)),
                 "converged": bool(r.converged), "message": str(getattr(r, "message", ""))}
 
-    key = {"kind": "alpha_u", "states": states, "y": DEFAULT_Y, "window": list(DEFAULT_WINDOW),
+    key = {"kind": "alpha_u", "states": states, "y": DEFAULT_Y, "window": window,
            "xtol": 0.005, "criterion": "converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha_c",
            "outer_rule": "edges at W~ switches and log H turn"}
     if not compute_missing:
