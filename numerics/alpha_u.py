@@ -34,12 +34,12 @@ per point), so that the lower half (d ≤ 0.01 by default), where the dip shows,
 α_U is the smallest α where the margin is ≤ 0 or a point of the window does not exist.
 
 Undecided.  A branch also ends at large d, where S_I saturates (at the equilibrium entropy s(α),
-slope → 0+), and that end moves to smaller d as α grows.  For excitatory(3) it enters the window
-before any dip appears (α = 0.672 = 0.907 α_c: the slope rises monotonically from 0.13 at d = 0.055,
-the end being near 0.057, to 2.8 at d = 0.015).  When no point of the window converges (the end lies
-below the window's top half, or every start failed) the window cannot tell a breakup from that
-end: the evaluation is *undecided* and :func:`alpha_u` stops with ``converged=False`` and a message
-saying so, never with an α_U that is an artefact of the window.
+slope → 0+), and that end moves to smaller d as α grows (symmetric(7) near α_U: d ≈ 0.01).  When no
+point of the window converges (the end lies below the window's top half, or every start failed) the
+window cannot tell a breakup from that end: the evaluation is *undecided* and :func:`alpha_u` stops
+with ``converged=False`` and a message saying so, never with an α_U that is an artefact of the
+window.  (On a window that stopped at d = 0.01, excitatory(3) ran into this near 0.9 α_c: its dip,
+near d = 0.005, was out of sight.)
 
 At finite y (e.g. y = 20; slower, and S_I grows with y) the slope is the finite difference of S_I
 between neighbouring window points.
