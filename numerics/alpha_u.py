@@ -260,7 +260,8 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
             above_known = known_top is not None and d > known_top * (1 + 1e-9) and not last_chance
             if init:
                 p = solve(d, quick=True, init=init, jacobian=jacobian)
-                if not p.converged and not above_known:
+                if not p.converged and not above_known and predictor is not None:
+                    # y → ∞: the quick attempt was Newton only; at finite y it already was a full solve
                     p = solve(d, init=init, jacobian=jacobian)
                 if not p.converged and last_chance:
                     p = solve(d)
