@@ -11,27 +11,32 @@ At α_U the dip touches 0 and the small-d part of the curve detaches: above it, 
 larger d stops where Ŝ → 0+ (binary, α = 0.7637: Ŝ = 0.0017 at d = 0.0294, no solution at 0.025).
 
 Criterion (stated in every result).  At load α, compute S_I(d) on the small-distance window ``ds``
-(default 18 points: d = 0.004, 0.0045, 0.005 … 0.009 in steps of 0.001, 0.01 … 0.06 in steps of 0.005) by
-continuation from the largest d down.  The dense regions exist at α when every point converges and the *margin* is positive: the depth of the slope's dip,
-i.e. its smallest local minimum over the window (refined by a parabola through the neighbouring
-points, so that it does not depend on the grid to first order; without a dip, the slope at the
-largest d), and at most the chord S_I(d_min)/d_min from d = 0, where S_I = 0 (the reference alone):
-the curve increases on small d only if S_I(d_min) > 0, i.e. if solutions lie at distance d_min from
-the reference at all.  Where the dip sits depends on the state set: near d = 0.025 for binary
-(α = 0.74: slope 0.218 there, rising to 5.4 at d = 0.003), below d = 0.01 for symmetric(3) (α = 1.09:
-the slope falls to 0.019 at d = 0.009) and excitatory(3) (α = 0.69: minimum 1.21 at d = 0.005;
-α = 0.70: 0.049 at d = 0.005), hence the window's reach down to d = 0.004.  The dip moves to
-smaller d with the smallest step δ between states, roughly as (δ/Δ)²: symmetric(5) (δ/Δ = 1/4) at
-α = 1.36 has its minimum 7.43 at d = 0.0035, at α = 1.40 the slope falls to 0.28 at d = 0.003.
-Below d ≈ 0.004 the solves lose accuracy at some loads (excitatory(2) at 0.8 α_c: max |∂Φ/∂u| 5e-8 at
-d = 0.0035, not converged at 0.003), so the window stops there.  A dip below d_min shows as the
-slope at d_min falling towards 0 (the margin takes the slope at d_min when it rises from there), so
-α_U is an upper bound, tight where the dip lies at or above d_min: the binary, symmetric(3),
-excitatory(2, 3) rows; for L ≥ 4 states the dip lies near or below d_min.  On a window that stopped at d = 0.01 those two sets looked
-monotone well past their breakup.  The falling slope towards the branch's largest d is not a dip; if
-the window's top lies beyond the branch, up to half of the window is given up from the top (reported
-per point), so that the lower half (d ≤ 0.01 by default), where the dip shows, is always evaluated.
-α_U is the smallest α where the margin is ≤ 0 or a point of the window does not exist.
+by continuation from the largest d down (default :func:`window_for`: 18 points, d = 0.004, 0.0045,
+0.005 … 0.009 in steps of 0.001 and 0.01 … 0.06 in steps of 0.005; from d = 0.0025 for sets whose
+smallest move has (δ/Δ)² ≤ 1/9).  The dense regions exist at α when every point converges and the
+*margin* is positive: the depth of the slope's dip, i.e. its smallest local minimum over the window
+(refined by a parabola through the neighbouring points, so that it does not depend on the grid to
+first order; without a dip, the slope at the largest d), and at most the chord S_I(d_min)/d_min from
+d = 0, where S_I = 0 (the reference alone): the curve increases on small d only if S_I(d_min) > 0,
+i.e. if solutions lie at distance d_min from the reference at all.
+
+Where the dip sits depends on the state set: near d = 0.025 for binary (α = 0.74: slope 0.218
+there, rising to 5.4 at d = 0.003), below d = 0.01 for symmetric(3) (α = 1.09: the slope falls to
+0.019 at d = 0.009) and excitatory(3) (α = 0.69: minimum 1.21 at d = 0.005; α = 0.70: 0.049 at
+d = 0.005); on a window that stopped at d = 0.01 those two sets looked monotone well past their
+breakup.  The dip moves to smaller d with the smallest step δ between states, roughly as (δ/Δ)²:
+symmetric(5) (δ/Δ = 1/4) at α = 1.36 has its minimum 7.43 at d = 0.0035, at α = 1.40 the slope
+falls to 0.28 at d = 0.003.  Below d ≈ 0.004 the solves lose accuracy at some loads (excitatory(2)
+at 0.8 α_c: max |∂Φ/∂u| 5e-8 at d = 0.0035, not converged at 0.003; excitatory(5) at 0.8 α_c: not
+converged at 0.002), which sets the window's floor.  A dip below d_min shows as the slope at d_min
+falling towards 0 (the margin takes the slope at d_min when it rises from there), so α_U is then an
+upper bound; it is tight where the dip lies at or above d_min (binary, symmetric(3), excitatory(2, 3),
+symmetric(5)).
+
+The falling slope towards the branch's largest d is not a dip; if the window's top lies beyond the
+branch, up to half of the window is given up from the top (reported per point), so that the lower
+half, where the dip shows, is always evaluated.  α_U is the smallest α where the margin is ≤ 0 or a
+point of the window does not exist.
 
 Undecided.  A branch also ends at large d, where S_I saturates (at the equilibrium entropy s(α),
 slope → 0+), and that end moves to smaller d as α grows (symmetric(7) near α_U: d ≈ 0.01).  When no
@@ -68,9 +73,10 @@ from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_ent
 __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
            "DEFAULT_WINDOW", "FINE_WINDOW", "window_for"]
 
-# d = 0.004, 0.0045, 0.005, 0.006, …, 0.009 and 0.01, 0.015, …, 0.06: the dip sits near d = 0.025 for binary but
-# below 0.01 for symmetric(3) (d ≈ 0.009 at α = 1.09) and excitatory(3) (d ≈ 0.005 at α = 0.70)
-DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)], 4))
+# d = 0.004, 0.0045, 0.005, 0.006, …, 0.009 and 0.01, 0.015, …, 0.06: the dip sits near d = 0.025 for
+# binary but below 0.01 for symmetric(3) (d ≈ 0.009 at α = 1.09) and excitatory(3) (≈ 0.005 at 0.70)
+DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)],
+                                4))
 DEFAULT_Y = math.inf
 # sets whose smallest step δ between states has (δ/Δ)² ≤ 1/9 (equispaced, L ≥ 4) have their dip near
 # d = 0.003 or below: their window reaches down to d = 0.0025 (d = 0.002 fails to converge at some
@@ -81,10 +87,7 @@ FINE_WINDOW = (0.0025, 0.003, 0.0035) + DEFAULT_WINDOW
 def window_for(states) -> tuple:
     """The default window of the α_U criterion for a state set: :data:`DEFAULT_WINDOW`, or
     :data:`FINE_WINDOW` when the smallest step δ between its values has (δ/Δ)² ≤ 1/9 + 1e-9."""
-    S = parse_states(states)
-    v = np.sort(S.array)
-    step = float(np.min(np.diff(v))) / S.spread
-    return FINE_WINDOW if step**2 <= 1 / 9 + 1e-9 else DEFAULT_WINDOW
+    return FINE_WINDOW if parse_states(states).step_distance <= 1 / 9 + 1e-9 else DEFAULT_WINDOW
 
 
 TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
@@ -181,11 +184,12 @@ def _chord(points: Sequence[LocalEntropyPoint]) -> float:
     return float(p.S_I / p.d)
 
 
-def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Sequence[float] = DEFAULT_WINDOW,
+def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = None,
                         init: Optional[dict] = None, jacobian=None, known_top: Optional[float] = None,
                         max_halvings: int = 3, **kw):
-    """(holds, curve): the criterion of the module docstring at one α; ``curve.margin`` is the
-    window margin (:func:`window_margin`).
+    """(holds, curve): the criterion of the module docstring at one α, on the window ``ds``
+    (default :func:`window_for` the state set); ``curve.margin`` is the window margin
+    (:func:`window_margin`).
 
     The window is swept from the largest d down; each point starts from the secant predictor of
     :mod:`numerics.continuation` (y → ∞) or from its neighbour (finite y).  ``init``/``jacobian``
@@ -204,7 +208,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Seque
     the dip shows, is always evaluated.
     """
     states = parse_states(states)
-    ds = sorted((float(d) for d in ds), reverse=True)
+    ds = sorted((float(d) for d in (window_for(states) if ds is None else ds)), reverse=True)
     predictor = None
     if y == math.inf:  # the y → ∞ equations (numerics.large_y)
         from .continuation import SecantPredictor

@@ -117,9 +117,12 @@ def _note(ax, lines):
     if lines:
         import textwrap
 
-        width = max(20, int(ax.get_position().width * ax.figure.get_figwidth() * 72 / 6.0 * 1.6 * 0.55))
+        fontsize = 6
+        panel_pt = ax.get_position().width * ax.figure.get_figwidth() * 72
+        # characters per line: half the panel, at ~0.57 of the font size per character (0.88 = 0.5/0.57)
+        width = max(20, int(panel_pt / fontsize * 0.88))
         text = "\n".join(w for line in lines for w in textwrap.wrap(line, width))
-        ax.text(0.98, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=6, color="0.3")
+        ax.text(0.98, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=fontsize, color="0.3")
 
 
 # --------------------------------------------------------------------------------------------------

@@ -140,6 +140,12 @@ class StateSet:
         return self.values[-1] - self.values[0]
 
     @property
+    def step_distance(self) -> float:
+        """(δ/Δ)²: the squared distance per synapse of the smallest move, δ = the smallest gap
+        between two values (1 for binary, 1/4 for symmetric(3) and excitatory(3))."""
+        return float(np.min(np.diff(self.array))) ** 2 / self.spread ** 2
+
+    @property
     def log_measure(self) -> float:
         """log sum_k pi_k: the entropy per synapse at alpha = 0 (log L for the counting measure)."""
         return math.log(sum(self.prior))

@@ -227,8 +227,7 @@ def run_bp(bp: PerceptronBP, max_iter: int = 1000, tol: float = 1e-7, damping: f
 
 def default_gammas(states, distance: str = "squared") -> list:
     """Couplings for a sweep, scaled by 1/(smallest nonzero one-step distance) of the state set."""
-    s = states.array
-    step = float(np.min(np.diff(s))) ** 2 / states.spread ** 2 if distance == "squared" else 1.0
+    step = states.step_distance if distance == "squared" else 1.0
     base = [0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0, 2.5, 3.0, 4.0, 5.0, 6.0, 8.0]
     return [g / step for g in base]
 

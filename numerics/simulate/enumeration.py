@@ -288,7 +288,7 @@ def densest_by_neighbours(result: EnumerationResult, states, distance: str = "sq
     step = float(np.min(np.diff(vals)))
     if distance == "squared":
         allowed = np.isclose(np.abs(vals[:, None] - vals[None, :]), step)
-        radius = step ** 2 / states.spread ** 2 / N
+        radius = states.step_distance / N
     else:
         allowed = ~np.eye(L, dtype=bool)
         radius = 1.0 / N

@@ -122,7 +122,7 @@ def fbp(inst: Instance, seed: int = 0, max_iter: int = 1000, max_time: float | N
     bp = PerceptronBP(inst, seed=seed, init_noise=1.0)
     s = bp.s
     Wt = site_distance_table(inst.states, s, distance)  # L x L: dist(s_a, s_b) (row = W value)
-    step = float(np.min(np.diff(s))) ** 2 / inst.states.spread ** 2 if distance == "squared" else 1.0
+    step = inst.states.step_distance if distance == "squared" else 1.0
     best = _Best(inst)
     it = 0
     for it in range(1, max_iter + 1):
@@ -248,7 +248,7 @@ def edmc(inst: Instance, seed: int = 0, max_iter: int = 200, max_time: float | N
     clock = _Clock(max_time)
     rng = np.random.default_rng(seed)
     s = inst.states.array
-    step = float(np.min(np.diff(s))) ** 2 / inst.states.spread ** 2 if distance == "squared" else 1.0
+    step = inst.states.step_distance if distance == "squared" else 1.0
     # start from the BP marginal argmax at gamma = 0
     bp = PerceptronBP(inst, distance=distance)
     for _ in range(bp_iter):
