@@ -1,4 +1,4 @@
-"""``fewbits local-entropy``, ``fewbits franz-parisi`` and ``fewbits alpha-u``."""
+"""``fewbits local-entropy``, ``fewbits franz-parisi`` and ``fewbits alpha-u`` (with ``--radius``)."""
 from __future__ import annotations
 
 import argparse
@@ -111,10 +111,41 @@ def _alpha_u_progress(alpha, holds, margin=math.nan):
           f" (min dS_I/dd on the window {margin:.4g})", file=sys.stderr, flush=True)
 
 
+def _radius(states, args) -> int:
+    """``--radius D ...``: for each D, the largest α at which the small-d branch reaches d = D."""
+    import sys
+
+    from .branches import dense_region_limit
+    from .cli import dump_json
+
+    if args.y != math.inf:
+        raise ValueError("--radius needs the y -> inf equations (--y inf, the default)")
+    for d in args.radius:
+        if not (0 < d < 1):
+            raise ValueError(f"--radius must lie strictly between 0 and 1, got {d}")
+    rows = []
+    for d in args.radius:
+        r = dense_region_limit(states, d, progress=lambda a, p: print(
+            f"  d={d:g} alpha={a:.5f}: {'exists' if p.converged else 'no solution'}", file=sys.stderr, flush=True))
+        rows.append(r.as_dict())
+    if args.json:
+        print(dump_json({"states": states.name, "radii": rows}))
+    else:
+        print(f"largest alpha at which the y -> inf small-d branch reaches distance d, states {states.name}")
+        print(f"{'d':>8} {'alpha':>9} {'interval':>21}  status")
+        for r in rows:
+            iv = r["interval"]
+            print(f"{r['d']:>8g} {r['alpha']:>9.5f} [{iv[0]:.5f}, {iv[1]:.5f}]  {r['message']}")
+        print(f"criterion: {rows[0]['criterion']}")
+    return 0 if all(r["success"] for r in rows) else 1
+
+
 def _cmd_alpha_u(args) -> int:
     from .alpha_u import alpha_u, alpha_u_table
     from .cli import dump_json
 
+    if args.table and args.radius:
+        raise ValueError("--radius goes with --states S, not with --table")
     if args.table:
         rows = alpha_u_table(y=args.y, progress=_alpha_u_progress)
         if args.json:
@@ -129,6 +160,8 @@ def _cmd_alpha_u(args) -> int:
         return 0 if all(r["converged"] for r in rows) else 1
     if not args.states:
         raise ValueError("give --states S (or --table)")
+    if args.radius:
+        return _radius(parse_states(args.states), args)
     r = alpha_u(parse_states(args.states), y=args.y, progress=_alpha_u_progress)
     out = r.as_dict()
     if args.json:
@@ -172,6 +205,9 @@ def register(sub) -> None:
                                    "monotonically at small d. --table gives α_U and α_c for several state sets.")
     p.add_argument("--states", help="state set")
     p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
+    p.add_argument("--radius", type=finite_float, nargs="+", metavar="D",
+                   help="instead of α_U: the largest α at which the small-d branch of the y → ∞ curve still "
+                        "reaches distance D (dense regions of radius D outlive α_U; numerics.branches)")
     p.add_argument("--y", type=_y_value, default=math.inf,
                    help="tilt y of the curves: inf (default; the y → ∞ equations) or a finite y (slow)")
     p.add_argument("--json", action="store_true")

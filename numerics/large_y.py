@@ -245,7 +245,9 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     """S_I(d) at y → ∞ by continuation in d (``sweep`` "down" from the largest d, or "up"), each point
     started from the secant predictor of :mod:`numerics.continuation`.  A branch ends where its slope
     reaches 0+ (:mod:`theory.functionals.large_y`): past a point whose slope is below a tenth of the
-    largest met, a point gets one Newton attempt and is reported as not converged if that fails."""
+    largest met, or past a failed point where the slope was falling, a point gets one Newton attempt
+    and is reported as not converged if that fails.  A second branch beyond a gap is not found by
+    this sweep: :func:`numerics.branches.large_y_branches` traces both."""
     states = parse_states(states)
     ds = [float(d) for d in ds]
     for d in ds:
@@ -257,19 +259,24 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         order = order[::-1]
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
     predictor = SecantPredictor(_param(distance))
-    slopes = []
+    slopes, ended = [], False
     for i in order:
         guess = predictor.predict(ds[i]) or init
-        # near the end of the branch (slope → 0+, below a tenth of the largest met): one Newton
-        # attempt only; a full solve there spends minutes before it reports non-convergence
-        near_end = jac is not None and bool(slopes) and near_branch_end(slopes[-1], slopes)
+        # near the end of the branch (slope → 0+, below a tenth of the largest met), or past a failed
+        # point where the slope was falling (the branch has ended; beyond lies a gap or the other
+        # branch, which the opposite sweep finds): one Newton attempt only; a full solve there
+        # spends minutes before it reports non-convergence
+        near_end = jac is not None and bool(slopes) and (ended or near_branch_end(slopes[-1], slopes))
         p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
                           newton_only=near_end, **kw)
         if not p.converged and init is not None and not near_end:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
         if not p.converged and near_end:
-            p.note += "; the previous point's slope was near 0+: likely beyond the end of the branch"
+            p.note += ("; beyond a failed point where the slope was falling: past the end of the branch" if ended
+                       else "; the previous point's slope was near 0+: likely beyond the end of the branch")
+        if not p.converged and len(slopes) >= 2 and slopes[-1] < slopes[-2]:
+            ended = True
         pts[i] = p
         if p.converged:
             init, jac = p.saddle.params, p.jacobian

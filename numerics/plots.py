@@ -111,9 +111,39 @@ def _conv_note(c) -> list:
     return [msg]
 
 
+def _emptiest_corner(ax):
+    """(x, y, ha, va) in axes coordinates of the panel corner crossed by the fewest plotted points
+    and line segments (lower right on a tie): where a note hides no data."""
+    import matplotlib.lines as mlines
+
+    ax.autoscale_view()
+    to_axes = ax.transData + ax.transAxes.inverted()
+    pts = []
+    for ln in ax.get_children():
+        if isinstance(ln, mlines.Line2D):
+            xy = np.asarray(ln.get_xydata(), float)
+            xy = xy[np.all(np.isfinite(xy), axis=1)]
+            if len(xy) > 1:  # sample the segments too, so a line crossing a corner counts
+                t = np.linspace(0, 1, 8)[:, None, None]
+                xy = (xy[:-1][None] * (1 - t) + xy[1:][None] * t).reshape(-1, 2)
+            if len(xy):
+                pts.append(to_axes.transform(xy))
+    pts = np.concatenate(pts) if pts else np.zeros((0, 2))
+    corners = [(0.98, 0.02, "right", "bottom"), (0.02, 0.98, "left", "top"), (0.98, 0.98, "right", "top"),
+               (0.02, 0.02, "left", "bottom")]
+
+    def crowd(c):
+        x, y, ha, va = c
+        inx = (pts[:, 0] > 0.5) if ha == "right" else (pts[:, 0] < 0.5)
+        iny = (pts[:, 1] < 0.25) if va == "bottom" else (pts[:, 1] > 0.75)
+        return int(np.sum(inx & iny))
+
+    return min(corners, key=crowd)  # min keeps the first (lower right) on a tie
+
+
 def _note(ax, lines):
-    """Notes in the panel's lower right corner, wrapped to about half the panel's width so that a
-    long note does not run over the axis labels."""
+    """Notes in the panel's emptiest corner (lower right unless data lie there), wrapped to about
+    half the panel's width so that a long note does not run over the axis labels."""
     if lines:
         import textwrap
 
@@ -122,7 +152,8 @@ def _note(ax, lines):
         # characters per line: half the panel, at ~0.57 of the font size per character (0.88 = 0.5/0.57)
         width = max(20, int(panel_pt / fontsize * 0.88))
         text = "\n".join(w for line in lines for w in textwrap.wrap(line, width))
-        ax.text(0.98, 0.02, text, transform=ax.transAxes, ha="right", va="bottom", fontsize=fontsize, color="0.3")
+        x, y, ha, va = _emptiest_corner(ax)
+        ax.text(x, y, text, transform=ax.transAxes, ha=ha, va=va, fontsize=fontsize, color="0.3")
 
 
 # --------------------------------------------------------------------------------------------------
