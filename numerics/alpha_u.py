@@ -71,6 +71,7 @@ from theory.states import parse_states
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_entropy
 
 __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
+           "cached_alpha_u", "alpha_u_cache_key",
            "DEFAULT_WINDOW", "FINE_WINDOW", "window_for"]
 
 # d = 0.004, 0.0045, 0.005, 0.006, …, 0.009 and 0.01, 0.015, …, 0.06: the dip sits near d = 0.025 for
@@ -449,16 +450,53 @@ class _Search:
         return self.result(lo, hi, True, f"bracket shorter than {xtol:g} after {len(self.evals)} evaluations")
 
 
-def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_Y, **kw) -> List[dict]:
-    """α_U and α_c side by side, with bits = log2 L."""
+CACHE_CRITERION = "converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha_c"
+
+
+def alpha_u_cache_key(states) -> dict:
+    """The on-disk cache key (:mod:`numerics.cache`) of α_U at the defaults (y → ∞, the window of
+    :func:`window_for`, xtol 0.005, bracket 0.8–0.995 α_c); shared by ``fewbits alpha-u --table
+    --cache`` and ``fewbits paper``, so a table computed once is drawn by the main job."""
+    S = parse_states(states)
+    return {"kind": "alpha_u", "states": S.name, "y": DEFAULT_Y, "window": [float(d) for d in window_for(S)],
+            "xtol": 0.005, "criterion": CACHE_CRITERION, "outer_rule": "edges at W~ switches and log H turn"}
+
+
+def cached_alpha_u(states, cache=None, *, compute_missing: bool = True, progress=None) -> Optional[dict]:
+    """α_U at the defaults as a dict (``alpha_U``, ``interval``, ``y``, ``converged``, ``message``),
+    read from the cache folder ``cache`` when it holds it, else computed (and stored there).  With
+    ``compute_missing=False`` only a cached result is returned (None when there is none)."""
+    from .cache import cached, load
+
+    key = alpha_u_cache_key(states)
+    if not compute_missing:
+        return load(cache, key)[1] if cache is not None else None
+
+    def compute():
+        r = alpha_u(states, y=DEFAULT_Y, ds=key["window"], xtol=0.005, progress=progress)
+        f = lambda v: float(v) if v is not None else math.nan  # noqa: E731
+        return {"alpha_U": f(r.alpha_U), "interval": [f(r.interval[0]), f(r.interval[1])], "y": f(r.y),
+                "converged": bool(r.converged), "message": str(r.message)}
+
+    return cached(cache, key, compute)
+
+
+def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_Y, cache=None, progress=None,
+                  **kw) -> List[dict]:
+    """α_U and α_c side by side, with bits = log2 L.  With a ``cache`` folder (y → ∞ and default
+    settings only) each row is read from / stored in it (:func:`cached_alpha_u`)."""
     from .equilibrium import capacity
 
     rows = []
     for name in state_sets:
         S = parse_states(name)
         c = capacity(S)
-        r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.995 * c.alpha_c, 6)), **kw)
-        rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r.alpha_U, "interval": r.interval,
-                     "alpha_c": c.alpha_c, "y": r.y, "converged": bool(r.converged and c.converged),
-                     "message": r.message})
+        if cache is not None and y == DEFAULT_Y and not kw:
+            r = cached_alpha_u(S, cache, progress=progress)
+        else:
+            r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.995 * c.alpha_c, 6)), progress=progress,
+                        **kw).as_dict()
+        rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r["alpha_U"], "interval": r["interval"],
+                     "alpha_c": c.alpha_c, "y": r["y"], "converged": bool(r["converged"] and c.converged),
+                     "message": r["message"]})
     return rows

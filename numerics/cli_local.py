@@ -147,7 +147,8 @@ def _cmd_alpha_u(args) -> int:
     if args.table and args.radius:
         raise ValueError("--radius goes with --states S, not with --table")
     if args.table:
-        rows = alpha_u_table(y=args.y, progress=_alpha_u_progress)
+        cache = None if str(args.cache).lower() in ("", "none") else args.cache
+        rows = alpha_u_table(y=args.y, progress=_alpha_u_progress, cache=cache if args.y == math.inf else None)
         if args.json:
             print(dump_json({"rows": rows}))
         else:
@@ -205,6 +206,9 @@ def register(sub) -> None:
                                    "monotonically at small d. --table gives α_U and α_c for several state sets.")
     p.add_argument("--states", help="state set")
     p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
+    p.add_argument("--cache", default="figures/.cache",
+                   help="with --table: cache folder for the rows (default figures/.cache, the one `fewbits paper` "
+                        "reads, so its capacity figure then shows α_U; 'none' for no cache)")
     p.add_argument("--radius", type=finite_float, nargs="+", metavar="D",
                    help="instead of α_U: the largest α at which the small-d branch of the y → ∞ curve still "
                         "reaches distance D (dense regions of radius D outlive α_U; numerics.branches)")

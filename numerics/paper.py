@@ -399,30 +399,14 @@ def alpha0_unit(states, ds):
 
 
 def alpha_u_unit(states, cache=None, compute_missing=True):
-    """α_U of one state set (numerics.alpha_u at its default y and window), cached.  With
-    ``compute_missing=False`` only a cached result is returned (None when there is none)."""
-    fn = _optional("numerics.alpha_u", "alpha_u")
-    if fn is None:
+    """α_U of one state set (numerics.alpha_u at its default y and window), cached under the key of
+    :func:`numerics.alpha_u.alpha_u_cache_key` (shared with ``fewbits alpha-u --table --cache``).
+    With ``compute_missing=False`` only a cached result is returned (None when there is none)."""
+    if _optional("numerics.alpha_u", "alpha_u") is None:
         return None
-    from .cache import cached, load
+    from .alpha_u import cached_alpha_u
 
-    from .alpha_u import DEFAULT_Y, window_for
-
-    window = [float(d) for d in window_for(states)]
-
-    def compute():
-        r = fn(states, y=DEFAULT_Y, ds=window, xtol=0.005)
-        iv = getattr(r, "interval", None)
-        iv = [math.nan, math.nan] if iv is None else [float(iv[0]), float(iv[1])]
-        return {"alpha_U": _f(r.alpha_U), "interval": iv, "y": _f(getattr(r, "y", math.nan)),
-                "converged": bool(r.converged), "message": str(getattr(r, "message", ""))}
-
-    key = {"kind": "alpha_u", "states": states, "y": DEFAULT_Y, "window": window,
-           "xtol": 0.005, "criterion": "converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha_c",
-           "outer_rule": "edges at W~ switches and log H turn"}
-    if not compute_missing:
-        return load(cache, key)[1] if cache is not None else None
-    return cached(cache, key, compute)
+    return cached_alpha_u(states, cache, compute_missing=compute_missing)
 
 
 # ------------------------------------------------------------------------------------------ simulation units

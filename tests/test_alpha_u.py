@@ -43,8 +43,11 @@ def test_window_margin_is_the_depth_of_the_dip():
 def test_binary_dense_regions_break_up_between_0745_and_076_below_alpha_c():
     """Binary, y → ∞, default window d = 0.004 … 0.06: the slope's dip (near d = 0.025) stays
     positive at α = 0.745 and the small-d part of the curve has detached at α = 0.76, so
-    α_U ∈ [0.745, 0.76] (the full search gives 0.7550, interval [0.7536, 0.7565]), below α_c = 0.83308.  The issue expected [0.76, 0.79] (0.77 in
-    physics.md): this is the y → ∞ equations' answer at leading order in 1/y, see the note on issue 3."""
+    α_U ∈ [0.745, 0.76] (the full search gives 0.7550, interval [0.7536, 0.7565]), below
+    α_c = 0.83308.  The issue expected [0.76, 0.79] (0.77 in physics.md).  Above α_U the small-d
+    branch survives (tests/test_branches.py): it reaches d = 0.015 up to α = 0.761 and d = 0.01 up
+    to 0.781, so the papers' 0.77 is where dense regions of radius d ≈ 0.012 disappear, not where
+    the gap in the curve opens."""
     from numerics.equilibrium import capacity
 
     ok, low = dense_regions_exist("binary", 0.745)
@@ -76,3 +79,20 @@ def test_symmetric3_dense_regions_break_up_below_d_001_between_1082_and_1088():
     assert len(above) == 4 and all(slope(p) > 0 for p in above)
     assert not all(p.converged for p in high.points if p.d < 0.01)
     assert 1.0875 < capacity("symmetric:3").alpha_c
+
+
+@pytest.mark.slow
+def test_binary_alpha_u_table_row_is_cached_for_the_main_job(tmp_path):
+    """The full search for binary synapses (``fewbits alpha-u --table`` row): α_U = 0.7550 within
+    its bracket of width ≤ 0.005, below α_c; the row is stored in the cache folder, where the main
+    job (``fewbits paper``) finds it without computing."""
+    from numerics.alpha_u import alpha_u_table
+    from numerics.paper import alpha_u_unit
+
+    (row,) = alpha_u_table(["binary"], cache=tmp_path)
+    lo, hi = row["interval"]
+    assert row["converged"] and hi - lo <= 0.005 and lo <= row["alpha_U"] <= hi, row
+    assert 0.7525 < row["alpha_U"] < 0.7575 and hi < row["alpha_c"]
+    assert alpha_u_unit("binary", None, compute_missing=False) is None
+    cached = alpha_u_unit("binary", tmp_path, compute_missing=False)
+    assert cached is not None and cached["alpha_U"] == row["alpha_U"] and cached["interval"] == [lo, hi]
