@@ -108,6 +108,26 @@ def test_csv_local_entropy_is_the_y_inf_theory(paper):
     # the comparison with BP and the densest solutions is against the y → ∞ curve
     cmp_rows = [r for r in read_csv(out / "comparison.csv") if r["states"] == s and r["simulation"] == "bp_rbp"]
     assert cmp_rows and cmp_rows[0]["theory"] == "local entropy y → ∞"
+    # ... and against the band between the Franz–Parisi and the y → ∞ curves, recomputed from the CSVs
+    from numerics.paper import compare_between
+
+    def curve(label):
+        rs = [r for r in rows if r["curve"] == label and r["states"] == s]
+        return {"d": [float(r["d"]) for r in rs], "S_I": [float(r["S_I"]) for r in rs],
+                "converged": [r["converged"] == "True" for r in rs]}
+
+    sim = [{"d": float(r["d"]), "S": float(r["S"]), "S_err": float(r["S_err"])}
+           for r in read_csv(out / "local_entropy_sim.csv") if r["states"] == s and r["method"] == "bp_rbp"]
+    band = compare_between(curve("franz_parisi"), curve("y_inf"), sim)
+    rows_band = [r for r in cmp_rows if r["theory"].startswith("between")]
+    if band["n_points"]:
+        (rb,) = rows_band
+        assert int(rb["n_points"]) == band["n_points"] and int(rb["within_2se"]) == band["within_2se"]
+        assert float(rb["mean_dS"]) == pytest.approx(band["mean_dS"], abs=1e-9)
+        # the y -> inf curve bounds every reference: BP around a solution is not above it by more than noise
+        assert band["mean_dS"] < 2 * max(x["S_err"] for x in sim)
+    else:
+        assert not rows_band
 
 
 def test_csv_values_equal_simulation(paper):
