@@ -9,6 +9,10 @@ S_I ≈ the α = 0 ball entropy) up to the largest d of the branch, with a dip a
 α = 0.75: Ŝ falls from 0.20 at d = 0.06 to 0.043 at d ≈ 0.02 and rises again to 0.46 at d = 0.01).
 At α_U the dip touches 0 and the small-d part of the curve detaches: above it, continuation from
 larger d stops where Ŝ → 0+ (binary, α = 0.7637: Ŝ = 0.0017 at d = 0.0294, no solution at 0.025).
+The small-d part does not vanish there: it is a second branch, from d → 0 up to an end that moves
+to smaller d as α grows, and it ends above the large-d branch's start, so the curve drops across
+the gap (:mod:`numerics.branches`; binary: it still reaches d = 0.01 up to α = 0.7807).  α_U here
+is where the gap opens, anywhere in the window.
 
 Criterion (stated in every result).  At load α, compute S_I(d) on the small-distance window ``ds``
 by continuation from the largest d down (default :func:`window_for`: 18 points, d = 0.004, 0.0045,

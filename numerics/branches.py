@@ -301,8 +301,19 @@ def large_y_branches(states, alpha: float, ds: Sequence[float], *, alpha_from: O
     if abs(a_end - alpha) > 1e-12:
         return Branches(alpha, large, None, f"the small-d branch at d = {d0:g} ends below alpha = {alpha:g} (last "
                                            f"converged at {a_end:.5f}, failed at {failed:.5f})")
-    small = large_y_curve(states, alpha, ds, distance=distance, kappa=kappa, sweep="up",
-                          init=p_end.saddle.params, jacobian=p_end.jacobian)
+    # the up sweep stops below the large-d branch's smallest converged d (past the small-d branch's
+    # end each point is a failed Newton attempt, seconds apiece)
+    conv = large.d[large.converged]
+    top = float(conv.min()) if conv.size else math.inf
+    below = [x for x in ds if x < top]
+    part = large_y_curve(states, alpha, below, distance=distance, kappa=kappa, sweep="up",
+                         init=p_end.saddle.params, jacobian=p_end.jacobian)
+    got = dict(zip(below, part.points))
+    pts = [got[x] if x in got else LocalEntropyPoint(
+        d=x, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
+        note=f"not computed: at or above d = {top:g}, where the large-d branch converged") for x in ds]
+    small = LocalEntropyCurve.from_points(pts, y=math.inf, alpha=alpha, states=states.name, reference=part.reference,
+                                          distance=distance, kind=part.kind)
     small.kind = "local-entropy (y → ∞ equations), small-d branch"
     large.kind = "local-entropy (y → ∞ equations), large-d branch"
     return Branches(alpha, large, small, "two branches: the small-d one reached by continuation in alpha at "

@@ -79,6 +79,29 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
             assert p.S_I >= 0.9 * H, (d, p.S_I, H)
 
 
+@pytest.mark.slow
+def test_symmetric3_large_y_is_the_limit_of_the_finite_y_ladder():
+    """Symmetric(3), α = 0.7, d = 0.1, reference a solution: the finite-y ladder y = 3 … 15 rises
+    with y and approaches the y → ∞ equations from below, as 1/y: S_I(15) < S_I(∞) and
+    S_I(∞) − S_I(15) ≤ 2.4 [S_I(15) − S_I(10)] (= 2 for S_I = S∞ − b/y exactly; an approach as
+    1/√y would give 4.45).  Measured: S_I(∞) = 0.53847; S_I(10, 15) = 0.52479, 0.52960 (ratio
+    1.84).  Further rungs (another 2 minutes): S_I(20, 30, 40) = 0.53221, 0.53485, 0.53612; fits in
+    1/y from y ≥ 15 give 0.5398–0.5401, 1.3e-3 to 1.6e-3 above the equations, while dS_I/d(1/y)
+    falls from 0.158 to 0.153 between y = 20 and 40, so those fits overshoot (binary synapses agree
+    to 2e-4)."""
+    inf = solve_large_y("symmetric:3", 0.7, 0.1)
+    assert inf.converged, inf.message
+    prev, S = None, {}
+    for y in (3.0, 4.5, 6.75, 10.0, 15.0):
+        kw = {"init": prev.saddle.params, "jacobian": prev.jacobian} if prev else {}
+        prev = solve_local_entropy("symmetric:3", 0.7, 0.1, y, **kw)
+        assert prev.converged, (y, prev.message)
+        S[y] = prev.S_I
+    ys = sorted(S)
+    assert np.all(np.diff([S[y] for y in ys]) > 0), S
+    assert S[15.0] < inf.S_I <= S[15.0] + 2.4 * (S[15.0] - S[10.0]), (inf.S_I, S)
+
+
 def test_secant_predictor_is_exact_on_straight_lines():
     """The continuation predictor extrapolates linearly in (log d, solver coordinates)."""
     from numerics.continuation import SecantPredictor
