@@ -241,7 +241,8 @@ class Branches:
     def merged(self) -> LocalEntropyCurve:
         """One curve on the grid: at each d the larger S_I of the branches that converged there (the
         references of maximal local entropy); where neither converged, a point without value
-        (S_I NaN, not converged) whose note says why."""
+        (S_I NaN, not converged) whose note says why.  When no grid point lies in the gap, one such
+        point is added at its middle, so that plots draw the curve broken there."""
         if self.small is None:
             return self.large
         pts = []
@@ -255,6 +256,13 @@ class Branches:
                      else "neither branch converged here")
             pts.append(LocalEntropyPoint(d=ps.d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
                                          note=f"{where}; small-d branch: {ps.note}; large-d branch: {pl.note}"))
+        if math.isfinite(lo) and math.isfinite(hi) and not any(lo < p.d < hi for p in pts):
+            # no grid point in the gap: one without value at its middle, so that the curve is drawn broken
+            mid = 0.5 * (lo + hi)
+            pts.append(LocalEntropyPoint(d=mid, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
+                                         note=f"in the gap between the branches (d = {lo:g} … {hi:g}; not a grid "
+                                              "point: marks the break)"))
+            pts.sort(key=lambda p: p.d)
         return LocalEntropyCurve.from_points(pts, y=math.inf, alpha=self.alpha, states=self.large.states,
                                              reference=self.large.reference, distance=self.large.distance,
                                              kind="local-entropy (y → ∞ equations), both branches")

@@ -46,6 +46,9 @@ def test_binary_curve_above_alpha_u_drops_across_the_gap():
     assert np.all(np.diff(s_small) > 0) and np.all(np.diff(s_large) > 0)
     assert s_small[-1] > s_large[0] + 1e-3, (s_small, s_large)
     assert np.all(s_small < binary_entropy(np.array(ds[:4])))
+    m = b.merged()  # one curve for plots: the branches' values, no value in the gap
+    assert list(m.d) == ds and np.all(np.isnan(m.S_I[4:7])) and not m.converged[4:7].any()
+    assert np.array_equal(m.S_I[:4], s_small) and np.array_equal(m.S_I[7:], s_large)
 
 
 @pytest.mark.slow
