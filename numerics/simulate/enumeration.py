@@ -235,7 +235,8 @@ def densest_solution(solutions: np.ndarray, states, radius: float | None = None,
     ``n_a(radius)``; ties are broken by ``n_a`` at the next larger distances in turn (lexicographic on
     the cumulative profile), then by the lowest index.  Default radius: the smallest nonzero distance
     between two configurations (one synapse moved by one step), i.e. the largest number of neighbours.
-    Quadratic in the number of solutions (refuses more than ``max_solutions``)."""
+    Quadratic in time in the number of solutions (refuses more than ``max_solutions``); memory is
+    one block of rows of the pairwise distances at a time (about 128 MB)."""
     check_distance(distance)
     S = np.asarray(solutions, dtype=np.float64)
     n, N = S.shape
@@ -254,20 +255,28 @@ def densest_solution(solutions: np.ndarray, states, radius: float | None = None,
     else:
         idx = np.searchsorted(vals, S)
         onehot = (idx[:, :, None] == np.arange(states.L)[None, None, :]).reshape(n, -1).astype(np.float64)
-    all_keys = []
-    for a0 in range(0, n, 2048):
-        a1 = min(n, a0 + 2048)
-        if distance == "squared":
-            dd = (q2[a0:a1, None] + q2[None, :] - 2 * S[a0:a1] @ S.T) / (N * states.spread ** 2)
-        else:
-            dd = (N - onehot[a0:a1] @ onehot.T) / N
-        all_keys.append(_key(dd))
-    K = np.concatenate(all_keys)
-    levels = np.unique(K)
+    def key_rows():
+        """Row blocks of the n x n matrix of distance keys, never held whole (n = 20000: 3.2 GB)."""
+        rows = max(1, 2 ** 24 // max(n, 1))  # about 128 MB of float64 per block
+        for a0 in range(0, n, rows):
+            a1 = min(n, a0 + rows)
+            if distance == "squared":
+                dd = (q2[a0:a1, None] + q2[None, :] - 2 * S[a0:a1] @ S.T) / (N * states.spread ** 2)
+            else:
+                dd = (N - onehot[a0:a1] @ onehot.T) / N
+            yield a0, a1, _key(dd)
+
+    # two passes: the distance levels present, then the cumulative profile at radius and the
+    # following levels (memory O(block), not O(n²))
+    levels = set()
+    for _, _, K in key_rows():
+        levels.update(int(x) for x in np.unique(K))
     rkey = int(_key(radius + 1e-12))
-    # cumulative profile at radius, then the following levels
-    prof_levels = [rkey] + [int(x) for x in levels if x > rkey][:8]
-    prof = np.stack([(K <= lv).sum(axis=1) for lv in prof_levels], axis=1)
+    prof_levels = [rkey] + sorted(x for x in levels if x > rkey)[:8]
+    prof = np.empty((n, len(prof_levels)), dtype=np.int64)
+    for a0, a1, K in key_rows():
+        for j, lv in enumerate(prof_levels):
+            prof[a0:a1, j] = (K <= lv).sum(axis=1)
     order = np.lexsort(tuple(-prof[:, j] for j in range(prof.shape[1] - 1, -1, -1)))
     best = int(order[0])
     return DensestResult(W=S[best].copy(), index=best, radius=float(radius), n_within=int(prof[best, 0]),
