@@ -24,6 +24,11 @@ in [0.7536, 0.7565], α_c = 0.8331):
     d        0.02    0.015   0.0125  0.01    0.0075  0.005
     α        0.7554  0.7611  0.7685  0.7807  0.8003  0.8108 (S_I meets s(α))
 
+For d above the dip of the slope the continuation in α follows the large-d branch instead, whose
+start passes d (binary, d = 0.03: α = 0.7652); the result says so (``branch``) and is not a
+success.  Symmetric(3) (α_U = 1.0851, dip near d = 0.008): the small-d branch reaches d = 0.006 up
+to α = 1.0892, d = 0.004 up to 1.1058.
+
 At d = 0.005 the branch ends not by its slope but where its S_I reaches the equilibrium entropy
 s(α): beyond, more solutions would lie within d of the reference than exist at all.  The source
 papers' α_U ≈ 0.77 for binary synapses lies inside this table (d ≈ 0.012), above the α where the gap
@@ -112,7 +117,9 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
 class DenseRegionLimit:
     """The largest load ``alpha`` at which the y → ∞ small-d branch still reaches distance ``d``
     (bracket ``interval`` = [last α where it exists, first α where it does not]), with every step
-    of the continuation in ``path`` (α, S_I, slope, converged, residual)."""
+    of the continuation in ``path`` (α, S_I, slope, converged, residual).  ``branch`` says which
+    branch ended at d: "small-d" (the answer), or "large-d" when d lies above the dip of the slope
+    (then ``success`` is False: ``alpha`` is where the large-d branch's start passes d)."""
 
     states: str
     d: float
@@ -122,10 +129,12 @@ class DenseRegionLimit:
     message: str
     criterion: str
     path: List[dict] = field(default_factory=list)
+    branch: str = ""
 
     def as_dict(self) -> dict:
         return {"states": self.states, "d": self.d, "alpha": self.alpha, "interval": self.interval,
-                "success": self.success, "message": self.message, "criterion": self.criterion, "path": self.path}
+                "success": self.success, "message": self.message, "criterion": self.criterion,
+                "branch": self.branch, "path": self.path}
 
 
 CRITERION = ("y -> inf; the small-d branch continued in alpha at fixed d from alpha_from (below alpha_U, where "
@@ -203,14 +212,39 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
         if math.isfinite(s1) and math.isfinite(s2) and s1 > s2:
             est = min(max(a2 + (a2 - a1) * s2 / (s1 - s2), lo), failed)
     ok = failed - lo <= xtol
+    branch = "small-d" if by_entropy else _which_branch(states, lo, float(d), path[-1][1], distance, kappa)
     how = (f"S_I reaches the equilibrium entropy s(alpha) there ({rows[-1]['S_I']:.5f} >= {rows[-1]['s_eq']:.5f} "
            f"at {failed:.5f}): beyond, more solutions than exist would lie within d" if by_entropy
            else f"slope {rows[len(path) - 1]['slope']:.3g} at {lo:.5f}")
-    msg = (f"the small-d branch reaches d = {d:g} up to alpha = {est:.5f} (bracket [{lo:.5f}, {failed:.5f}]; "
-           f"{how})")
-    if not ok:
+    if branch == "small-d":
+        msg = f"the small-d branch reaches d = {d:g} up to alpha = {est:.5f}"
+    elif branch == "large-d":
+        ok = False
+        msg = (f"d = {d:g} lies above the dip of the slope: the branch followed is the large-d one, whose start "
+               f"passes d at alpha = {est:.5f}; the small-d branch ends below d there")
+    else:
+        ok = False
+        msg = f"the branch through d = {d:g} ends at alpha = {est:.5f} (which branch: {branch})"
+    msg += f" (bracket [{lo:.5f}, {failed:.5f}]; {how})"
+    if failed - lo > xtol:
         msg += f"; bracket wider than xtol = {xtol:g}"
-    return DenseRegionLimit(alpha=est, interval=[lo, failed], success=ok, message=msg, path=rows, **base)
+    return DenseRegionLimit(alpha=est, interval=[lo, failed], success=ok, message=msg, path=rows, branch=branch,
+                            **base)
+
+
+def _which_branch(states, alpha: float, d: float, p, distance: str, kappa: float) -> str:
+    """At the end of a branch at fixed d (slope → 0+): on the small-d branch the slope falls towards
+    its end as d grows, on the large-d branch it rises from its start.  One Newton solve at
+    d (1 + 2%) from the end point decides; "undetermined" if it does not converge (past the end)."""
+    from .large_y import slope, solve_large_y
+
+    d2 = d * 1.02
+    q = solve_large_y(states, alpha, d2, distance=distance, kappa=kappa, init=p.saddle.params,
+                      jacobian=p.jacobian, newton_only=True, newton_maxiter=30)
+    if not q.converged:
+        # the small-d branch ends just above d at this α: nothing to its right
+        return "small-d"
+    return "small-d" if slope(q) < slope(p) else "large-d"
 
 
 @dataclass

@@ -18,7 +18,7 @@ def test_binary_small_d_branch_reaches_d_001_up_to_alpha_0781():
     small-d branch still reaches d = 0.01 up to α = 0.7806, and it ends there because its slope
     reaches 0+ (not because the solver gave up earlier)."""
     r = dense_region_limit("binary", 0.01)
-    assert r.success, r.message
+    assert r.success and r.branch == "small-d", r.message
     assert 0.7795 < r.alpha < 0.7815, r.message
     assert r.interval[0] <= r.alpha <= r.interval[1] and r.interval[1] - r.interval[0] <= 5e-4
     done = [row for row in r.path if row["converged"]]
@@ -63,6 +63,7 @@ def test_binary_small_d_branch_end_moves_to_smaller_d_as_alpha_grows(capsys):
     out = json.loads(capsys.readouterr().out)
     r02 = out["radii"][0]
     assert r02["success"] and 0.7536 < r02["alpha"] < 0.7565, r02["message"]
+    assert r02["branch"] == "small-d"
     r005 = dense_region_limit("binary", 0.005)
     assert r005.success and 0.809 < r005.alpha < 0.812, r005.message
     assert "equilibrium entropy" in r005.message
