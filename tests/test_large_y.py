@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 
 from numerics.large_y import derived_large_y, large_y_curve, solve_large_y
-from numerics.local_entropy import binary_entropy, solve_local_entropy
+from numerics.local_entropy import binary_entropy
 from numerics.quadrature import GaussianRule, Maximiser
 from theory.functionals.large_y import SYMBOLS_INF as Y
 from theory.states import StateSet
@@ -43,6 +43,19 @@ def test_large_y_rejects_bad_input():
         solve_large_y("binary", -0.1, 0.1)
 
 
+def _rising_ladder(states, alpha, d, ys):
+    """{y: S_I} along a warm-started finite-y ladder (numerics.extrapolation.y_ladder), every rung
+    converged and S_I increasing with y (yΦ is convex in y, so ∂_y S_I ≥ 0)."""
+    from numerics.extrapolation import y_ladder
+
+    ladder = y_ladder(states, alpha, d, ys)
+    for y, p in zip(ys, ladder):
+        assert p.converged, (y, p.message)
+    S = {y: p.S_I for y, p in zip(ys, ladder)}
+    assert np.all(np.diff([S[y] for y in sorted(S)]) > 0), S
+    return S
+
+
 @pytest.mark.slow
 def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls():
     """Binary, α = 0.5, reference a solution.
@@ -54,14 +67,7 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
     * At y → ∞ the dense regions are nearly complete balls: S_I ≥ 0.9 H₂(d) for d ≤ 0.02, and
       S_I ≤ H₂(d) (the α = 0 bound) everywhere.
     """
-    prev, S = None, {}
-    for y in (3.0, 4.5, 6.75, 10.0, 15.0, 20.0, 30.0, 40.0):
-        kw = {"init": prev.saddle.params, "jacobian": prev.jacobian} if prev else {}
-        prev = solve_local_entropy("binary", 0.5, 0.1, y, **kw)
-        assert prev.converged, (y, prev.message)
-        S[y] = prev.S_I
-    ys = sorted(S)
-    assert np.all(np.diff([S[y] for y in ys]) > 0), S
+    S = _rising_ladder("binary", 0.5, 0.1, (3.0, 4.5, 6.75, 10.0, 15.0, 20.0, 30.0, 40.0))
     assert abs(S[3.0] - 0.200881) < 1e-4
     inf = solve_large_y("binary", 0.5, 0.1)
     assert inf.converged, inf.message
@@ -91,14 +97,7 @@ def test_symmetric3_large_y_is_the_limit_of_the_finite_y_ladder():
     to 2e-4)."""
     inf = solve_large_y("symmetric:3", 0.7, 0.1)
     assert inf.converged, inf.message
-    prev, S = None, {}
-    for y in (3.0, 4.5, 6.75, 10.0, 15.0):
-        kw = {"init": prev.saddle.params, "jacobian": prev.jacobian} if prev else {}
-        prev = solve_local_entropy("symmetric:3", 0.7, 0.1, y, **kw)
-        assert prev.converged, (y, prev.message)
-        S[y] = prev.S_I
-    ys = sorted(S)
-    assert np.all(np.diff([S[y] for y in ys]) > 0), S
+    S = _rising_ladder("symmetric:3", 0.7, 0.1, (3.0, 4.5, 6.75, 10.0, 15.0))
     assert S[15.0] < inf.S_I <= S[15.0] + 2.4 * (S[15.0] - S[10.0]), (inf.S_I, S)
 
 
