@@ -69,8 +69,10 @@ SEED0 = 1000
 # - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
 #   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
 #   the y → ∞ order does not: full mode computes y = 3 for every theory panel; quick mode none (time).
-# - α_U (numerics.alpha_u, minutes per state set) is left to `fewbits paper --alpha-u` and
-#   `fewbits alpha-u`, and the report says so.
+# - α_U (numerics.alpha_u, 1–10 minutes per state set): full mode computes binary (40 s) and
+#   symmetric(3) (about 2 minutes) so that the capacity figure shows α_U; the other sets are left to
+#   `fewbits paper --alpha-u` and `fewbits alpha-u --table` (both fill the cache this job reads), and
+#   the report says so.
 CONFIG = {
     "quick": {
         "capacity_sets": SYMMETRIC[:6] + EXCITATORY[:4],
@@ -92,7 +94,7 @@ CONFIG = {
     },
     "full": {
         "capacity_sets": SYMMETRIC + EXCITATORY,
-        "alpha_u_sets": [],
+        "alpha_u_sets": ["binary", "symmetric:3"],
         "entropy_sets": ["binary", "symmetric:3", "symmetric:5", "excitatory:2", "excitatory:3", "excitatory:5"],
         "entropy_points": 30,
         "panels": [
@@ -905,7 +907,10 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
           f"- Franz–Parisi: the y → 0 limit of the same large-deviation functional, reference at the "
           f"equilibrium saddle point, on d = {grid_txt(ds)}.",
           "- α_U: " + (f"on y → ∞ curves (column 'y used'), for {', '.join(au)} (computed by this run or "
-                       "read from its cache)" if au else
+                       "read from its cache)" + ("" if len(au) >= len(TABLE_SETS) else
+                                                 "; the other sets of the α_U table: `fewbits paper --alpha-u` "
+                                                 "or `fewbits alpha-u --table` (hours; both fill this cache)")
+                       if au else
                        "not computed by this job (a scan in α and a bracketing search cost minutes per state "
                        "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`.")]
     if sigma_note:
