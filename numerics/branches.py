@@ -109,7 +109,7 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
             slopes.append(slope(p))
             a = target
             continue
-        failed = target if not math.isfinite(failed) else min(failed, target)
+        failed = target  # below any earlier failure: loads at or above it are never tried again
     return path, failed
 
 
@@ -155,6 +155,7 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
     d = 0.005: near α = 0.81; α: the zero of S_I − s by the secant through the bracket).  Continuation that
     reaches α_c without failing is reported as such (``success`` False: no end found below α_c).
     """
+    from .alpha_u import _secant_zero
     from .equilibrium import capacity, solve_equilibrium
     from .large_y import slope
 
@@ -200,17 +201,17 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
     if not math.isfinite(failed):
         return DenseRegionLimit(alpha=math.nan, interval=[lo, math.nan], success=False, path=rows,
                                 message=f"the small-d branch still exists at alpha_c = {ac:.4f}: no end found", **base)
-    est = 0.5 * (lo + failed)
+    zero = math.nan
     by_entropy = failed in above
     if by_entropy:  # the branch's S_I meets s(α): zero of S_I − s by the secant through the bracket
         g_lo, g_hi = rows[-2]["S_I"] - rows[-2]["s_eq"], rows[-1]["S_I"] - rows[-1]["s_eq"]
         if g_hi > g_lo:
-            est = min(max(lo + (failed - lo) * -g_lo / (g_hi - g_lo), lo), failed)
-    elif len(path) >= 2:
+            zero = _secant_zero(lo, g_lo, failed, g_hi)
+    elif len(path) >= 2:  # the slope at d reaches 0: its secant through the last two converged loads
         (a1, p1), (a2, p2) = path[-2:]
-        s1, s2 = slope(p1), slope(p2)
-        if math.isfinite(s1) and math.isfinite(s2) and s1 > s2:
-            est = min(max(a2 + (a2 - a1) * s2 / (s1 - s2), lo), failed)
+        if slope(p1) > slope(p2):
+            zero = _secant_zero(a2, slope(p2), a1, slope(p1))
+    est = min(max(zero, lo), failed) if math.isfinite(zero) else 0.5 * (lo + failed)
     ok = failed - lo <= xtol
     branch = "small-d" if by_entropy else _which_branch(states, lo, float(d), path[-1][1], distance, kappa)
     how = (f"S_I reaches the equilibrium entropy s(alpha) there ({rows[-1]['S_I']:.5f} >= {rows[-1]['s_eq']:.5f} "
@@ -218,13 +219,10 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
            else f"slope {rows[len(path) - 1]['slope']:.3g} at {lo:.5f}")
     if branch == "small-d":
         msg = f"the small-d branch reaches d = {d:g} up to alpha = {est:.5f}"
-    elif branch == "large-d":
+    else:
         ok = False
         msg = (f"d = {d:g} lies above the dip of the slope: the branch followed is the large-d one, whose start "
                f"passes d at alpha = {est:.5f}; the small-d branch ends below d there")
-    else:
-        ok = False
-        msg = f"the branch through d = {d:g} ends at alpha = {est:.5f} (which branch: {branch})"
     msg += f" (bracket [{lo:.5f}, {failed:.5f}]; {how})"
     if failed - lo > xtol:
         msg += f"; bracket wider than xtol = {xtol:g}"
@@ -235,16 +233,14 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
 def _which_branch(states, alpha: float, d: float, p, distance: str, kappa: float) -> str:
     """At the end of a branch at fixed d (slope → 0+): on the small-d branch the slope falls towards
     its end as d grows, on the large-d branch it rises from its start.  One Newton solve at
-    d (1 + 2%) from the end point decides; "undetermined" if it does not converge (past the end)."""
+    d (1 + 2%) from the end point decides; if it does not converge, d (1 + 2%) lies past the end
+    of the branch, which is then the small-d one (the large-d branch continues to larger d)."""
     from .large_y import slope, solve_large_y
 
     d2 = d * 1.02
     q = solve_large_y(states, alpha, d2, distance=distance, kappa=kappa, init=p.saddle.params,
                       jacobian=p.jacobian, newton_only=True, newton_maxiter=30)
-    if not q.converged:
-        # the small-d branch ends just above d at this α: nothing to its right
-        return "small-d"
-    return "small-d" if slope(q) < slope(p) else "large-d"
+    return "small-d" if not q.converged or slope(q) < slope(p) else "large-d"
 
 
 @dataclass
