@@ -32,6 +32,7 @@ import numpy as np
 
 from theory.states import parse_states
 
+from .continuation import SecantPredictor
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance, solve_local_entropy
 
 __all__ = ["Extrapolation", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
@@ -84,22 +85,64 @@ def extrapolate(ys: Sequence[float], values: Sequence[float], increasing: bool =
 
 
 def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntropyPoint]] = None,
-             **kw) -> List[LocalEntropyPoint]:
-    """Finite-y solutions at each y of the ladder, each warm-started from the one below
-    (or from ``start[i]``, the solution at the same y for a neighbouring d)."""
-    out, init, jac = [], None, None
-    for i, y in enumerate(ys):
-        if start is not None and start[i] is not None and start[i].converged:
-            init, jac = start[i].saddle.params, start[i].jacobian
+             refine: int = 2, **kw) -> List[LocalEntropyPoint]:
+    """Finite-y solutions at each y of the ladder (increasing), each warm-started from the one below
+    (or from ``start[i]``, the solution at the same y for a neighbouring d, with its Jacobian).
+
+    A rung is started from the secant prediction in log y through the last two converged rungs (in
+    the solver's coordinates, :class:`~numerics.continuation.SecantPredictor`), else from the rung
+    below.  If it fails, it is retried from the rung below without its Jacobian, and then reached
+    through intermediate rungs at geometric midpoints √(y₀ y), halving up to ``refine`` times
+    (their values are not part of the ladder; the rung's note lists them).  A rung that still
+    fails is reported as not converged; the next rung starts from the last converged one."""
+    from .local_entropy import _param
+
+    states = parse_states(states)
+    ys = [float(y) for y in ys]
+    if any(b <= a for a, b in zip(ys, ys[1:])):
+        raise ValueError(f"ys must increase, got {ys}")
+    if refine < 0:
+        raise ValueError(f"refine must be >= 0, got {refine}")
+    predictor = SecantPredictor(_param(kw.get("distance", "squared"), d, states.spread))
+    last = {"y": None, "init": None, "jac": None}
+
+    def accept(y, p):
+        last.update(y=y, init=p.saddle.params, jac=p.jacobian)
+        predictor.add(y, p.saddle.params)
+
+    def attempt(y, seed=None):
+        if seed is not None:
+            init, jac = seed.saddle.params, seed.jacobian
+        else:
+            init, jac = (predictor.predict(y) if last["y"] is not None else None) or last["init"], last["jac"]
         p = solve_local_entropy(states, alpha, d, y, init=init, jacobian=jac, **kw)
-        if not p.converged and init is not None:
-            p2 = solve_local_entropy(states, alpha, d, y, init=out[-1].saddle.params if out and out[-1].converged
-                                     else None, **kw)
-            if p2.converged:
-                p = p2
+        if not p.converged and last["init"] is not None:
+            p2 = solve_local_entropy(states, alpha, d, y, init=last["init"], **kw)
+            p = p2 if p2.converged else p
+        return p
+
+    def reach(y, depth, via, seed=None):
+        p = attempt(y, seed)
+        if p.converged or depth == 0 or last["y"] is None:
+            return p
+        mid = math.sqrt(last["y"] * y)
+        pm = reach(mid, depth - 1, via)
+        if not pm.converged:
+            return p
+        via.append(mid)
+        accept(mid, pm)
+        return reach(y, depth - 1, via)
+
+    out = []
+    for i, y in enumerate(ys):
+        seed = start[i] if start is not None and start[i] is not None and start[i].converged else None
+        via: List[float] = []
+        p = reach(y, refine, via, seed)
+        if via and p.converged:
+            p.note += "; reached through intermediate rungs y = " + ", ".join(f"{v:.4g}" for v in via)
         out.append(p)
         if p.converged:
-            init, jac = p.saddle.params, p.jacobian
+            accept(y, p)
     return out
 
 

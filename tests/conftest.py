@@ -10,3 +10,9 @@ def _quiet_numpy():
     with np.errstate(over="ignore", under="ignore"), warnings.catch_warnings():
         warnings.simplefilter("ignore", RuntimeWarning)
         yield
+
+
+def pytest_collection_modifyitems(config, items):
+    """Slow tests first (stable order otherwise): with pytest-xdist (``-n auto``) the workers then
+    finish together instead of one of them starting a several-minute test at the end."""
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)

@@ -85,20 +85,47 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
             assert p.S_I >= 0.9 * H, (d, p.S_I, H)
 
 
+# (states, α, d) for the ladder check of the state sets of the α_U table (with the test above, two
+# points for binary synapses, one for each other set); the measured ratio
+# [S_I(∞) − S_I(15)] / [S_I(15) − S_I(10)] in the comment (1/y gives 2, 1/√y 4.45).  d is below
+# the large-d end of the y → ∞ branch, which moves to smaller d with more states (symmetric(5) at
+# α = 0.886: beyond d = 0.1; there the finite-y ladder follows the equilibrium entropy instead).
+# Symmetric(3) at α = 0.7, d = 0.1: S_I(∞) = 0.53847, S_I(10, 15) = 0.52479, 0.52960; further rungs
+# (2 minutes more) S_I(20, 30, 40) = 0.53221, 0.53485, 0.53612: fits in 1/y from y ≥ 15 give
+# 0.5398–0.5401, 1.3e-3 to 1.6e-3 above the equations, while dS_I/d(1/y) falls from 0.158 to 0.153
+# between y = 20 and 40, so those fits overshoot (binary synapses at α = 0.5, d = 0.1 agree to 2e-4).
+LADDER_POINTS = [
+    pytest.param("binary", 0.666, 0.05, id="binary-0.666-0.05"),              # 0.92
+    pytest.param("symmetric:3", 0.7, 0.1, id="symmetric3-0.7-0.1"),           # 1.84
+    pytest.param("symmetric:5", 0.886, 0.05, id="symmetric5-0.886-0.05"),     # 2.14
+    pytest.param("symmetric:7", 1.0, 0.03, id="symmetric7-1.0-0.03"),         # 2.17
+    pytest.param("excitatory:2", 0.354, 0.1, id="excitatory2-0.354-0.1"),     # 0.97
+    pytest.param("excitatory:3", 0.445, 0.1, id="excitatory3-0.445-0.1"),     # 2.00
+    pytest.param("excitatory:4", 0.5, 0.05, id="excitatory4-0.5-0.05"),       # 1.60
+    pytest.param("excitatory:5", 0.55, 0.03, id="excitatory5-0.55-0.03"),     # 1.57
+]
+
+
 @pytest.mark.slow
-def test_symmetric3_large_y_is_the_limit_of_the_finite_y_ladder():
-    """Symmetric(3), α = 0.7, d = 0.1, reference a solution: the finite-y ladder y = 3 … 15 rises
-    with y and approaches the y → ∞ equations from below, as 1/y: S_I(15) < S_I(∞) and
-    S_I(∞) − S_I(15) ≤ 2.4 [S_I(15) − S_I(10)] (= 2 for S_I = S∞ − b/y exactly; an approach as
-    1/√y would give 4.45).  Measured: S_I(∞) = 0.53847; S_I(10, 15) = 0.52479, 0.52960 (ratio
-    1.84).  Further rungs (another 2 minutes): S_I(20, 30, 40) = 0.53221, 0.53485, 0.53612; fits in
-    1/y from y ≥ 15 give 0.5398–0.5401, 1.3e-3 to 1.6e-3 above the equations, while dS_I/d(1/y)
-    falls from 0.158 to 0.153 between y = 20 and 40, so those fits overshoot (binary synapses agree
-    to 2e-4)."""
-    inf = solve_large_y("symmetric:3", 0.7, 0.1)
+@pytest.mark.parametrize("states,alpha,d", LADDER_POINTS)
+def test_large_y_is_the_limit_of_the_finite_y_ladder_for_the_table_sets(states, alpha, d):
+    """The y → ∞ equations against the finite-y ladder y = 3 … 15 (reference a solution): the
+    ladder rises with y, stays below the y → ∞ value, and the gap left at y = 15 is no more than
+    2.4 times the last step, S_I(∞) − S_I(15) ≤ 2.4 [S_I(15) − S_I(10)] (for S_I = S∞ − b/y the
+    factor is 2, for an approach as 1/√y 4.45).  About a minute each."""
+    inf = solve_large_y(states, alpha, d)
     assert inf.converged, inf.message
-    S = _rising_ladder("symmetric:3", 0.7, 0.1, (3.0, 4.5, 6.75, 10.0, 15.0))
+    S = _rising_ladder(states, alpha, d, (3.0, 4.5, 6.75, 10.0, 15.0))
     assert S[15.0] < inf.S_I <= S[15.0] + 2.4 * (S[15.0] - S[10.0]), (inf.S_I, S)
+
+
+def test_y_ladder_rejects_bad_input():
+    from numerics.extrapolation import y_ladder
+
+    with pytest.raises(ValueError, match="ys must increase"):
+        y_ladder("binary", 0.5, 0.1, (10.0, 5.0))
+    with pytest.raises(ValueError, match="refine"):
+        y_ladder("binary", 0.5, 0.1, (3.0, 5.0), refine=-1)
 
 
 def test_secant_predictor_is_exact_on_straight_lines():
