@@ -13,6 +13,7 @@ def _quiet_numpy():
 
 
 def pytest_collection_modifyitems(config, items):
-    """Slow tests first (stable order otherwise): with pytest-xdist (``-n auto``) the workers then
-    finish together instead of one of them starting a several-minute test at the end."""
+    """Slow tests first (stable order otherwise): with pytest-xdist (``-n auto --dist worksteal``,
+    the README's test command) the workers then finish together instead of one of them starting a
+    minutes-long test at the end."""
     items.sort(key=lambda item: item.get_closest_marker("slow") is None)
