@@ -33,7 +33,7 @@ import numpy as np
 from theory.states import parse_states
 
 from .continuation import SecantPredictor
-from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance, solve_local_entropy
+from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, _param, check_distance, solve_local_entropy
 
 __all__ = ["Extrapolation", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
            "DEFAULT_YS"]
@@ -95,8 +95,6 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
     through intermediate rungs at geometric midpoints √(y₀ y), halving up to ``refine`` times
     (their values are not part of the ladder; the rung's note lists them).  A rung that still
     fails is reported as not converged; the next rung starts from the last converged one."""
-    from .local_entropy import _param
-
     states = parse_states(states)
     ys = [float(y) for y in ys]
     if any(b <= a for a, b in zip(ys, ys[1:])):
@@ -114,7 +112,7 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
         if seed is not None:
             init, jac = seed.saddle.params, seed.jacobian
         else:
-            init, jac = (predictor.predict(y) if last["y"] is not None else None) or last["init"], last["jac"]
+            init, jac = predictor.predict(y) or last["init"], last["jac"]  # no prediction from < 2 rungs
         p = solve_local_entropy(states, alpha, d, y, init=init, jacobian=jac, **kw)
         if not p.converged and last["init"] is not None:
             p2 = solve_local_entropy(states, alpha, d, y, init=last["init"], **kw)
