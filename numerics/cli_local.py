@@ -72,6 +72,13 @@ def _cmd_local(args) -> int:
     if args.alpha < 0:
         raise ValueError(f"alpha must be >= 0, got {args.alpha}")
     ds = _distances(args)
+    if (args.check or args.check_ys) and args.y != math.inf:
+        raise ValueError("--check and --check-ys need --y inf")
+    if args.check_ys is not None:
+        ys = list(args.check_ys)
+        if len(ys) < 3 or ys[0] <= 0 or any(b <= a for a, b in zip(ys, ys[1:])):
+            raise ValueError(f"--check-ys needs at least three increasing values > 0, got {ys}")
+        args.check = True
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
                                 distance=args.distance, kappa=args.kappa)
     ok = bool(curve.converged.all())
@@ -80,7 +87,7 @@ def _cmd_local(args) -> int:
         from .large_y import check_against_ladder
         for p in curve.points:
             if p.converged:
-                agree, ex = check_against_ladder(p, states, args.alpha, reference=args.reference,
+                agree, ex = check_against_ladder(p, states, args.alpha, ys=args.check_ys, reference=args.reference,
                                                  distance=args.distance, kappa=args.kappa)
                 p.note = (f"ladder check {'agrees' if agree else 'DISAGREES'}: extrapolated {ex.S_I:.6f} "
                           f"({ex.note[:60]})")
@@ -187,12 +194,15 @@ def register(sub) -> None:
         p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("local-entropy", help="local entropy S_I(d) and external entropy Σ(d) at load α, tilt y",
-                       description="Large-deviation local entropy (physics.md §3). y = inf gives the "
-                                   "extrapolation of finite-y solutions (the fit is reported per point).")
+                       description="Large-deviation local entropy (physics.md §3). y = inf solves the y → ∞ "
+                                   "equations (§3.2); --check compares each point with the finite-y ladder "
+                                   "extrapolated in 1/y and 1/√y (the fit is reported per point).")
     common(p)
     p.add_argument("--y", type=_y_value, required=True, help="tilt y > 0, or inf (the y → ∞ equations)")
     p.add_argument("--check", action="store_true",
-                   help="with --y inf: check each point against extrapolated finite-y ladders (y = 15..40; minutes)")
+                   help="with --y inf: check each point against the extrapolated finite-y ladder (minutes per point)")
+    p.add_argument("--check-ys", type=finite_float, nargs="+", metavar="Y",
+                   help="with --check: the ladder's y values, at least three, increasing (default 15 20 30 40)")
     p.add_argument("--reference", choices=["solution", "free"], default="solution",
                    help="whether the reference must itself be a solution (default)")
     p.set_defaults(func=_cmd_local)

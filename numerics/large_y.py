@@ -301,14 +301,23 @@ def near_branch_end(s: float, seen: Sequence[float], fraction: float = 0.1) -> b
     return math.isfinite(s) and bool(seen) and 0 <= s < fraction * max(seen)
 
 
-def check_against_ladder(point: LocalEntropyPoint, states, alpha: float, *, ys=None, tol: float = 2e-3, **kw):
+def check_against_ladder(point: LocalEntropyPoint, states, alpha: float, *, ys=None, tol: float = 2e-3,
+                         ladder=None, **kw):
     """Compare a y → ∞ point with the extrapolated finite-y ladder at the same (α, d).
 
-    Returns (agrees, extrapolation point): agreement within ``tol`` and not below the largest-y
-    value (S_I cannot decrease with y)."""
-    from .extrapolation import DEFAULT_YS, solve_local_entropy_inf
+    The ladder is solved at ``ys`` (default ``extrapolation.DEFAULT_YS`` = 15, 20, 30, 40), or given
+    as ``ladder``: finite-y points at the point's d, each with its ``y`` (then nothing is solved and
+    ``ys`` is ignored).  Returns (agrees, extrapolation point): |S_I(∞) − extrapolated| ≤ ``tol`` and
+    S_I(∞) not below the largest-y value (S_I cannot decrease with y)."""
+    from .extrapolation import DEFAULT_YS, _combine, solve_local_entropy_inf
 
-    ex = solve_local_entropy_inf(states, alpha, point.d, ys=ys or DEFAULT_YS, **kw)
+    if ladder is not None:
+        ladder = sorted(ladder, key=lambda p: p.y)
+        if len(ladder) < 3 or any(abs(p.d - point.d) > 1e-12 or not math.isfinite(p.y) for p in ladder):
+            raise ValueError("ladder must hold at least three finite-y points at the point's d")
+        ex = _combine(point.d, ladder, [p.y for p in ladder])
+    else:
+        ex = solve_local_entropy_inf(states, alpha, point.d, ys=ys or DEFAULT_YS, **kw)
     top = max((p.S_I for p in getattr(ex, "ladder", []) if p.converged), default=math.nan)
     ok = bool(ex.converged and abs(ex.S_I - point.S_I) <= tol and point.S_I >= top - 1e-6)
     return ok, ex

@@ -296,6 +296,12 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
 
     ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
     starts from the Franz–Parisi solution at the same (α, d) (or the α = 0 values when α = 0).
+
+    ``decoupling``: ``"cholesky"`` (exact two-field averages), ``"heat_kernel"`` (first order in the
+    reference's residual variance, physics.md §3.2) or ``"auto"``: the heat-kernel form from
+    y = HEAT_KERNEL_FROM_Y on; below it the Cholesky form, and the heat-kernel form from the same
+    start where that fails (no convergence, or P̂ q̂0 < R̂²).  The point's ``note`` names the form
+    used and, after such a fallback, why.
     """
     states = parse_states(states)
     check_model(alpha, kappa, f_out, 0.0)
@@ -345,6 +351,16 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
     x0.setdefault("lam", 1.0)
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
+    if decoupling == "auto" and form == "cholesky" and not _cholesky_ok(res):
+        # the two-field (Cholesky) representation stops existing near the rank-one limit (physics.md
+        # §3.2: P̂ q̂0 → R̂²); the heat-kernel form continues through it.  Same unknowns, same start.
+        first = res.message if not res.converged else "conjugate covariance not positive"
+        hk = solve_local_entropy(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
+                                 f_out=f_out, init=x0, outer=user_outer, inner=inner,
+                                 tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
+                                 decoupling="heat_kernel")
+        hk.note = f"{hk.note} (auto: the Cholesky form failed here: {first})"
+        return hk
     yphi = res.value
     S_I = res.parts.get("dyPhi", math.nan)
     note = f"decoupling {form}"
@@ -354,6 +370,12 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         res.converged = False
     return LocalEntropyPoint(d=float(d), S_I=S_I, Sigma=yphi - y * S_I, phi=yphi / y, y=float(y), saddle=res,
                              note=note, jacobian=problem.jacobian)
+
+
+def _cholesky_ok(res) -> bool:
+    """A Cholesky-form solve that converged to a real Gaussian representation (P̂ q̂0 ≥ R̂²)."""
+    ch = res.conjugates
+    return bool(res.converged) and not (ch and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2)
 
 
 def _alpha0_initial(states, d, distance):

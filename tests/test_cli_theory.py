@@ -30,6 +30,9 @@ def test_capacity_json_and_table(capsys):
     (["entropy", "--states", "binary", "--alpha", "abc"], "--alpha"),
     (["entropy", "--states", "binary", "--alpha", "0.5", "--fout", "2"], "f_out"),
     (["capacity", "--states", "symmetric:0"], "L >= 2"),
+    (["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "3", "--d", "0.1", "--check"], "--y inf"),
+    (["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "inf", "--d", "0.1",
+      "--check-ys", "20", "15", "30"], "--check-ys"),
 ])
 def test_bad_arguments_exit_2_with_one_line(argv, needle):
     r = subprocess.run([sys.executable, "-m", "numerics.cli", *argv], capture_output=True, text=True)

@@ -1,5 +1,7 @@
 """The y → ∞ equations (theory.functionals.large_y, numerics.large_y) against finite differences,
 finite-y ladders and the small-d limit (physics.md §3.2)."""
+import copy
+
 import numpy as np
 import pytest
 
@@ -53,7 +55,7 @@ def _rising_ladder(states, alpha, d, ys):
         assert p.converged, (y, p.message)
     S = {y: p.S_I for y, p in zip(ys, ladder)}
     assert np.all(np.diff([S[y] for y in sorted(S)]) > 0), S
-    return S
+    return S, ladder
 
 
 @pytest.mark.slow
@@ -67,11 +69,23 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
     * At y → ∞ the dense regions are nearly complete balls: S_I ≥ 0.9 H₂(d) for d ≤ 0.02, and
       S_I ≤ H₂(d) (the α = 0 bound) everywhere.
     """
-    S = _rising_ladder("binary", 0.5, 0.1, (3.0, 4.5, 6.75, 10.0, 15.0, 20.0, 30.0, 40.0))
+    S, ladder = _rising_ladder("binary", 0.5, 0.1, (3.0, 4.5, 6.75, 10.0, 15.0, 20.0, 30.0, 40.0))
     assert abs(S[3.0] - 0.200881) < 1e-4
     inf = solve_large_y("binary", 0.5, 0.1)
     assert inf.converged, inf.message
     assert S[40.0] <= inf.S_I <= S[40.0] + 1.5 * (S[40.0] - S[20.0]), (inf.S_I, S)
+    # the package's own check (check_against_ladder, `fewbits local-entropy --y inf --check`) on the
+    # default rungs y = 15 … 40: the 1/y fit lies within 5e-4 of the equations; a value 3e-3 off,
+    # or one below S_I(40), is rejected
+    from numerics.large_y import check_against_ladder
+
+    top = [p for p in ladder if p.y >= 15.0]
+    agree, ex = check_against_ladder(inf, "binary", 0.5, ladder=top)
+    assert agree and ex.extrapolation.model == "1/y" and abs(ex.S_I - inf.S_I) < 5e-4, (ex.S_I, ex.note)
+    for off in (3e-3, -(inf.S_I - S[40.0]) - 1e-4):
+        moved = copy.copy(inf)
+        moved.S_I = inf.S_I + off
+        assert not check_against_ladder(moved, "binary", 0.5, ladder=top)[0], off
     from numerics.large_y import large_y_curve
 
     curve = large_y_curve("binary", 0.5, (0.07, 0.05, 0.03, 0.025, 0.02, 0.015, 0.0125, 0.01),
@@ -115,8 +129,28 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_for_the_table_sets(states, 
     factor is 2, for an approach as 1/√y 4.45).  About a minute each."""
     inf = solve_large_y(states, alpha, d)
     assert inf.converged, inf.message
-    S = _rising_ladder(states, alpha, d, (3.0, 4.5, 6.75, 10.0, 15.0))
+    S, _ = _rising_ladder(states, alpha, d, (3.0, 4.5, 6.75, 10.0, 15.0))
     assert S[15.0] < inf.S_I <= S[15.0] + 2.4 * (S[15.0] - S[10.0]), (inf.S_I, S)
+
+
+@pytest.mark.slow
+def test_cli_check_rejects_a_ladder_that_stops_short(capsys):
+    """`fewbits local-entropy --y inf --check-ys 3 4.5 6.75`: binary, α = 0.5, d = 0.1.  A ladder that
+    stops at y = 6.75 extrapolates to 0.2425, 8e-3 above the y → ∞ equations (0.23416): the check
+    must report the point as disagreeing (converged false, the extrapolated value in the message) and
+    exit with 1.  (The check on the default rungs y = 15 … 40 agrees: the binary ladder test.)"""
+    import json
+
+    from numerics.cli import main
+
+    argv = ["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "inf", "--d", "0.1",
+            "--check-ys", "3", "4.5", "6.75", "--json"]
+    assert main(argv) == 1
+    (pt,) = json.loads(capsys.readouterr().out)["points"]
+    assert abs(pt["S_I"] - 0.23416) < 1e-4 and pt["converged"] is False
+    assert "DISAGREES" in pt["message"], pt["message"]
+    extrapolated = float(pt["message"].split("extrapolated ")[1].split()[0])
+    assert extrapolated - pt["S_I"] > 2e-3, pt["message"]
 
 
 def test_y_ladder_rejects_bad_input():

@@ -129,13 +129,25 @@ def test_bad_arguments():
 
 
 @pytest.mark.slow
-def test_heat_kernel_decoupling_matches_cholesky_at_the_reference_point():
+def test_heat_kernel_decoupling_matches_cholesky_at_the_reference_point(monkeypatch):
     """The first-order heat-kernel average of the reference's residual field (physics.md §3.2)
-    agrees with the exact two-field average where that residual variance is small (1e-3)."""
+    agrees with the exact two-field average where that residual variance is small (1e-3).
+
+    ``decoupling="auto"`` below y = 5 uses the Cholesky form and, where that fails, the heat-kernel
+    form from the same start: with the Cholesky result declared failed, auto returns the
+    heat-kernel saddle point and says so in its note."""
+    import numerics.local_entropy as le
+
     exact = solve_local_entropy("binary", 0.5, 0.1, 3.0, decoupling="cholesky")
     hk = solve_local_entropy("binary", 0.5, 0.1, 3.0, decoupling="heat_kernel", init=exact.saddle.params)
     assert exact.converged and hk.converged
     assert abs(hk.S_I - exact.S_I) < 1e-4 and abs(hk.Sigma - exact.Sigma) < 1e-4
+    auto = solve_local_entropy("binary", 0.5, 0.1, 3.0, init=exact.saddle.params)
+    assert auto.converged and auto.note == "decoupling cholesky" and auto.S_I == pytest.approx(exact.S_I, abs=1e-9)
+    monkeypatch.setattr(le, "_cholesky_ok", lambda res: False)
+    auto = solve_local_entropy("binary", 0.5, 0.1, 3.0, init=exact.saddle.params)
+    assert auto.converged and auto.note.startswith("decoupling heat_kernel (auto: the Cholesky form failed")
+    assert auto.S_I == pytest.approx(hk.S_I, abs=1e-9) and auto.Sigma == pytest.approx(hk.Sigma, abs=1e-9)
 
 
 def test_extrapolation_recovers_the_limit_and_picks_the_model():
