@@ -75,4 +75,7 @@ def test_notebooks_are_clean_and_valid():
         nbformat.validate(nb)
         # stored without outputs: the tests (and readers) execute them
         assert all(not c.get("outputs") for c in nb.cells if c.cell_type == "code"), path.name
+        # every cell has a unique id (nbformat 4.5; a missing one is a warning now, an error later)
+        ids = [c.get("id") for c in nb.cells]
+        assert all(ids) and len(set(ids)) == len(ids), path.name
     assert {p.stem for p in NB.glob("*.ipynb")} >= {"01_equilibrium_and_capacity", *NEEDS}
