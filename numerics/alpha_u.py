@@ -33,9 +33,14 @@ symmetric(5) (δ/Δ = 1/4) at α = 1.36 has its minimum 7.43 at d = 0.0035, at �
 falls to 0.28 at d = 0.003.  Below d ≈ 0.004 the solves lose accuracy at some loads (excitatory(2)
 at 0.8 α_c: max |∂Φ/∂u| 5e-8 at d = 0.0035, not converged at 0.003; excitatory(5) at 0.8 α_c: not
 converged at 0.002), which sets the window's floor.  A dip below d_min shows as the slope at d_min
-falling towards 0 (the margin takes the slope at d_min when it rises from there), so α_U is then an
-upper bound; it is tight where the dip lies at or above d_min (binary, symmetric(3), excitatory(2, 3),
-symmetric(5)).
+falling towards 0.  Then (y → ∞) the sweep goes on below the window, d ← 0.8 d down to
+``EXTEND_FLOOR`` = 0.001, until the slope rises again: near α_U, where this matters, those small-d
+solves converge (excitatory(4) at α = 0.773: d = 0.002, 0.0016, slope minimum 0.41 at d = 0.002),
+while at the scan's start (0.8 α_c) a fixed window reaching d = 0.0015 failed.  A point there that
+does not converge is the branch's end when the solve saw the distance constraint's conjugate jump
+through 0, or the slope had fallen below a tenth of its largest value; otherwise the dip is
+*unresolved* and an α_U whose lower end had such an evaluation is reported as an upper bound
+(``AlphaUResult.upper_bound``).
 
 The falling slope towards the branch's largest d is not a dip; if the window's top lies beyond the
 branch, up to half of the window is given up from the top (reported per point), so that the lower
@@ -83,6 +88,8 @@ __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "a
 DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)],
                                 4))
 DEFAULT_Y = math.inf
+EXTEND_FLOOR = 0.001  # dense_regions_exist: how far below the window the sweep may follow a dip
+_BRANCH_END = "likely beyond the end of the branch"  # numerics.large_y's note on a jump of Ŝ through 0
 # sets whose smallest step δ between states has (δ/Δ)² ≤ 1/9 (equispaced, L ≥ 4) have their dip near
 # d = 0.003 or below: their window reaches down to d = 0.0025 (d = 0.002 fails to converge at some
 # loads, excitatory(5) at 0.8 α_c; with d = 0.0015, 0.002 added, excitatory(4) fails the criterion
@@ -115,6 +122,7 @@ class AlphaUResult:
     message: str
     criterion: str
     evaluations: List[dict] = field(default_factory=list)
+    upper_bound: bool = False  # the dip lay below what converged at the bracket's lower end
 
     @property
     def success(self):
@@ -122,8 +130,8 @@ class AlphaUResult:
 
     def as_dict(self):
         return {"states": self.states, "alpha_U": self.alpha_U, "interval": self.interval, "y": self.y,
-                "converged": self.converged, "message": self.message, "criterion": self.criterion,
-                "evaluations": self.evaluations}
+                "converged": self.converged, "upper_bound": self.upper_bound, "message": self.message,
+                "criterion": self.criterion, "evaluations": self.evaluations}
 
 
 def _slopes(points: Sequence[LocalEntropyPoint]) -> Tuple[np.ndarray, np.ndarray]:
@@ -193,7 +201,7 @@ def _chord(points: Sequence[LocalEntropyPoint]) -> float:
 
 def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = None,
                         init: Optional[dict] = None, jacobian=None, known_top: Optional[float] = None,
-                        max_halvings: int = 3, **kw):
+                        max_halvings: int = 3, floor: float = EXTEND_FLOOR, **kw):
     """(holds, curve): the criterion of the module docstring at one α, on the window ``ds``
     (default :func:`window_for` the state set); ``curve.margin`` is the window margin
     (:func:`window_margin`).
@@ -207,7 +215,17 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
 
     The window's top.  With no warm start, the first point is a full cold solve.  With one, it is a
     Newton attempt from ``init``, then a full solve from ``init``; a cold solve only as the last
-    chance (when no more of the top may be given up).  ``known_top`` is the largest d where the
+    chance (when no more of the top may be given up).
+
+    Below the window (y → ∞ only).  When the whole window converged and the slope's smallest value
+    is at its smallest d (the dip lies lower), the sweep goes on down, d ← 0.8 d, to ``floor``, until
+    the slope rises again (the dip is then inside) or the floor is reached; those points join the
+    curve and the margin.  A point there that does not converge where the slope has fallen below a
+    tenth of its largest value (:func:`numerics.large_y.near_branch_end`), or where the solve found
+    the distance constraint's conjugate jumping through 0 with no root, is the branch's end: the
+    criterion fails.  Elsewhere it is taken as a failed solve, the extension stops, and
+    ``curve.unresolved`` says that the dip lies below the smallest converged d (an α_U found with it
+    is an upper bound).  ``floor=None`` (or ≥ the window's smallest d) turns the extension off.  ``known_top`` is the largest d where the
     branch converged at a nearby *smaller* α: the branch's large-d end moves to smaller d as α
     grows, so a window point above ``known_top`` gets the Newton attempt only (a failed full solve
     beyond the end costs minutes; excitatory(3) near 0.9 α_c: 164 s per point).  Up to half of the
@@ -301,7 +319,37 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
         elif negative:  # the slope is rising again after a negative stretch: its minimum is passed
             break
         prev = p
+    unresolved, extended = "", []
+    window_done = bool(points) and all(p.converged for p in points) and len(points) + len(beyond) == len(ds)
+    if predictor is not None and window_done and floor is not None and prev is not None:
+        d_low = prev.d
+        while True:
+            d_s, s_s = _slopes(points)
+            if s_s.size < 2 or s_s[0] > s_s[1]:
+                break  # the slope rises again towards small d: the dip is inside
+            if d_low <= floor * (1 + 1e-9):
+                unresolved = (f"the slope still falls at the floor d = {d_low:g} (the dip lies lower): "
+                              f"an alpha_U found with this evaluation is an upper bound")
+                break
+            d_next = max(round(0.8 * d_low, 6), floor)
+            p = reach(prev.d, prev, d_next, 0)
+            if not p.converged:
+                if near_end(prev) or _BRANCH_END in p.note:
+                    p.note = (p.note + "; " if p.note else "") + "below the window: the branch ends here"
+                    points.append(p)
+                    extended.append(d_next)
+                else:
+                    unresolved = (f"below the window the solve at d = {d_next:g} did not converge, with the slope "
+                                  f"still falling: the dip lies below d = {d_low:g} (an alpha_U found with this "
+                                  f"evaluation is an upper bound)")
+                break
+            points.append(p)
+            extended.append(d_next)
+            predictor.add(d_next, p.saddle.params)
+            slopes_seen.append(slope(p))
+            prev, d_low = p, d_next
     computed = list(points)
+    ds = ds + extended
     points = beyond + points
     for d in ds[len(points):]:
         points.append(LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
@@ -313,6 +361,8 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     margin = window_margin(computed)
     curve.margin = margin
     curve.undecided = ""
+    curve.unresolved = unresolved
+    curve.extended = extended
     if not any(p.converged for p in computed):
         # nothing converged on the window: the branch's end (where S_I saturates, slope → 0+) lies
         # below the top half of the window, or every start failed.  Neither is the small-d breakup
@@ -373,9 +423,12 @@ class _Search:
 
     def __init__(self, states, y, ds, progress, kw):
         self.states, self.y, self.ds, self.progress, self.kw = states, y, ds, progress, kw
+        fl = kw.get("floor", EXTEND_FLOOR)
         self.crit = (f"S_I(d) at y={y:g} converges and increases strictly (dS_I/dd > 0, "
                      f"{'exact slopes' if math.isinf(y) else 'finite differences'}) on d in "
-                     f"[{min(ds):g}, {max(ds):g}] ({len(ds)} points)")
+                     f"[{min(ds):g}, {max(ds):g}] ({len(ds)} points)"
+                     + (f", followed below the window down to d = {fl:g} while the slope falls"
+                        if math.isinf(y) and fl is not None and fl < min(ds) else ""))
         self.evals: List[dict] = []
         self.starts = {}  # α -> converged point at the largest d
         self.margins = {}
@@ -390,7 +443,10 @@ class _Search:
                     "known_top": self.starts[max(below)].d if below else None}
         ok, curve = dense_regions_exist(self.states, a, y=self.y, ds=self.ds, **warm, **self.kw)
         entry = {"alpha": a, "holds": ok, "margin": curve.margin, "d": curve.d.tolist(),
-                 "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist()}
+                 "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist(),
+                 "below_window": list(curve.extended)}
+        if curve.unresolved:
+            entry["unresolved"] = curve.unresolved
         if curve.undecided:
             entry.update(holds=None, margin=math.nan, note=curve.undecided)
         self.evals.append(entry)
@@ -410,7 +466,12 @@ class _Search:
             estimate = _secant_zero(lo, self.margins.get(lo, math.nan), hi, self.margins.get(hi, math.nan))
             if not (math.isfinite(estimate) and lo <= estimate <= hi):
                 estimate = 0.5 * (lo + hi)
-        return AlphaUResult(self.states.name, estimate, [lo, hi], self.y, ok, message, self.crit, self.evals)
+        bound = any(e.get("unresolved") for e in self.evals if e["alpha"] == lo and e["holds"])
+        if bound:
+            message += (f"; upper bound: at alpha={lo:g} the slope's dip lay below the smallest d that converged, "
+                        f"so the criterion may already fail there")
+        return AlphaUResult(self.states.name, estimate, [lo, hi], self.y, ok, message, self.crit, self.evals,
+                            upper_bound=bound)
 
     def run(self, lo: float, top: float, steps: int, xtol: float) -> AlphaUResult:
         """The upward scan from lo (steps guided by the margins, at most (top − lo)/steps), then the
@@ -456,7 +517,8 @@ class _Search:
         return self.result(lo, hi, True, f"bracket shorter than {xtol:g} after {len(self.evals)} evaluations")
 
 
-CACHE_CRITERION = "converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha_c"
+CACHE_CRITERION = ("converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha_c; "
+                   f"dip followed below the window to d = {EXTEND_FLOOR:g}")
 
 
 def alpha_u_cache_key(states) -> dict:
@@ -482,7 +544,7 @@ def cached_alpha_u(states, cache=None, *, compute_missing: bool = True, progress
         r = alpha_u(states, y=DEFAULT_Y, ds=key["window"], xtol=0.005, progress=progress)
         f = lambda v: float(v) if v is not None else math.nan  # noqa: E731
         return {"alpha_U": f(r.alpha_U), "interval": [f(r.interval[0]), f(r.interval[1])], "y": f(r.y),
-                "converged": bool(r.converged), "message": str(r.message)}
+                "converged": bool(r.converged), "upper_bound": bool(r.upper_bound), "message": str(r.message)}
 
     return cached(cache, key, compute)
 
@@ -504,5 +566,5 @@ def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_
                         **kw).as_dict()
         rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r["alpha_U"], "interval": r["interval"],
                      "alpha_c": c.alpha_c, "y": r["y"], "converged": bool(r["converged"] and c.converged),
-                     "message": r["message"]})
+                     "upper_bound": bool(r.get("upper_bound", False)), "message": r["message"]})
     return rows

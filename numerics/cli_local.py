@@ -160,10 +160,11 @@ def _cmd_alpha_u(args) -> int:
             print(dump_json({"rows": rows}))
         else:
             print(f"alpha_U (y={args.y:g}) and alpha_c, kappa=0")
-            print(f"{'states':>14} {'bits':>6} {'alpha_U':>9} {'interval':>19} {'alpha_c':>9}  status")
+            print(f"{'states':>14} {'bits':>6} {'alpha_U':>11} {'interval':>19} {'alpha_c':>9}  status")
             for r in rows:
                 iv = r["interval"]
-                print(f"{r['states']:>14} {r['bits']:>6.3f} {r['alpha_U']:>9.4f} [{iv[0]:.4f}, {iv[1]:.4f}] "
+                au = ("<= " if r.get("upper_bound") else "") + f"{r['alpha_U']:.4f}"
+                print(f"{r['states']:>14} {r['bits']:>6.3f} {au:>11} [{iv[0]:.4f}, {iv[1]:.4f}] "
                       f"{r['alpha_c']:>9.4f}  {r['message'][:60]}")
         return 0 if all(r["converged"] for r in rows) else 1
     if not args.states:
@@ -175,7 +176,8 @@ def _cmd_alpha_u(args) -> int:
     if args.json:
         print(dump_json(out))
     else:
-        print(f"alpha_U = {r.alpha_U:.5f}  interval [{r.interval[0]:.5f}, {r.interval[1]:.5f}]  y={r.y:g}")
+        print(f"alpha_U {'<=' if r.upper_bound else '='} {r.alpha_U:.5f}  interval [{r.interval[0]:.5f}, "
+              f"{r.interval[1]:.5f}]  y={r.y:g}")
         print(f"criterion: {r.criterion}")
         print(f"status: {r.message}")
     return 0 if r.converged else 1

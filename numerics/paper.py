@@ -645,7 +645,8 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
                          "alpha_U_lo": u["interval"][0] if u else math.nan,
                          "alpha_U_hi": u["interval"][1] if u else math.nan,
                          "alpha_U_y": u["y"] if u else math.nan,
-                         "alpha_U_converged": u["converged"] if u else ""})
+                         "alpha_U_converged": u["converged"] if u else "",
+                         "alpha_U_upper_bound": bool(u.get("upper_bound", False)) if u else ""})
     csv_out("capacity.csv", cap_rows, "alpha_c: root of s(alpha)=0 (RS); alpha_U: numerics.alpha_u "
             "(empty when not computed); bits = log2 L")
     save(plots.capacity_bits_figure(cap_rows), "capacity_bits")
@@ -959,7 +960,8 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
         has_u = math.isfinite(_f(r["alpha_U"]))
         L.append(f"| {r['states']} | {r['L']} | {r['bits']:.3f} | {r['alpha_c']:.6f} | {r['q']:.5f} | "
                  f"{r['Q']:.5f} | {'yes' if r['converged'] else 'NO'} | "
-                 + (f"{r['alpha_U']:.4f} | [{r['alpha_U_lo']:.4f}, {r['alpha_U_hi']:.4f}] | {r['alpha_U_y']:g} | "
+                 + (f"{'≤ ' if r.get('alpha_U_upper_bound') is True else ''}{r['alpha_U']:.4f} | "
+                    f"[{r['alpha_U_lo']:.4f}, {r['alpha_U_hi']:.4f}] | {r['alpha_U_y']:g} | "
                     f"{'yes' if r['alpha_U_converged'] else 'NO'} |" if has_u else "— | — | — | — |"))
     L.append("")
     if simulate:

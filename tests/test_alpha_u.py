@@ -60,11 +60,49 @@ def test_binary_dense_regions_break_up_between_0745_and_076_below_alpha_c():
 
 
 @pytest.mark.slow
+def test_the_sweep_follows_the_dip_below_the_window():
+    """Binary, y → ∞, on a window that starts above the slope's dip (d = 0.03 … 0.06; the dip is
+    near d = 0.022).  At α = 0.75 the sweep goes on down (d = 0.024, 0.0192) until the slope rises
+    again: the criterion holds with a margin within 0.02 of the one on the full default window
+    (0.070; the extension's steps are coarser), where without the extension it would be the slope at
+    d = 0.03 (0.149).  With a floor above the dip the result is flagged as an upper bound.  At
+    α = 0.76 (above α_U = 0.755) the sweep below the window meets the branch's end at d = 0.024 and
+    the criterion fails, as it does on the full window."""
+    W = (0.03, 0.035, 0.04, 0.045, 0.05, 0.055, 0.06)
+    ok, full = dense_regions_exist("binary", 0.75)
+    assert ok and full.extended == [] and 0.06 < full.margin < 0.08, full.margin
+    ok, ext = dense_regions_exist("binary", 0.75, ds=W)
+    assert ok and ext.extended == [0.024, 0.0192] and not ext.unresolved
+    assert abs(ext.margin - full.margin) < 0.02, (ext.margin, full.margin)
+    ok, off = dense_regions_exist("binary", 0.75, ds=W, floor=None)
+    assert ok and off.extended == [] and off.margin > 2 * full.margin
+    ok, short = dense_regions_exist("binary", 0.75, ds=W, floor=0.026)
+    assert ok and short.extended == [0.026] and "upper bound" in short.unresolved
+    ok, above = dense_regions_exist("binary", 0.76, ds=W)
+    assert not ok and above.margin == -math.inf and above.extended == [0.024]
+
+
+def test_alpha_u_is_an_upper_bound_when_the_dip_was_not_resolved_at_the_lower_end():
+    from numerics.alpha_u import _Search
+    from theory.states import StateSet
+
+    search = _Search(StateSet.parse("binary"), math.inf, (0.004, 0.06), None, {})
+    search.evals = [{"alpha": 0.74, "holds": True}, {"alpha": 0.75, "holds": True, "unresolved": "dip below"},
+                    {"alpha": 0.76, "holds": False}]
+    search.margins = {0.74: 0.2, 0.75: 0.1, 0.76: -math.inf}
+    r = search.result(0.75, 0.76, True, "bracket")
+    assert r.upper_bound and "upper bound" in r.message and r.as_dict()["upper_bound"]
+    assert not search.result(0.74, 0.75, True, "bracket").upper_bound
+    assert "followed below the window down to d = 0.001" in search.crit
+
+
+@pytest.mark.slow
 def test_symmetric3_dense_regions_break_up_below_d_001_between_1082_and_1088():
     """Symmetric(3), y → ∞: the slope's dip sits below d = 0.01 (the breakup is at smaller d than
     for binary, near d = 0.009), so the window must reach down to d = 0.005.  At α = 1.0827 the
     dip is positive; at α = 1.0875 the small-d part has detached (no solution below the dip), while
-    every slope on d ≥ 0.01 is still positive: a window starting at 0.01 would miss the breakup.
+    every slope on d ≥ 0.01 is still positive: a window starting at 0.01 would miss the breakup
+    (unless the sweep follows the dip below it, dense_regions_exist's default).
     The full search (fewbits alpha-u --states symmetric:3) gives α_U = 1.085, below α_c = 1.1745."""
     from numerics.equilibrium import capacity
     from numerics.large_y import slope
