@@ -215,22 +215,23 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
 
     The window's top.  With no warm start, the first point is a full cold solve.  With one, it is a
     Newton attempt from ``init``, then a full solve from ``init``; a cold solve only as the last
-    chance (when no more of the top may be given up).
-
-    Below the window (y → ∞ only).  When the whole window converged and the slope's smallest value
-    is at its smallest d (the dip lies lower), the sweep goes on down, d ← 0.8 d, to ``floor``, until
-    the slope rises again (the dip is then inside) or the floor is reached; those points join the
-    curve and the margin.  A point there that does not converge where the slope has fallen below a
-    tenth of its largest value (:func:`numerics.large_y.near_branch_end`), or where the solve found
-    the distance constraint's conjugate jumping through 0 with no root, is the branch's end: the
-    criterion fails.  Elsewhere it is taken as a failed solve, the extension stops, and
-    ``curve.unresolved`` says that the dip lies below the smallest converged d (an α_U found with it
-    is an upper bound).  ``floor=None`` (or ≥ the window's smallest d) turns the extension off.  ``known_top`` is the largest d where the
+    chance (when no more of the top may be given up).  ``known_top`` is the largest d where the
     branch converged at a nearby *smaller* α: the branch's large-d end moves to smaller d as α
     grows, so a window point above ``known_top`` gets the Newton attempt only (a failed full solve
     beyond the end costs minutes; excitatory(3) near 0.9 α_c: 164 s per point).  Up to half of the
     window (``len(ds) // 2`` points) may be given up from the top, so that the lower half, where
     the dip shows, is always evaluated.
+
+    Below the window (y → ∞ only).  When the whole window converged and the slope's smallest value
+    is at its smallest d (the dip lies lower), the sweep goes on down, d ← 0.8 d, to ``floor``, until
+    the slope rises again (the dip is then inside) or the floor is reached; those points join the
+    curve and the margin (``curve.extended`` lists their d).  A point there that does not converge
+    where the slope has fallen below a tenth of its largest value
+    (:func:`numerics.large_y.near_branch_end`), or where the solve found the distance constraint's
+    conjugate jumping through 0 with no root, is the branch's end: the criterion fails.  Elsewhere
+    it is taken as a failed solve, the extension stops, and ``curve.unresolved`` says that the dip
+    lies below the smallest converged d (an α_U found with it is an upper bound); so does reaching
+    the floor with the slope still falling.  ``floor=None`` turns the extension off.
     """
     states = parse_states(states)
     ds = sorted((float(d) for d in (window_for(states) if ds is None else ds)), reverse=True)
@@ -324,7 +325,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     if predictor is not None and window_done and floor is not None and prev is not None:
         d_low = prev.d
         while True:
-            d_s, s_s = _slopes(points)
+            _, s_s = _slopes(points)
             if s_s.size < 2 or s_s[0] > s_s[1]:
                 break  # the slope rises again towards small d: the dip is inside
             if d_low <= floor * (1 + 1e-9):
