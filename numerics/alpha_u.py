@@ -93,8 +93,10 @@ _BRANCH_END = "likely beyond the end of the branch"  # numerics.large_y's note o
 # sets whose smallest step δ between states has (δ/Δ)² ≤ 1/9 (equispaced, L ≥ 4) have their dip near
 # d = 0.003 or below: their window reaches down to d = 0.0025 (d = 0.002 fails to converge at some
 # loads, excitatory(5) at 0.8 α_c; with d = 0.0015, 0.002 added, excitatory(4) fails the criterion
-# already at the scan's start, 0.8 α_c = 0.6484, although near its bound the curve converges down to
-# d = 0.001 and resolves the dip, α = 0.77: slope 1.45 at d = 0.0025, 1.54 at 0.002)
+# already at the scan's start, 0.8 α_c = 0.6484, although near α_U the curve converges down to
+# d = 0.001 and resolves the dip, α = 0.77: slope 1.45 at d = 0.0025, 1.54 at 0.002).  Below the
+# window the sweep follows a dip where it needs to (dense_regions_exist, EXTEND_FLOOR): excitatory(4),
+# (5) and symmetric(7) resolve theirs at d = 0.002, ≈ 0.001 and ≈ 0.001 near α_U
 FINE_WINDOW = (0.0025, 0.003, 0.0035) + DEFAULT_WINDOW
 
 
