@@ -299,9 +299,11 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
 
     ``decoupling``: ``"cholesky"`` (exact two-field averages), ``"heat_kernel"`` (first order in the
     reference's residual variance, physics.md §3.2) or ``"auto"``: the heat-kernel form from
-    y = HEAT_KERNEL_FROM_Y on; below it the Cholesky form, and the heat-kernel form from the same
-    start where that fails (no convergence, or P̂ q̂0 < R̂²).  The point's ``note`` names the form
-    used and, after such a fallback, why.
+    y = HEAT_KERNEL_FROM_Y on; below it the Cholesky form, and, when a solve without ``init`` fails
+    in that form (no convergence, or P̂ q̂0 < R̂²), the heat-kernel form from the same start.  A
+    warm-started (``init``) Cholesky solve that fails is returned as such: callers retry cold, and
+    the exact form is kept wherever that converges.  The point's ``note`` names the form used and,
+    after a fallback, why.
     """
     states = parse_states(states)
     check_model(alpha, kappa, f_out, 0.0)
@@ -351,9 +353,11 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
     x0.setdefault("lam", 1.0)
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
-    if decoupling == "auto" and form == "cholesky" and not _cholesky_ok(res):
+    if decoupling == "auto" and form == "cholesky" and not init and not _cholesky_ok(res):
         # the two-field (Cholesky) representation stops existing near the rank-one limit (physics.md
         # §3.2: P̂ q̂0 → R̂²); the heat-kernel form continues through it.  Same unknowns, same start.
+        # Only from a cold start: a failed warm start is retried cold by the curves and ladders
+        # first, and the exact form is kept wherever that converges.
         first = res.message if not res.converged else "conjugate covariance not positive"
         hk = solve_local_entropy(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
                                  f_out=f_out, init=x0, outer=user_outer, inner=inner,
