@@ -89,7 +89,6 @@ DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.
                                 4))
 DEFAULT_Y = math.inf
 EXTEND_FLOOR = 0.001  # dense_regions_exist: how far below the window the sweep may follow a dip
-_BRANCH_END = "likely beyond the end of the branch"  # numerics.large_y's note on a jump of Ŝ through 0
 # sets whose smallest step δ between states has (δ/Δ)² ≤ 1/9 (equispaced, L ≥ 4) have their dip near
 # d = 0.003 or below: their window reaches down to d = 0.0025 (d = 0.002 fails to converge at some
 # loads, excitatory(5) at 0.8 α_c; with d = 0.0015, 0.002 added, excitatory(4) fails the criterion
@@ -324,33 +323,33 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
         prev = p
     unresolved, extended = "", []
     window_done = bool(points) and all(p.converged for p in points) and len(points) + len(beyond) == len(ds)
-    if predictor is not None and window_done and floor is not None and prev is not None:
-        d_low = prev.d
+    if predictor is not None and window_done and floor is not None:
+        prev = points[-1]  # the smallest d of the window
         while True:
             _, s_s = _slopes(points)
             if s_s.size < 2 or s_s[0] > s_s[1]:
                 break  # the slope rises again towards small d: the dip is inside
-            if d_low <= floor * (1 + 1e-9):
-                unresolved = (f"the slope still falls at the floor d = {d_low:g} (the dip lies lower): "
+            if prev.d <= floor * (1 + 1e-9):
+                unresolved = (f"the slope still falls at the floor d = {prev.d:g} (the dip lies lower): "
                               f"an alpha_U found with this evaluation is an upper bound")
                 break
-            d_next = max(round(0.8 * d_low, 6), floor)
+            d_next = max(round(0.8 * prev.d, 6), floor)
             p = reach(prev.d, prev, d_next, 0)
             if not p.converged:
-                if near_end(prev) or _BRANCH_END in p.note:
+                if near_end(prev) or p.branch_end:
                     p.note = (p.note + "; " if p.note else "") + "below the window: the branch ends here"
                     points.append(p)
                     extended.append(d_next)
                 else:
                     unresolved = (f"below the window the solve at d = {d_next:g} did not converge, with the slope "
-                                  f"still falling: the dip lies below d = {d_low:g} (an alpha_U found with this "
+                                  f"still falling: the dip lies below d = {prev.d:g} (an alpha_U found with this "
                                   f"evaluation is an upper bound)")
                 break
             points.append(p)
             extended.append(d_next)
             predictor.add(d_next, p.saddle.params)
             slopes_seen.append(slope(p))
-            prev, d_low = p, d_next
+            prev = p
     computed = list(points)
     ds = ds + extended
     points = beyond + points

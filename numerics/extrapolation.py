@@ -116,7 +116,7 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
     def accept(y, p):
         last.update(y=y, init=p.saddle.params, jac=p.jacobian)
         predictor.add(y, p.saddle.params)
-        if kw.get("decoupling", "auto") == "auto" and "(auto: the Cholesky form failed" in p.note:
+        if kw.get("decoupling", "auto") == "auto" and p.fallback:
             kw["decoupling"], kept["from"] = "heat_kernel", y
 
     def attempt(y, seed=None):

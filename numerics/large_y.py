@@ -237,7 +237,8 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
         # λ = 0: the reference's best value turns degenerate), which is where a branch ends
         note += "; no root of the distance constraint (its conjugate → 0): likely beyond the end of the branch"
     return LocalEntropyPoint(d=float(d), S_I=res.value, Sigma=math.nan, phi=res.value, y=math.inf,
-                             saddle=res, note=note, jacobian=problem.jacobian)
+                             saddle=res, note=note, jacobian=problem.jacobian,
+                             branch_end=bool(not res.converged and problem.stopped_at_jump))
 
 
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,

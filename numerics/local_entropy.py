@@ -59,6 +59,8 @@ class LocalEntropyPoint:
     note: str = ""
     jacobian: Optional[np.ndarray] = field(default=None, repr=False)  # for warm starts of neighbours
     status: Optional[bool] = None  # overrides the saddle's flag (extrapolated points: all y converged)
+    fallback: str = ""  # decoupling="auto": why the Cholesky form was given up for the heat-kernel one
+    branch_end: bool = False  # y → ∞: the solve found the distance constraint jumping through 0 (no root)
 
     @property
     def converged(self) -> bool:
@@ -363,23 +365,27 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                                  f_out=f_out, init=x0, outer=user_outer, inner=inner,
                                  tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
                                  decoupling="heat_kernel")
+        hk.fallback = first
         hk.note = f"{hk.note} (auto: the Cholesky form failed here: {first})"
         return hk
     yphi = res.value
     S_I = res.parts.get("dyPhi", math.nan)
     note = f"decoupling {form}"
-    ch = res.conjugates
-    if form == "cholesky" and ch and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2:
+    if form == "cholesky" and _covariance_not_positive(res.conjugates):
         note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
         res.converged = False
     return LocalEntropyPoint(d=float(d), S_I=S_I, Sigma=yphi - y * S_I, phi=yphi / y, y=float(y), saddle=res,
                              note=note, jacobian=problem.jacobian)
 
 
+def _covariance_not_positive(ch) -> bool:
+    """P̂ q̂0 < R̂²: the Cholesky form's conjugate covariance has no real Gaussian representation."""
+    return bool(ch) and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2
+
+
 def _cholesky_ok(res) -> bool:
     """A Cholesky-form solve that converged to a real Gaussian representation (P̂ q̂0 ≥ R̂²)."""
-    ch = res.conjugates
-    return bool(res.converged) and not (ch and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2)
+    return bool(res.converged) and not _covariance_not_positive(res.conjugates)
 
 
 def _alpha0_initial(states, d, distance):
