@@ -1,4 +1,4 @@
-"""Local-entropy timings: ``python -m benchmarks local_entropy [--n 40] [--y 10] [--alpha-u] [--only WHAT]``.
+"""Local-entropy timings: ``python -m benchmarks local_entropy [--n 40] [--y 10] [--alpha-u] [--ladder] [--only WHAT]``.
 
 Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s on one core, and binary
 α_U to ±0.005 in < 5 minutes.  What is timed here (and printed honestly):
@@ -8,10 +8,13 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
 * a finite-y curve of n distances (binary, α = 0.5, y = --y) by continuation in d;
 * the y → ∞ curve of n distances (binary, α = 0.5, d = 0.01 … 0.08, the small-d window where the
   dense regions show), cold start included;
-* with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.alpha_u defaults).
+* with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.alpha_u defaults);
+* with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.extrapolation.y_ladder) at one
+  of the issue's second check points, excitatory(4), α = 0.65, d = 0.02: the cost that keeps those
+  checks out of the test suite (sweeps and seconds per rung).
 
 ``--only large_y`` times the y → ∞ derivation and curve alone (``--only fp``, ``--only finite_y``
-likewise; ``--only alpha_u`` the α_U search alone).
+likewise; ``--only alpha_u`` the α_U search alone, ``--only ladder`` the ladder alone).
 """
 import argparse
 import os
@@ -30,7 +33,8 @@ def main(argv=None) -> int:
     ap.add_argument("--n", type=int, default=40, help="number of distances per curve")
     ap.add_argument("--y", type=float, default=10.0)
     ap.add_argument("--alpha-u", action="store_true")
-    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "alpha_u"],
+    ap.add_argument("--ladder", action="store_true", help="time a finite-y ladder y = 3 ... 15 (about 2 minutes)")
+    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "alpha_u", "ladder"],
                     help="run one part alone (its derivation included)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
@@ -46,7 +50,8 @@ def main(argv=None) -> int:
                            ("finite_y", "finite y, heat kernel",
                             lambda: derived_ld("solution", "squared", "heat_kernel")),
                            ("large_y", "y -> inf", lambda: derived_large_y("squared"))]:
-        if runs(part) or (part == "large_y" and args.only == "alpha_u"):
+        needed = (part == "large_y" and args.only == "alpha_u") or (part == "finite_y" and args.only == "ladder")
+        if runs(part) or needed:
             t = time.perf_counter()
             fn()
             print(f"derivation + compilation, {name}: {time.perf_counter() - t:.1f} s")
@@ -73,4 +78,13 @@ def main(argv=None) -> int:
         r = alpha_u("binary", xtol=0.005)
         print(f"alpha_U binary (y -> inf): {r.alpha_U:.4f} in [{r.interval[0]:.4f}, {r.interval[1]:.4f}] "
               f"({r.message}); {time.perf_counter() - t:.1f} s (goal < 300 s)")
+    if args.ladder or args.only == "ladder":
+        from numerics.extrapolation import y_ladder
+
+        ys = (3.0, 4.5, 6.75, 10.0, 15.0)
+        t = time.perf_counter()
+        ladder = y_ladder("excitatory:4", 0.65, 0.02, ys)
+        rungs = ", ".join(f"y={p.y:g}: S_I={p.S_I:.5f} ({p.iterations} sweeps"
+                          f"{'' if p.converged else ', NOT converged'})" for p in ladder)
+        print(f"finite-y ladder, excitatory(4) alpha=0.65 d=0.02: {time.perf_counter() - t:.1f} s; {rungs}")
     return 0

@@ -77,6 +77,7 @@ import numpy as np
 
 from theory.states import parse_states
 
+from .continuation import secant_zero
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_entropy
 
 __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
@@ -378,12 +379,6 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     return ok, curve
 
 
-def _secant_zero(a0, m0, a1, m1):
-    if not (math.isfinite(m0) and math.isfinite(m1)) or m0 == m1:
-        return math.nan
-    return a0 + (a1 - a0) * m0 / (m0 - m1)
-
-
 def alpha_u(states, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = None,
             bracket: Optional[Sequence[float]] = None, steps: int = 6, xtol: float = 0.005,
             progress=None, **kw) -> AlphaUResult:
@@ -465,7 +460,7 @@ class _Search:
     def result(self, lo, hi, ok, message, estimate=None) -> AlphaUResult:
         """The result on [lo, hi]: α_U at the margins' secant zero inside it, else the midpoint."""
         if estimate is None:
-            estimate = _secant_zero(lo, self.margins.get(lo, math.nan), hi, self.margins.get(hi, math.nan))
+            estimate = secant_zero(lo, self.margins.get(lo, math.nan), hi, self.margins.get(hi, math.nan))
             if not (math.isfinite(estimate) and lo <= estimate <= hi):
                 estimate = 0.5 * (lo + hi)
         bound = any(e.get("unresolved") for e in self.evals if e["alpha"] == lo and e["holds"])
@@ -487,7 +482,7 @@ class _Search:
         while hi is None:
             a = lo + max_step
             if prev is not None:  # margin-guided step: aim just past the extrapolated zero
-                z = _secant_zero(prev, margins[prev], lo, margins[lo])
+                z = secant_zero(prev, margins[prev], lo, margins[lo])
                 if math.isfinite(z) and z > lo:
                     a = min(a, max(z + 0.4 * xtol, lo + xtol))
             a = min(a, top)
@@ -503,7 +498,7 @@ class _Search:
         last_side, streak = None, 0
         while hi - lo > xtol:
             w, mid = hi - lo, 0.5 * (lo + hi)
-            z = _secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
+            z = secant_zero(lo, margins.get(lo, math.nan), hi, margins.get(hi, math.nan))
             if math.isfinite(z) and streak < 2:
                 a = z + math.copysign(0.4 * xtol, mid - z)
                 a = min(max(a, lo + 0.05 * w), hi - 0.05 * w)

@@ -44,7 +44,7 @@ import numpy as np
 
 from theory.states import parse_states
 
-from .continuation import SecantPredictor
+from .continuation import SecantPredictor, secant_zero
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance
 
 __all__ = ["DenseRegionLimit", "Branches", "dense_region_limit", "large_y_branches", "continue_in_alpha"]
@@ -155,7 +155,6 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
     d = 0.005: near α = 0.81; α: the zero of S_I − s by the secant through the bracket).  Continuation that
     reaches α_c without failing is reported as such (``success`` False: no end found below α_c).
     """
-    from .alpha_u import _secant_zero
     from .equilibrium import capacity, solve_equilibrium
     from .large_y import slope
 
@@ -206,11 +205,11 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
     if by_entropy:  # the branch's S_I meets s(α): zero of S_I − s by the secant through the bracket
         g_lo, g_hi = rows[-2]["S_I"] - rows[-2]["s_eq"], rows[-1]["S_I"] - rows[-1]["s_eq"]
         if g_hi > g_lo:
-            zero = _secant_zero(lo, g_lo, failed, g_hi)
+            zero = secant_zero(lo, g_lo, failed, g_hi)
     elif len(path) >= 2:  # the slope at d reaches 0: its secant through the last two converged loads
         (a1, p1), (a2, p2) = path[-2:]
         if slope(p1) > slope(p2):
-            zero = _secant_zero(a2, slope(p2), a1, slope(p1))
+            zero = secant_zero(a2, slope(p2), a1, slope(p1))
     est = min(max(zero, lo), failed) if math.isfinite(zero) else 0.5 * (lo + failed)
     ok = failed - lo <= xtol
     branch = "small-d" if by_entropy else _which_branch(states, lo, float(d), path[-1][1], distance, kappa)

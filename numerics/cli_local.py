@@ -1,4 +1,5 @@
-"""``fewbits local-entropy``, ``fewbits franz-parisi`` and ``fewbits alpha-u`` (with ``--radius``)."""
+"""``fewbits local-entropy``, ``fewbits franz-parisi``, ``fewbits alpha-u`` (with ``--radius``) and
+``fewbits ladder-check``."""
 from __future__ import annotations
 
 import argparse
@@ -183,6 +184,44 @@ def _cmd_alpha_u(args) -> int:
     return 0 if r.converged else 1
 
 
+def _ladder_progress(i, n, c):
+    import sys
+    print(f"  [{i}/{n}] {c.states} alpha={c.alpha:g} d={c.d:g}: {'agrees' if c.agrees else 'DOES NOT AGREE'}"
+          f" ({c.seconds:.0f} s)", file=sys.stderr, flush=True)
+
+
+def _cmd_ladder_check(args) -> int:
+    from .cli import dump_json
+    from .ladder_check import CHECK_POINTS, check_table
+
+    points = list(CHECK_POINTS)
+    if args.states:
+        names = {parse_states(s).name for s in args.states}
+        known = {parse_states(p[0]).name for p in CHECK_POINTS}
+        if not names <= known:
+            raise ValueError(f"--states: no check points for {', '.join(sorted(names - known))}; "
+                             f"the sets with check points are {', '.join(sorted(known))}")
+        points = [p for p in points if parse_states(p[0]).name in names]
+    cache = None if str(args.cache).lower() in ("", "none") else args.cache
+    rows = check_table(points, cache=cache, progress=_ladder_progress)
+    if args.json:
+        print(dump_json({"points": [c.as_dict() for c in rows]}))
+    else:
+        ys = sorted(rows[0].ladder) if rows else []
+        y1, y2 = (ys[-2], ys[-1]) if len(ys) >= 2 else (math.nan, math.nan)
+        print("y -> inf equations against finite-y ladders (reference a solution, squared distance, kappa=0); "
+              f"ladder y = {', '.join(f'{y:g}' for y in ys)}")
+        print(f"{'states':>13} {'alpha':>6} {'d':>6} {'S_inf':>9} {f'S({y1:g})':>9} {f'S({y2:g})':>9} "
+              f"{'ratio':>6} {'fit':>9}  verdict")
+        for c in rows:
+            print(f"{c.states:>13} {c.alpha:>6g} {c.d:>6g} {c.S_inf:>9.5f} {c.ladder.get(y1, math.nan):>9.5f} "
+                  f"{c.ladder.get(y2, math.nan):>9.5f} {c.ratio:>6.2f} {c.fit:>9.5f}  {c.message}")
+        print(f"ratio = (S_inf - S({y2:g})) / (S({y2:g}) - S({y1:g})): 2 for S = S_inf - b/y, 4.45 for b/sqrt(y). "
+              "fit: the rungs from y = 6.75 extrapolated (numerics.extrapolation), for information only: "
+              "from rungs up to y = 15 it overshoots (numerics.ladder_check)")
+    return 0 if all(c.agrees for c in rows) else 1
+
+
 def register(sub) -> None:
     def common(p, with_y=True):
         p.add_argument("--states", required=True, help="state set (binary, symmetric:L, excitatory:L, values:...)")
@@ -228,3 +267,15 @@ def register(sub) -> None:
                    help="tilt y of the curves: inf (default; the y → ∞ equations) or a finite y (slow)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_alpha_u)
+
+    p = sub.add_parser("ladder-check", help="the y → ∞ equations against finite-y ladders, two points per set",
+                       description="At two (alpha, d) points per state set of the alpha_U table "
+                                   "(numerics.ladder_check.CHECK_POINTS), solve the y → ∞ equations and the "
+                                   "finite-y ladder y = 3 ... 15, and check that S_inf lies above S(15) by at most 2.4 times "
+                                   "S(15) - S(10). One to three minutes per point; cached, so an interrupted run "
+                                   "resumes. Exit 1 when a point does not agree.")
+    p.add_argument("--states", nargs="+", help="only these state sets (default: all eight)")
+    p.add_argument("--cache", default="figures/.cache",
+                   help="cache folder for the points (default figures/.cache; 'none' for no cache)")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=_cmd_ladder_check)

@@ -19,7 +19,7 @@ from typing import List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["SecantPredictor"]
+__all__ = ["SecantPredictor", "secant_zero"]
 
 
 class SecantPredictor:
@@ -55,3 +55,13 @@ class SecantPredictor:
             return self.param.from_u(u2 + s * (u2 - u1))
         except (ValueError, OverflowError):
             return None
+
+
+def secant_zero(t0: float, m0: float, t1: float, m1: float) -> float:
+    """The zero of the line through (t0, m0) and (t1, m1): t0 + (t1 − t0) m0/(m0 − m1).
+
+    NaN when it is undefined (a non-finite value, or m0 = m1).  Used to place the next evaluation of
+    a margin that changes sign (α_U's criterion, the end of a branch in α)."""
+    if not (math.isfinite(m0) and math.isfinite(m1)) or m0 == m1:
+        return math.nan
+    return t0 + (t1 - t0) * m0 / (m0 - m1)

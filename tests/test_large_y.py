@@ -1,10 +1,12 @@
 """The y → ∞ equations (theory.functionals.large_y, numerics.large_y) against finite differences,
 finite-y ladders and the small-d limit (physics.md §3.2)."""
 import copy
+import math
 
 import numpy as np
 import pytest
 
+from numerics.ladder_check import CHECK_POINTS, check_point
 from numerics.large_y import derived_large_y, large_y_curve, solve_large_y
 from numerics.local_entropy import binary_entropy
 from numerics.quadrature import GaussianRule, Maximiser
@@ -99,38 +101,122 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
             assert p.S_I >= 0.9 * H, (d, p.S_I, H)
 
 
-# (states, α, d) for the ladder check of the state sets of the α_U table (with the test above, two
-# points for binary synapses, one for each other set); the measured ratio
-# [S_I(∞) − S_I(15)] / [S_I(15) − S_I(10)] in the comment (1/y gives 2, 1/√y 4.45).  d is below
-# the large-d end of the y → ∞ branch, which moves to smaller d with more states (symmetric(5) at
-# α = 0.886: beyond d = 0.1; there the finite-y ladder follows the equilibrium entropy instead).
+# (states, α, d) for the ladder check of the state sets of the α_U table: the first point of each set
+# of numerics.ladder_check.CHECK_POINTS (binary: its second; the first, α = 0.5, d = 0.1, is the test
+# above, on the rungs up to y = 40).  `fewbits ladder-check` runs both points of every set (about half
+# an hour on one core).  The measured ratio [S_I(∞) − S_I(15)] / [S_I(15) − S_I(10)] in the comment
+# (1/y gives 2, 1/√y 4.45).  d is below the large-d end of the y → ∞ branch, which moves to smaller d
+# with more states (symmetric(5) at α = 0.886: beyond d = 0.1; there the finite-y ladder follows the
+# equilibrium entropy instead).
 # Symmetric(3) at α = 0.7, d = 0.1: S_I(∞) = 0.53847, S_I(10, 15) = 0.52479, 0.52960; further rungs
 # (2 minutes more) S_I(20, 30, 40) = 0.53221, 0.53485, 0.53612: fits in 1/y from y ≥ 15 give
 # 0.5398–0.5401, 1.3e-3 to 1.6e-3 above the equations, while dS_I/d(1/y) falls from 0.158 to 0.153
 # between y = 20 and 40, so those fits overshoot (binary synapses at α = 0.5, d = 0.1 agree to 2e-4).
-LADDER_POINTS = [
-    pytest.param("binary", 0.666, 0.05, id="binary-0.666-0.05"),              # 0.92
-    pytest.param("symmetric:3", 0.7, 0.1, id="symmetric3-0.7-0.1"),           # 1.84
-    pytest.param("symmetric:5", 0.886, 0.05, id="symmetric5-0.886-0.05"),     # 2.14
-    pytest.param("symmetric:7", 1.0, 0.03, id="symmetric7-1.0-0.03"),         # 2.17
-    pytest.param("excitatory:2", 0.354, 0.1, id="excitatory2-0.354-0.1"),     # 0.97
-    pytest.param("excitatory:3", 0.445, 0.1, id="excitatory3-0.445-0.1"),     # 2.00
-    pytest.param("excitatory:4", 0.5, 0.05, id="excitatory4-0.5-0.05"),       # 1.60
-    pytest.param("excitatory:5", 0.55, 0.03, id="excitatory5-0.55-0.03"),     # 1.57
-]
+_RATIOS = {("binary", 0.666): 0.92, ("symmetric:3", 0.7): 1.84, ("symmetric:5", 0.886): 2.14,
+           ("symmetric:7", 1.0): 2.17, ("excitatory:2", 0.354): 0.97, ("excitatory:3", 0.445): 2.00,
+           ("excitatory:4", 0.5): 1.60, ("excitatory:5", 0.55): 1.57}
+LADDER_POINTS = [pytest.param(s, a, d, id=f"{s.replace(':', '')}-{a:g}-{d:g}")
+                 for s, a, d in [CHECK_POINTS[1]] + list(CHECK_POINTS[2::2])]
+
+
+def test_ladder_points_are_the_first_check_point_of_every_table_set():
+    """The suite's ladder checks cover every set of the α_U table (two points for binary synapses)."""
+    from numerics.alpha_u import TABLE_SETS
+
+    sets = [p.values[0] for p in LADDER_POINTS]
+    assert sorted(sets) == sorted(TABLE_SETS)
+    assert sorted({s for s, _, _ in CHECK_POINTS}) == sorted(TABLE_SETS)
+    assert all(sum(1 for s, _, _ in CHECK_POINTS if s == t) == 2 for t in TABLE_SETS)
+    assert set(_RATIOS) == {(p.values[0], p.values[1]) for p in LADDER_POINTS}
 
 
 @pytest.mark.slow
 @pytest.mark.parametrize("states,alpha,d", LADDER_POINTS)
 def test_large_y_is_the_limit_of_the_finite_y_ladder_for_the_table_sets(states, alpha, d):
-    """The y → ∞ equations against the finite-y ladder y = 3 … 15 (reference a solution): the
-    ladder rises with y, stays below the y → ∞ value, and the gap left at y = 15 is no more than
-    2.4 times the last step, S_I(∞) − S_I(15) ≤ 2.4 [S_I(15) − S_I(10)] (for S_I = S∞ − b/y the
-    factor is 2, for an approach as 1/√y 4.45).  About a minute each."""
-    inf = solve_large_y(states, alpha, d)
-    assert inf.converged, inf.message
-    S, _ = _rising_ladder(states, alpha, d, (3.0, 4.5, 6.75, 10.0, 15.0))
-    assert S[15.0] < inf.S_I <= S[15.0] + 2.4 * (S[15.0] - S[10.0]), (inf.S_I, S)
+    """The y → ∞ equations against the finite-y ladder y = 3 … 15 (reference a solution), by
+    numerics.ladder_check.check_point: every rung converged, the ladder rises with y, stays below the
+    y → ∞ value, and the gap left at y = 15 is no more than 2.4 times the last step,
+    S_I(∞) − S_I(15) ≤ 2.4 [S_I(15) − S_I(10)] (for S_I = S∞ − b/y the factor is 2, for an approach
+    as 1/√y 4.45).  The ratio is also pinned to its measured value (±0.05).  About a minute each."""
+    c = check_point(states, alpha, d)
+    assert c.agrees, (c.message, c.S_inf, c.ladder, c.messages)
+    S = c.ladder
+    assert S[15.0] < c.S_inf <= S[15.0] + 2.4 * (S[15.0] - S[10.0]), (c.S_inf, S)
+    assert abs(c.ratio - _RATIOS[(states, alpha)]) < 0.05, c.ratio
+
+
+def test_ladder_check_verdicts_on_made_up_numbers():
+    """The criterion itself (numerics.ladder_check), on numbers where the answer is known: a ladder
+    S(y) = S∞ − b/y agrees (ratio 2); one that approaches as 1/√y does not (ratio 4.45); a falling
+    ladder, an unconverged rung, S∞ below the last rung and an unconverged S∞ are each rejected with a
+    message naming the reason."""
+    from numerics.ladder_check import LADDER_YS, _verdict
+
+    ys = LADDER_YS
+    conv = {y: True for y in ys}
+
+    def run(S_inf, S, conv=conv, inf_ok=True):
+        return _verdict("binary", 0.5, 0.1, S_inf, inf_ok, dict(zip(ys, S)), conv, 1.0, 2.4, [])
+
+    one_over_y = run(0.3, [0.3 - 0.1 / y for y in ys])
+    assert one_over_y.agrees and one_over_y.ratio == pytest.approx(2.0, abs=1e-12), one_over_y.message
+    assert one_over_y.fit == pytest.approx(0.3, abs=1e-12) and one_over_y.fit_model == "1/y"
+    sqrt = run(0.3, [0.3 - 0.1 / math.sqrt(y) for y in ys])
+    assert not sqrt.agrees and sqrt.ratio == pytest.approx(4.45, abs=0.01) and "more than 2.4" in sqrt.message
+    falling = run(0.3, [0.29, 0.291, 0.2905, 0.292, 0.293])
+    assert not falling.agrees and "does not rise" in falling.message
+    c = run(0.3, [0.3 - 0.1 / y for y in ys], conv={**conv, 10.0: False})
+    assert not c.agrees and "y = 10" in c.message
+    below = run(0.29, [0.3 - 0.1 / y for y in ys])
+    assert not below.agrees and "not above" in below.message
+    c = run(0.3, [0.3 - 0.1 / y for y in ys], inf_ok=False)
+    assert not c.agrees and "did not converge" in c.message
+
+
+def test_ladder_check_rejects_bad_input_and_reads_its_cache(tmp_path, monkeypatch):
+    """Bad arguments name themselves; a computed point is stored in the cache folder and a second call
+    reads it back (no solve: the solver is replaced by one that fails the test if called)."""
+    import numerics.ladder_check as lc
+
+    with pytest.raises(ValueError, match="alpha"):
+        lc.check_point("binary", -0.5, 0.1)
+    with pytest.raises(ValueError, match="d must"):
+        lc.check_point("binary", 0.5, 1.5)
+    with pytest.raises(ValueError, match="ys"):
+        lc.check_point("binary", 0.5, 0.1, ys=(3.0, 2.0, 4.0))
+    with pytest.raises(ValueError, match="ratio_max"):
+        lc.check_point("binary", 0.5, 0.1, ratio_max=0)
+    fake = {"S_inf": 0.3, "inf_converged": True, "ladder": [[y, 0.3 - 0.1 / y, True] for y in lc.LADDER_YS],
+            "messages": [], "seconds": 1.0}
+    monkeypatch.setattr(lc, "_compute", lambda *a: fake)
+    first = lc.check_point("binary", 0.5, 0.1, cache=tmp_path)
+    assert first.agrees and len(list(tmp_path.glob("ladder-check-*.json"))) == 1
+    monkeypatch.setattr(lc, "_compute", lambda *a: pytest.fail("recomputed a cached point"))
+    again = lc.check_point("binary", 0.5, 0.1, cache=tmp_path)
+    assert again.as_dict() == first.as_dict()
+
+
+def test_cli_ladder_check_table_and_exit_status(tmp_path, monkeypatch, capsys):
+    """`fewbits ladder-check --states S --json`: the two points of the set, exit 0 when both agree and 1
+    when one does not; an unknown set is an error that names --states (exit 2)."""
+    import json
+
+    import numerics.ladder_check as lc
+    from numerics.cli import main
+
+    good = lambda st, a, d, ys: {"S_inf": 0.3, "inf_converged": True, "seconds": 1.0, "messages": [],  # noqa: E731
+                                 "ladder": [[y, 0.3 - 0.1 / y, True] for y in ys]}
+    monkeypatch.setattr(lc, "_compute", good)
+    assert main(["ladder-check", "--states", "excitatory:3", "--cache", "none", "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    assert [(p["states"], p["alpha"], p["d"]) for p in out["points"]] == [p for p in CHECK_POINTS
+                                                                         if p[0] == "excitatory:3"]
+    assert all(p["agrees"] and abs(p["ratio"] - 2) < 1e-9 for p in out["points"])
+    monkeypatch.setattr(lc, "_compute", lambda st, a, d, ys: {**good(st, a, d, ys), "S_inf": 0.31})
+    assert main(["ladder-check", "--states", "excitatory:3", "--cache", str(tmp_path)]) == 1
+    assert "more than 2.4" in capsys.readouterr().out
+    assert main(["ladder-check", "--states", "symmetric:9"]) == 2
+    assert "--states" in capsys.readouterr().err
 
 
 @pytest.mark.slow
@@ -176,6 +262,19 @@ def test_secant_predictor_is_exact_on_straight_lines():
     got, want = pred.predict(0.03), P.from_u(u0 + c * np.log(0.03))
     assert all(abs(got[k] - want[k]) < 1e-12 * (1 + abs(want[k])) for k in want)
     assert pred.predict(0.001) is None  # too far: not trusted
+
+
+def test_secant_zero_is_the_zero_of_the_line_and_nan_when_undefined():
+    """secant_zero (α_U's and the branch ends' next evaluation): exact for a line, in either order;
+    NaN for a flat pair or a non-finite value (never a number made up from them)."""
+    from numerics.continuation import secant_zero
+
+    line = lambda a: 0.3 - 2.0 * a  # noqa: E731, zero at 0.15
+    assert secant_zero(0.1, line(0.1), 0.2, line(0.2)) == pytest.approx(0.15, abs=1e-15)
+    assert secant_zero(0.2, line(0.2), 0.1, line(0.1)) == pytest.approx(0.15, abs=1e-15)
+    assert math.isnan(secant_zero(0.1, 0.5, 0.2, 0.5))
+    assert math.isnan(secant_zero(0.1, math.nan, 0.2, 0.5))
+    assert math.isnan(secant_zero(0.1, 0.5, 0.2, math.inf))
 
 
 @pytest.mark.slow

@@ -179,3 +179,35 @@ def test_corrupted_cache_entry_is_recomputed(paper, tmp_path):
     assert p.returncode == paper[1].returncode
     assert "CacheWarning" in p.stderr or "unreadable" in p.stderr
     assert (work / "capacity.csv").read_text() == (out / "capacity.csv").read_text()
+
+
+def test_report_shows_cached_ladder_checks(paper, tmp_path, monkeypatch):
+    """Ladder checks already in the cache (`fewbits ladder-check`, `fewbits paper --ladder-check`) are
+    reported without being recomputed: a row per point in report.md and ladder_check.csv, and a point
+    that does not agree makes the exit status 1 and is listed under Convergence.  (The two points
+    here are made-up numbers written into a copy of the cache: this tests the plumbing; the physics
+    of the check is in tests/test_large_y.py.)"""
+    import numerics.ladder_check as lc
+
+    out = paper[0]
+    work = tmp_path / "copy"
+    shutil.copytree(out, work)
+    (good_pt, bad_pt) = lc.CHECK_POINTS[2:4]
+
+    def fake(states, alpha, d, ys):
+        S_inf = 0.3 if (states, alpha, d) == good_pt else 0.31  # ratio 2 (agrees) and 5 (does not)
+        return {"S_inf": S_inf, "inf_converged": True, "seconds": 1.0, "messages": [],
+                "ladder": [[y, 0.3 - 0.1 / y, True] for y in ys]}
+
+    monkeypatch.setattr(lc, "_compute", fake)
+    for pt in (good_pt, bad_pt):
+        lc.check_point(*pt, cache=work / ".cache")
+    p, _ = _run(work)
+    report = (work / "report.md").read_text()
+    assert p.returncode == 1, p.stderr[-2000:]
+    assert f"| {good_pt[0]} | {good_pt[1]:g} | {good_pt[2]:g} | 0.30000 |" in report
+    assert "2 of 16 points are in the cache" in report
+    assert f"ladder check {bad_pt[0]} α={bad_pt[1]:g} d={bad_pt[2]:g}" in report.split("## Convergence")[1]
+    rows = read_csv(work / "ladder_check.csv")
+    assert [(r["states"], r["agrees"]) for r in rows] == [(good_pt[0], "True"), (bad_pt[0], "False")]
+    assert "ladder_check.csv" not in {p.name for p in out.iterdir()}  # the original run had none cached
