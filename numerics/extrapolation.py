@@ -33,8 +33,7 @@ import numpy as np
 from theory.states import parse_states
 
 from .continuation import SecantPredictor
-from .local_entropy import (HEAT_KERNEL_FROM_Y, LocalEntropyCurve, LocalEntropyPoint, _param, check_distance,
-                            solve_local_entropy)
+from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, _param, check_distance, solve_local_entropy
 
 __all__ = ["Extrapolation", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
            "DEFAULT_YS"]
@@ -95,12 +94,7 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
     below.  If it fails, it is retried from the rung below without its Jacobian, and then reached
     through intermediate rungs at geometric midpoints √(y₀ y), halving up to ``refine`` times
     (their values are not part of the ladder; the rung's note lists them).  A rung that still
-    fails is reported as not converged; the next rung starts from the last converged one.
-
-    With ``decoupling="auto"`` (the default of :func:`solve_local_entropy`), once a rung below
-    y = 5 has fallen back from the Cholesky to the heat-kernel form, the rungs above it use the
-    heat-kernel form directly (a failed Cholesky attempt costs up to a minute, and the heat-kernel
-    form is the one used from y = 5 on anyway); their notes say so."""
+    fails is reported as not converged; the next rung starts from the last converged one."""
     states = parse_states(states)
     ys = [float(y) for y in ys]
     if any(b <= a for a, b in zip(ys, ys[1:])):
@@ -110,14 +104,9 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
     predictor = SecantPredictor(_param(kw.get("distance", "squared"), d, states.spread))
     last = {"y": None, "init": None, "jac": None}
 
-    kw = dict(kw)
-    kept = {"from": None}  # y of the rung whose Cholesky attempt failed (auto decoupling)
-
     def accept(y, p):
         last.update(y=y, init=p.saddle.params, jac=p.jacobian)
         predictor.add(y, p.saddle.params)
-        if kw.get("decoupling", "auto") == "auto" and p.fallback:
-            kw["decoupling"], kept["from"] = "heat_kernel", y
 
     def attempt(y, seed=None):
         if seed is not None:
@@ -128,8 +117,6 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
         if not p.converged and last["init"] is not None:
             p2 = solve_local_entropy(states, alpha, d, y, init=last["init"], **kw)
             p = p2 if p2.converged else p
-        if kept["from"] is not None and y < HEAT_KERNEL_FROM_Y:
-            p.note += f" (kept from y = {kept['from']:g}, where the Cholesky form failed)"
         return p
 
     def reach(y, depth, via, seed=None):

@@ -151,7 +151,7 @@ def check_point(states, alpha: float, d: float, *, ys: Sequence[float] = LADDER_
     if not (isinstance(ratio_max, (int, float)) and ratio_max > 0):
         raise ValueError(f"ratio_max must be > 0, got {ratio_max!r}")
     key = {"kind": "ladder-check", "states": name, "alpha": float(alpha), "d": float(d), "ys": ys,
-           "reference": "solution", "distance": "squared", "kappa": 0.0}
+           "reference": "solution", "distance": "squared", "kappa": 0.0, "decoupling": "heat_kernel"}
     if not compute_missing:
         hit, v = load(cache, key) if cache is not None else (False, None)
         if not hit:

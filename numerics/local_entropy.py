@@ -59,7 +59,6 @@ class LocalEntropyPoint:
     note: str = ""
     jacobian: Optional[np.ndarray] = field(default=None, repr=False)  # for warm starts of neighbours
     status: Optional[bool] = None  # overrides the saddle's flag (extrapolated points: all y converged)
-    fallback: str = ""  # decoupling="auto": why the Cholesky form was given up for the heat-kernel one
     branch_end: bool = False  # y → ∞: the solve found the distance constraint jumping through 0 (no root)
 
     @property
@@ -198,7 +197,11 @@ def _nodes(states: StateSet, outer: GaussianRule, inner: AdaptiveGaussian):
 
 
 _FLOOR = 1e-200
-HEAT_KERNEL_FROM_Y = 5.0  # decoupling="auto": the heat-kernel form from this y on (physics.md §3.2)
+# outer rules (z₁; z₁ × z₂ in the Cholesky form).  The Cholesky form needs the finer 20 × 8 panels
+# on each axis: with 10 × 6 its S_I was off by 7e-6 (binary, physics.md's reference point), 1.9e-4
+# (binary, α = 0.745, d = 0.07, y = 3), 5.8e-4 (excitatory(4), α = 0.65, d = 0.02, y = 3).
+HEAT_KERNEL_RULE = (24, 12)
+CHOLESKY_RULE = (20, 8)
 # SaddleProblem.solve(newton_stall=...): at large y the Newton–Broyden stage crawls along a narrow
 # valley (y = 15: Jacobian condition ~6e4, soft direction mostly Ŝ and logit q1/Q) and hybr finishes
 # faster; the excitatory(4) ladder (0.65, 0.02), y = 3 … 15, took 100 s instead of 126 s
@@ -297,19 +300,23 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                         f_out: float = 0.5, init: Optional[dict] = None,
                         outer: Optional[GaussianRule] = None, inner: Optional[AdaptiveGaussian] = None,
                         tol_residual: float = 1e-7, maxiter: int = 40, jacobian=None,
-                        decoupling: str = "auto") -> LocalEntropyPoint:
+                        decoupling: str = "heat_kernel") -> LocalEntropyPoint:
     """The finite-y saddle point at (α, d, y): S_I, Σ and Φ with diagnostics.
 
     ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
     starts from the Franz–Parisi solution at the same (α, d) (or the α = 0 values when α = 0).
 
-    ``decoupling``: ``"cholesky"`` (exact two-field averages), ``"heat_kernel"`` (first order in the
-    reference's residual variance, physics.md §3.2) or ``"auto"``: the heat-kernel form from
-    y = HEAT_KERNEL_FROM_Y on; below it the Cholesky form, and, when a solve without ``init`` fails
-    in that form (no convergence, or P̂ q̂0 < R̂²), the heat-kernel form from the same start.  A
-    warm-started (``init``) Cholesky solve that fails is returned as such: callers retry cold, and
-    the exact form is kept wherever that converges.  The point's ``note`` names the form used and,
-    after a fallback, why.
+    ``decoupling`` (physics.md §3.2): how the reference's field, correlated with the probes' field,
+    is averaged.  ``"heat_kernel"`` (default): one outer field, the residual w of variance
+    P̂ − R̂²/q̂0 (P − R²/q0 on the energetic side) averaged to first order,
+    E_w F(x₀ + w) = F(x₀) + ½ var F''(x₀); it continues through the rank-one limit (var → 0 and
+    below) that large y approaches.  ``"cholesky"``: the exact two-field average, which exists only
+    while P̂ q̂0 ≥ R̂² (a point beyond is reported as not converged); it is the reference the
+    heat-kernel form is checked against.  At nine points (binary, symmetric(3), excitatory(2, 4);
+    y = 0.5 … 3; d = 0.02 … 0.2) the two agree to ≤ 2.5e-7 in S_I when the Cholesky form has the
+    20 × 8 outer rule per axis (:data:`CHOLESKY_RULE`); the second-order term var² F⁽⁴⁾/8 moves S_I
+    by 3e-7 … 7e-5 at excitatory(4), α = 0.65, d = 0.02, y = 4.5 … 15.  The point's ``note`` names
+    the form.
     """
     states = parse_states(states)
     check_model(alpha, kappa, f_out, 0.0)
@@ -321,15 +328,14 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                          "use y = 1 ± 1e-3, or y = 0.999")
     if reference not in ("solution", "free"):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
-    if decoupling not in ("auto", "cholesky", "heat_kernel"):
-        raise ValueError(f"decoupling must be 'auto', 'cholesky' or 'heat_kernel', got {decoupling!r}")
-    form = ("heat_kernel" if y >= HEAT_KERNEL_FROM_Y else "cholesky") if decoupling == "auto" else decoupling
+    if decoupling not in ("cholesky", "heat_kernel"):
+        raise ValueError(f"decoupling must be 'heat_kernel' or 'cholesky', got {decoupling!r}")
+    form = decoupling
     D = derived_ld(reference, distance, form)
     model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
              "d": float(d), "Delta": states.spread}
-    user_outer = outer  # the climb in y below picks its own default per form
-    # one outer field in the heat-kernel form: a much finer rule costs little there
-    outer = outer or (GaussianRule(24, 12) if form == "heat_kernel" else GaussianRule(10, 6))
+    user_outer = outer  # the climb in y below uses the same (default) rule
+    outer = outer or GaussianRule(*(HEAT_KERNEL_RULE if form == "heat_kernel" else CHOLESKY_RULE))
     problem = SaddleProblem(D, _nodes(states, outer, inner or AdaptiveGaussian()),
                             _param(distance, d, states.spread), model, inner_roots=True,
                             clamp=_clamp_conjugates if form == "cholesky" else None)
@@ -360,19 +366,6 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     x0.setdefault("lam", 1.0)
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
                         newton_stall=NEWTON_STALL)
-    if decoupling == "auto" and form == "cholesky" and not init and not _cholesky_ok(res):
-        # the two-field (Cholesky) representation stops existing near the rank-one limit (physics.md
-        # §3.2: P̂ q̂0 → R̂²); the heat-kernel form continues through it.  Same unknowns, same start.
-        # Only from a cold start: a failed warm start is retried cold by the curves and ladders
-        # first, and the exact form is kept wherever that converges.
-        first = res.message if not res.converged else "conjugate covariance not positive"
-        hk = solve_local_entropy(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
-                                 f_out=f_out, init=x0, outer=user_outer, inner=inner,
-                                 tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
-                                 decoupling="heat_kernel")
-        hk.fallback = first
-        hk.note = f"{hk.note} (auto: the Cholesky form failed here: {first})"
-        return hk
     yphi = res.value
     S_I = res.parts.get("dyPhi", math.nan)
     note = f"decoupling {form}"
@@ -386,11 +379,6 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
 def _covariance_not_positive(ch) -> bool:
     """P̂ q̂0 < R̂²: the Cholesky form's conjugate covariance has no real Gaussian representation."""
     return bool(ch) and ch.get("Ph", 0) * ch.get("q0h", 0) < ch.get("Rh", 0) ** 2
-
-
-def _cholesky_ok(res) -> bool:
-    """A Cholesky-form solve that converged to a real Gaussian representation (P̂ q̂0 ≥ R̂²)."""
-    return bool(res.converged) and not _covariance_not_positive(res.conjugates)
 
 
 def _alpha0_initial(states, d, distance):

@@ -377,6 +377,8 @@ def local_entropy_unit(states, alpha, y, ds, cache=None):
     if math.isinf(y):
         kw = {"sweep": "up"}
         key.update(sweep="up", equations="y -> inf (numerics.large_y)")
+    else:
+        key.update(decoupling="heat_kernel")  # curves cached before it was the default at every y are redone
     v = cached(cache, key, lambda: _curve_dict(fn(states, float(alpha), y, np.asarray(ds, float),
                                                    reference="solution", distance="squared", kappa=0.0, **kw)))
     v["states"] = states
