@@ -202,6 +202,7 @@ _FLOOR = 1e-200
 # (binary, α = 0.745, d = 0.07, y = 3), 5.8e-4 (excitatory(4), α = 0.65, d = 0.02, y = 3).
 HEAT_KERNEL_RULE = (24, 12)
 CHOLESKY_RULE = (20, 8)
+SEED_RULE = (10, 6)  # the Cholesky form as a start only (solve_local_entropy's cold-start rescue)
 # SaddleProblem.solve(newton_stall=...): at large y the Newton–Broyden stage crawls along a narrow
 # valley (y = 15: Jacobian condition ~6e4, soft direction mostly Ŝ and logit q1/Q) and hybr finishes
 # faster; the excitatory(4) ladder (0.65, 0.02), y = 3 … 15, took 100 s instead of 126 s
@@ -364,11 +365,30 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0 = _alpha0_initial(states, d, distance)
     x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
     x0.setdefault("lam", 1.0)
-    res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
+    rescue = form == "heat_kernel" and not init and y <= 4.0
+    # with a rescue available, the first attempt skips the long damped stage (maxiter=0), ~30 s
+    res = problem.solve(x0, tol_residual=tol_residual, maxiter=0 if rescue else maxiter, jacobian=jacobian,
                         newton_stall=NEWTON_STALL)
+    seeded = ""
+    if rescue and not res.converged:
+        # a cold start that misses the heat-kernel form's basin (excitatory(5), α = 0.55, d = 0.03,
+        # y = 3, from the Franz–Parisi start) is seeded by the Cholesky form's saddle point on a
+        # coarse rule (cheap; its own error, up to ~6e-4 in S_I, does not matter for a start); if
+        # that fails too, the full solve from the original start
+        seed = solve_local_entropy(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
+                                   f_out=f_out, outer=GaussianRule(*SEED_RULE), inner=inner,
+                                   tol_residual=tol_residual, maxiter=0, decoupling="cholesky")
+        if seed.converged:
+            res = problem.solve(dict(seed.saddle.params), tol_residual=tol_residual, maxiter=maxiter,
+                                newton_stall=NEWTON_STALL)
+            seeded = " (started from the Cholesky form's saddle point: the cold start failed)"
+        if not res.converged:
+            res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
+                                newton_stall=NEWTON_STALL)
+            seeded = ""
     yphi = res.value
     S_I = res.parts.get("dyPhi", math.nan)
-    note = f"decoupling {form}"
+    note = f"decoupling {form}{seeded}"
     if form == "cholesky" and _covariance_not_positive(res.conjugates):
         note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
         res.converged = False
