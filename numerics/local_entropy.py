@@ -318,6 +318,10 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     20 × 8 outer rule per axis (:data:`CHOLESKY_RULE`); the second-order term var² F⁽⁴⁾/8 moves S_I
     by 3e-7 … 7e-5 at excitatory(4), α = 0.65, d = 0.02, y = 4.5 … 15.  The point's ``note`` names
     the form.
+
+    A cold start (no ``init``) at y ≤ 4 in the heat-kernel form that fails is seeded by the Cholesky
+    form's saddle point on the coarse :data:`SEED_RULE` (a start only), then, if that fails too,
+    solved again from the original start with every stage; the note says when the seed was used.
     """
     states = parse_states(states)
     check_model(alpha, kappa, f_out, 0.0)

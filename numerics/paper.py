@@ -889,9 +889,11 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
 
     # 4b. the y → ∞ equations against finite-y ladders (numerics.ladder_check): opt-in, read from the
     #     cache otherwise ------------------------------------------------------------------------------
-    checks = []
+    checks, n_check_points = [], 0
     if _optional("numerics.ladder_check", "check_point") is not None:
         from .ladder_check import CHECK_POINTS, check_point
+
+        n_check_points = len(CHECK_POINTS)
 
         if ladder_check:
             lc_guard = _Guard(None, cache)
@@ -1004,12 +1006,14 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
         for c in checks:
             L.append(f"| {c.states} | {c.alpha:g} | {c.d:g} | {c.S_inf:.5f} | {c.ladder.get(10.0, math.nan):.5f} | "
                      f"{c.ladder.get(15.0, math.nan):.5f} | {c.ratio:.2f} | {'yes' if c.agrees else 'NO'} |")
-        if len(checks) < len(CHECK_POINTS):
-            L.append(f"\n{len(checks)} of {len(CHECK_POINTS)} points are in the cache; "
+        if len(checks) < n_check_points:
+            L.append(f"\n{len(checks)} of {n_check_points} points are in the cache; "
                      "`fewbits paper --ladder-check` or `fewbits ladder-check` computes the rest.")
-    else:
-        L.append("Not computed by this job (one to three minutes per point, 16 points): run "
+    elif n_check_points:
+        L.append(f"Not computed by this job (one to three minutes per point, {n_check_points} points): run "
                  "`fewbits paper --ladder-check` or `fewbits ladder-check` (both fill this cache).")
+    else:
+        L.append(f"numerics.ladder_check: {NOT_AVAILABLE}.")
     L.append("")
     if simulate:
         L += ["## Equilibrium entropy: enumeration vs theory", "",
