@@ -76,9 +76,9 @@ def _cmd_local(args) -> int:
     if (args.check or args.check_ys) and args.y != math.inf:
         raise ValueError("--check and --check-ys need --y inf")
     if args.check_ys is not None:
-        ys = list(args.check_ys)
-        if len(ys) < 3 or ys[0] <= 0 or any(b <= a for a, b in zip(ys, ys[1:])):
-            raise ValueError(f"--check-ys needs at least three increasing values > 0, got {ys}")
+        from .extrapolation import check_ladder_ys
+
+        check_ladder_ys(args.check_ys, "--check-ys")
         args.check = True
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
                                 distance=args.distance, kappa=args.kappa)

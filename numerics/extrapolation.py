@@ -36,9 +36,18 @@ from .continuation import SecantPredictor
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, _param, check_distance, solve_local_entropy
 
 __all__ = ["Extrapolation", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
-           "DEFAULT_YS"]
+           "DEFAULT_YS", "check_ladder_ys"]
 
 DEFAULT_YS = (15.0, 20.0, 30.0, 40.0)
+
+
+def check_ladder_ys(ys, name: str = "ys") -> List[float]:
+    """The y values of a ladder to extrapolate from: at least three, increasing, > 0 (ValueError
+    naming ``name`` otherwise).  Returns them as floats."""
+    ys = [float(y) for y in ys]
+    if len(ys) < 3 or ys[0] <= 0 or any(b <= a for a, b in zip(ys, ys[1:])):
+        raise ValueError(f"{name} needs at least three increasing values > 0, got {ys}")
+    return ys
 
 
 @dataclass

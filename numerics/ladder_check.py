@@ -139,15 +139,14 @@ def check_point(states, alpha: float, d: float, *, ys: Sequence[float] = LADDER_
     from theory.states import parse_states
 
     from .cache import cached, load
+    from .extrapolation import check_ladder_ys
     from .local_entropy import check_distance
 
     name = parse_states(states).name
     if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha > 0):
         raise ValueError(f"alpha must be a finite number > 0, got {alpha!r}")
     check_distance(d)
-    ys = [float(y) for y in ys]
-    if len(ys) < 3 or ys[0] <= 0 or any(b <= a for a, b in zip(ys, ys[1:])):
-        raise ValueError(f"ys must be at least three increasing values > 0, got {ys}")
+    ys = check_ladder_ys(ys)
     if not (isinstance(ratio_max, (int, float)) and ratio_max > 0):
         raise ValueError(f"ratio_max must be > 0, got {ratio_max!r}")
     key = {"kind": "ladder-check", "states": name, "alpha": float(alpha), "d": float(d), "ys": ys,

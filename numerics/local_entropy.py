@@ -207,6 +207,9 @@ SEED_RULE = (10, 6)  # the Cholesky form as a start only (solve_local_entropy's 
 # valley (y = 15: Jacobian condition ~6e4, soft direction mostly Ŝ and logit q1/Q) and hybr finishes
 # faster; the excitatory(4) ladder (0.65, 0.02), y = 3 … 15, took 100 s instead of 126 s
 NEWTON_STALL = 4
+# a cold start above this y climbs from y = 3 (×1.5 per rung); at or below it, it starts from the
+# Franz–Parisi solution, with the Cholesky-seeded rescue when that fails
+CLIMB_ABOVE_Y = 4.0
 
 
 def _clamp_conjugates(xh):
@@ -319,9 +322,10 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     by 3e-7 … 7e-5 at excitatory(4), α = 0.65, d = 0.02, y = 4.5 … 15.  The point's ``note`` names
     the form.
 
-    A cold start (no ``init``) at y ≤ 4 in the heat-kernel form that fails is seeded by the Cholesky
-    form's saddle point on the coarse :data:`SEED_RULE` (a start only), then, if that fails too,
-    solved again from the original start with every stage; the note says when the seed was used.
+    A cold start (no ``init``) at y ≤ :data:`CLIMB_ABOVE_Y` in the heat-kernel form that fails is
+    seeded by the Cholesky form's saddle point on the coarse :data:`SEED_RULE` (a start only), then,
+    if that fails too, solved again from the original start with every stage; the note says when the
+    seed was used.  (Above it, the climb's first rung, y = 3, is such a cold start.)
     """
     states = parse_states(states)
     check_model(alpha, kappa, f_out, 0.0)
@@ -339,25 +343,24 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     D = derived_ld(reference, distance, form)
     model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
              "d": float(d), "Delta": states.spread}
-    user_outer = outer  # the climb in y below uses the same (default) rule
     outer = outer or GaussianRule(*(HEAT_KERNEL_RULE if form == "heat_kernel" else CHOLESKY_RULE))
     problem = SaddleProblem(D, _nodes(states, outer, inner or AdaptiveGaussian()),
                             _param(distance, d, states.spread), model, inner_roots=True,
                             clamp=_clamp_conjugates if form == "cholesky" else None)
     if init:
         x0 = dict(init)
-    elif y > 4.0:
+    elif y > CLIMB_ABOVE_Y:
         # no warm start at large y: climb from y = 3 in steps of ×1.5 (each warm-started by the
         # previous one); a cold start at large y rarely lands in the basin
         prev = solve_local_entropy(states, alpha, d, 3.0, reference=reference, distance=distance, kappa=kappa,
-                                   f_out=f_out, outer=user_outer, inner=inner, tol_residual=tol_residual,
+                                   f_out=f_out, outer=outer, inner=inner, tol_residual=tol_residual,
                                    decoupling=decoupling)
         yy = 3.0
         while prev.converged and yy * 1.5 < y:
             yy *= 1.5
             prev = solve_local_entropy(states, alpha, d, yy, reference=reference, distance=distance,
                                        kappa=kappa, f_out=f_out, init=prev.saddle.params, jacobian=prev.jacobian,
-                                       outer=user_outer, inner=inner, tol_residual=tol_residual,
+                                       outer=outer, inner=inner, tol_residual=tol_residual,
                                        decoupling=decoupling)
         if not prev.converged:
             return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
@@ -369,7 +372,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0 = _alpha0_initial(states, d, distance)
     x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
     x0.setdefault("lam", 1.0)
-    rescue = form == "heat_kernel" and not init and y <= 4.0
+    rescue = form == "heat_kernel" and not init and y <= CLIMB_ABOVE_Y
     # with a rescue available, the first attempt skips the long damped stage (maxiter=0), ~30 s
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=0 if rescue else maxiter, jacobian=jacobian,
                         newton_stall=NEWTON_STALL)
