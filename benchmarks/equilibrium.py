@@ -19,7 +19,7 @@ def main(argv=None) -> int:
     ap.add_argument("--lmax", type=int, default=15)
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
-    from numerics.equilibrium import capacity, derived
+    from numerics.problems.equilibrium import capacity, derived
 
     t0 = time.perf_counter()
     derived()

@@ -8,8 +8,8 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
 * a finite-y curve of n distances (binary, α = 0.5, y = --y) by continuation in d;
 * the y → ∞ curve of n distances (binary, α = 0.5, d = 0.01 … 0.08, the small-d window where the
   dense regions show), cold start included;
-* with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.alpha_u defaults);
-* with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.extrapolation.y_ladder) at one
+* with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.analyses.alpha_u defaults);
+* with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.problems.extrapolation.y_ladder) at one
   of the issue's second check points, excitatory(4), α = 0.65, d = 0.02: the cost that keeps those
   checks out of the test suite (sweeps and seconds per rung).
 
@@ -38,9 +38,9 @@ def main(argv=None) -> int:
                     help="run one part alone (its derivation included)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
-    from numerics.franz_parisi import derived_fp, franz_parisi_curve
-    from numerics.large_y import derived_large_y, large_y_curve
-    from numerics.local_entropy import derived_ld, local_entropy_curve
+    from numerics.problems.franz_parisi import derived_fp, franz_parisi_curve
+    from numerics.problems.large_y import derived_large_y, large_y_curve
+    from numerics.problems.local_entropy import derived_ld, local_entropy_curve
 
     def runs(part):
         return args.only is None or args.only == part
@@ -72,14 +72,14 @@ def main(argv=None) -> int:
         print(f"y -> inf curve, binary alpha=0.5, {args.n} distances in [0.01, 0.08]: "
               f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged (goal: < 20 s for 40)")
     if args.alpha_u or args.only == "alpha_u":
-        from numerics.alpha_u import alpha_u
+        from numerics.analyses.alpha_u import alpha_u
 
         t = time.perf_counter()
         r = alpha_u("binary", xtol=0.005)
         print(f"alpha_U binary (y -> inf): {r.alpha_U:.4f} in [{r.interval[0]:.4f}, {r.interval[1]:.4f}] "
               f"({r.message}); {time.perf_counter() - t:.1f} s (goal < 300 s)")
     if args.ladder or args.only == "ladder":
-        from numerics.extrapolation import y_ladder
+        from numerics.problems.extrapolation import y_ladder
 
         ys = (3.0, 4.5, 6.75, 10.0, 15.0)
         t = time.perf_counter()

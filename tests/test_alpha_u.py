@@ -1,12 +1,12 @@
-"""α_U on the y → ∞ curves (numerics.alpha_u): the window criterion, its margin, and where binary
+"""α_U on the y → ∞ curves (numerics.analyses.alpha_u): the window criterion, its margin, and where binary
 synapses break up, against α_c."""
 import math
 
 import numpy as np
 import pytest
 
-from numerics.alpha_u import dense_regions_exist, window_margin
-from numerics.local_entropy import LocalEntropyPoint
+from numerics.analyses.alpha_u import dense_regions_exist, window_margin
+from numerics.problems.local_entropy import LocalEntropyPoint
 
 
 def _points(ds, slopes, S0=0.05):
@@ -48,7 +48,7 @@ def test_binary_dense_regions_break_up_between_0745_and_076_below_alpha_c():
     branch survives (tests/test_branches.py): it reaches d = 0.015 up to α = 0.761 and d = 0.01 up
     to 0.781, so the papers' 0.77 is where dense regions of radius d ≈ 0.012 disappear, not where
     the gap in the curve opens."""
-    from numerics.equilibrium import capacity
+    from numerics.problems.equilibrium import capacity
 
     ok, low = dense_regions_exist("binary", 0.745)
     assert ok and 0 < low.margin < 0.2, low.margin
@@ -83,7 +83,7 @@ def test_the_sweep_follows_the_dip_below_the_window():
 
 
 def test_alpha_u_is_an_upper_bound_when_the_dip_was_not_resolved_at_the_lower_end():
-    from numerics.alpha_u import _Search
+    from numerics.analyses.alpha_u import _Search
     from theory.states import StateSet
 
     search = _Search(StateSet.parse("binary"), math.inf, (0.004, 0.06), None, {})
@@ -104,8 +104,8 @@ def test_symmetric3_dense_regions_break_up_below_d_001_between_1082_and_1088():
     every slope on d ≥ 0.01 is still positive: a window starting at 0.01 would miss the breakup
     (unless the sweep follows the dip below it, dense_regions_exist's default).
     The full search (fewbits alpha-u --states symmetric:3) gives α_U = 1.085, below α_c = 1.1745."""
-    from numerics.equilibrium import capacity
-    from numerics.large_y import slope
+    from numerics.problems.equilibrium import capacity
+    from numerics.problems.large_y import slope
 
     ds = [0.005, 0.006, 0.007, 0.008, 0.009, 0.01, 0.015, 0.02, 0.025]
     ok, low = dense_regions_exist("symmetric:3", 1.0827, ds=ds)
@@ -124,8 +124,8 @@ def test_binary_alpha_u_table_row_is_cached_for_the_main_job(tmp_path):
     """The full search for binary synapses (``fewbits alpha-u --table`` row): α_U = 0.7550 within
     its bracket of width ≤ 0.005, below α_c; the row is stored in the cache folder, where the main
     job (``fewbits paper``) finds it without computing."""
-    from numerics.alpha_u import alpha_u_table
-    from numerics.paper import alpha_u_unit
+    from numerics.analyses.alpha_u import alpha_u_table
+    from numerics.figures.paper import alpha_u_unit
 
     (row,) = alpha_u_table(["binary"], cache=tmp_path)
     lo, hi = row["interval"]

@@ -1,4 +1,4 @@
-"""Above α_U the y → ∞ curve splits into a small-d and a large-d branch (numerics.branches): the
+"""Above α_U the y → ∞ curve splits into a small-d and a large-d branch (numerics.analyses.branches): the
 small-d branch outlives α_U, the curve drops across the gap, and the branch's end at fixed d moves
 to larger α as d shrinks."""
 import json
@@ -9,8 +9,8 @@ import sys
 import numpy as np
 import pytest
 
-from numerics.branches import dense_region_limit, large_y_branches
-from numerics.local_entropy import binary_entropy
+from numerics.analyses.branches import dense_region_limit, large_y_branches
+from numerics.problems.local_entropy import binary_entropy
 
 
 def test_binary_small_d_branch_reaches_d_001_up_to_alpha_0781():
@@ -45,7 +45,7 @@ def test_binary_curve_above_alpha_u_drops_across_the_gap():
     assert s_small[-1] > s_large[0] + 1e-3, (s_small, s_large)
     assert np.all(s_small < binary_entropy(np.array(ds[:6])))
     # the small-d branch is near its end at d = 0.013: its slope has fallen to a few % of d = 0.005's
-    from numerics.large_y import slope
+    from numerics.problems.large_y import slope
 
     assert 0 < slope(small.points[5]) < 0.05 * slope(small.points[0])
     m = b.merged()  # one curve for plots: the branches' values, and one point without value in the gap

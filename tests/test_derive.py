@@ -3,8 +3,8 @@ import numpy as np
 import pytest
 import sympy as sp
 
-from numerics.equilibrium import derived
-from numerics.quadrature import GaussianRule, G_over_H
+from numerics.problems.equilibrium import derived
+from numerics.solver.quadrature import GaussianRule, G_over_H
 from theory.functionals.equilibrium import SYMBOLS
 from theory.states import StateSet
 from theory.symbolic import Avg, gauss

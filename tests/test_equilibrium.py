@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from numerics.equilibrium import capacity, entropy_curve, solve_equilibrium
+from numerics.problems.equilibrium import capacity, entropy_curve, solve_equilibrium
 from theory.states import StateSet
 
 

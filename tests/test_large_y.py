@@ -1,4 +1,4 @@
-"""The y → ∞ equations (theory.functionals.large_y, numerics.large_y) against finite differences,
+"""The y → ∞ equations (theory.functionals.large_y, numerics.problems.large_y) against finite differences,
 finite-y ladders and the small-d limit (physics.md §3.2)."""
 import copy
 import math
@@ -6,10 +6,10 @@ import math
 import numpy as np
 import pytest
 
-from numerics.ladder_check import CHECK_POINTS, check_point
-from numerics.large_y import derived_large_y, large_y_curve, solve_large_y
-from numerics.local_entropy import binary_entropy
-from numerics.quadrature import GaussianRule, Maximiser
+from numerics.analyses.ladder_check import CHECK_POINTS, check_point
+from numerics.problems.large_y import derived_large_y, large_y_curve, solve_large_y
+from numerics.problems.local_entropy import binary_entropy
+from numerics.solver.quadrature import GaussianRule, Maximiser
 from theory.functionals.large_y import SYMBOLS_INF as Y
 from theory.states import StateSet
 
@@ -48,9 +48,9 @@ def test_large_y_rejects_bad_input():
 
 
 def _rising_ladder(states, alpha, d, ys):
-    """{y: S_I} along a warm-started finite-y ladder (numerics.extrapolation.y_ladder), every rung
+    """{y: S_I} along a warm-started finite-y ladder (numerics.problems.extrapolation.y_ladder), every rung
     converged and S_I increasing with y (yΦ is convex in y, so ∂_y S_I ≥ 0)."""
-    from numerics.extrapolation import y_ladder
+    from numerics.problems.extrapolation import y_ladder
 
     ladder = y_ladder(states, alpha, d, ys)
     for y, p in zip(ys, ladder):
@@ -79,7 +79,7 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
     # the package's own check (check_against_ladder, `fewbits local-entropy --y inf --check`) on the
     # default rungs y = 15 … 40: the 1/y fit lies within 5e-4 of the equations; a value 3e-3 off,
     # or one below S_I(40), is rejected
-    from numerics.large_y import check_against_ladder
+    from numerics.problems.extrapolation import check_against_ladder
 
     top = [p for p in ladder if p.y >= 15.0]
     agree, ex = check_against_ladder(inf, "binary", 0.5, ladder=top)
@@ -88,7 +88,7 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
         moved = copy.copy(inf)
         moved.S_I = inf.S_I + off
         assert not check_against_ladder(moved, "binary", 0.5, ladder=top)[0], off
-    from numerics.large_y import large_y_curve
+    from numerics.problems.large_y import large_y_curve
 
     curve = large_y_curve("binary", 0.5, (0.07, 0.05, 0.03, 0.025, 0.02, 0.015, 0.0125, 0.01),
                           init=inf.saddle.params, jacobian=inf.jacobian)
@@ -102,7 +102,7 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
 
 
 # (states, α, d) for the ladder check of the state sets of the α_U table: the first point of each set
-# of numerics.ladder_check.CHECK_POINTS (binary: its second; the first, α = 0.5, d = 0.1, is the test
+# of numerics.analyses.ladder_check.CHECK_POINTS (binary: its second; the first, α = 0.5, d = 0.1, is the test
 # above, on the rungs up to y = 40).  `fewbits ladder-check` runs both points of every set (about half
 # an hour on one core).  The measured ratio [S_I(∞) − S_I(15)] / [S_I(15) − S_I(10)] in the comment
 # (1/y gives 2, 1/√y 4.45).  d is below the large-d end of the y → ∞ branch, which moves to smaller d
@@ -121,7 +121,7 @@ LADDER_POINTS = [pytest.param(s, a, d, id=f"{s.replace(':', '')}-{a:g}-{d:g}")
 
 def test_ladder_points_are_the_first_check_point_of_every_table_set():
     """The suite's ladder checks cover every set of the α_U table (two points for binary synapses)."""
-    from numerics.alpha_u import TABLE_SETS
+    from numerics.analyses.alpha_u import TABLE_SETS
 
     sets = [p.values[0] for p in LADDER_POINTS]
     assert sorted(sets) == sorted(TABLE_SETS)
@@ -134,7 +134,7 @@ def test_ladder_points_are_the_first_check_point_of_every_table_set():
 @pytest.mark.parametrize("states,alpha,d", LADDER_POINTS)
 def test_large_y_is_the_limit_of_the_finite_y_ladder_for_the_table_sets(states, alpha, d):
     """The y → ∞ equations against the finite-y ladder y = 3 … 15 (reference a solution), by
-    numerics.ladder_check.check_point: every rung converged, the ladder rises with y, stays below the
+    numerics.analyses.ladder_check.check_point: every rung converged, the ladder rises with y, stays below the
     y → ∞ value, and the gap left at y = 15 is no more than 2.4 times the last step,
     S_I(∞) − S_I(15) ≤ 2.4 [S_I(15) − S_I(10)] (for S_I = S∞ − b/y the factor is 2, for an approach
     as 1/√y 4.45).  The ratio is also pinned to its measured value (±0.05).  About a minute each."""
@@ -146,11 +146,11 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_for_the_table_sets(states, 
 
 
 def test_ladder_check_verdicts_on_made_up_numbers():
-    """The criterion itself (numerics.ladder_check), on numbers where the answer is known: a ladder
+    """The criterion itself (numerics.analyses.ladder_check), on numbers where the answer is known: a ladder
     S(y) = S∞ − b/y agrees (ratio 2); one that approaches as 1/√y does not (ratio 4.45); a falling
     ladder, an unconverged rung, S∞ below the last rung and an unconverged S∞ are each rejected with a
     message naming the reason."""
-    from numerics.ladder_check import LADDER_YS, _verdict
+    from numerics.analyses.ladder_check import LADDER_YS, _verdict
 
     ys = LADDER_YS
     conv = {y: True for y in ys}
@@ -176,7 +176,7 @@ def test_ladder_check_verdicts_on_made_up_numbers():
 def test_ladder_check_rejects_bad_input_and_reads_its_cache(tmp_path, monkeypatch):
     """Bad arguments name themselves; a computed point is stored in the cache folder and a second call
     reads it back (no solve: the solver is replaced by one that fails the test if called)."""
-    import numerics.ladder_check as lc
+    import numerics.analyses.ladder_check as lc
 
     with pytest.raises(ValueError, match="alpha"):
         lc.check_point("binary", -0.5, 0.1)
@@ -201,7 +201,7 @@ def test_cli_ladder_check_table_and_exit_status(tmp_path, monkeypatch, capsys):
     when one does not; an unknown set is an error that names --states (exit 2)."""
     import json
 
-    import numerics.ladder_check as lc
+    import numerics.analyses.ladder_check as lc
     from numerics.cli import main
 
     good = lambda st, a, d, ys: {"S_inf": 0.3, "inf_converged": True, "seconds": 1.0, "messages": [],  # noqa: E731
@@ -240,7 +240,7 @@ def test_cli_check_rejects_a_ladder_that_stops_short(capsys):
 
 
 def test_y_ladder_rejects_bad_input():
-    from numerics.extrapolation import y_ladder
+    from numerics.problems.extrapolation import y_ladder
 
     with pytest.raises(ValueError, match="ys must increase"):
         y_ladder("binary", 0.5, 0.1, (10.0, 5.0))
@@ -250,8 +250,8 @@ def test_y_ladder_rejects_bad_input():
 
 def test_secant_predictor_is_exact_on_straight_lines():
     """The continuation predictor extrapolates linearly in (log d, solver coordinates)."""
-    from numerics.continuation import SecantPredictor
-    from numerics.large_y import _param
+    from numerics.solver.continuation import SecantPredictor
+    from numerics.problems.large_y import _param
 
     P = _param("squared")
     u0, c = np.array([0.1, 0.0, 1.5, 0.3, 0.8]), np.array([0.0, 0.01, -0.7, -1.2, -0.9])
@@ -267,7 +267,7 @@ def test_secant_predictor_is_exact_on_straight_lines():
 def test_secant_zero_is_the_zero_of_the_line_and_nan_when_undefined():
     """secant_zero (α_U's and the branch ends' next evaluation): exact for a line, in either order;
     NaN for a flat pair or a non-finite value (never a number made up from them)."""
-    from numerics.continuation import secant_zero
+    from numerics.solver.continuation import secant_zero
 
     line = lambda a: 0.3 - 2.0 * a  # noqa: E731, zero at 0.15
     assert secant_zero(0.1, line(0.1), 0.2, line(0.2)) == pytest.approx(0.15, abs=1e-15)
@@ -281,7 +281,7 @@ def test_secant_zero_is_the_zero_of_the_line_and_nan_when_undefined():
 def test_slope_is_the_derivative_of_the_local_entropy():
     """dS_I/dd = ∂φ∞/∂d at the saddle point (envelope theorem) = Δ²Ŝ/2, against central differences
     of S_I(d) along the curve (binary, α = 0.6)."""
-    from numerics.large_y import large_y_curve, slope
+    from numerics.problems.large_y import large_y_curve, slope
 
     h = 1e-3
     c = large_y_curve("binary", 0.6, [0.05 + 2 * h, 0.05 + h, 0.05, 0.05 - h, 0.05 - 2 * h])
@@ -296,7 +296,7 @@ def test_slope_is_the_derivative_of_the_local_entropy():
 @pytest.mark.slow
 def test_binary_hamming_and_squared_distances_coincide():
     """For ±1 synapses (W − W̃)²/Δ² = 1[W ≠ W̃]: the two distances are the same, so are S_I and its slope."""
-    from numerics.large_y import slope
+    from numerics.problems.large_y import slope
 
     sq = solve_large_y("binary", 0.6, 0.05, distance="squared")
     hm = solve_large_y("binary", 0.6, 0.05, distance="hamming")
@@ -311,7 +311,7 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
     integrands jumps; reference_switches finds them (against a dense grid), and with panel edges
     there the 24×8 rule reproduces a 96×16 rule to 1e-9, while without them even the 96×16 rule
     is off by 1e-4.  G_E's edges graded on √((Q − q1)/q1) bring its conjugates from 1e-6 to 1e-8."""
-    from numerics.large_y import _compiled_objective, _nodes, reference_switches
+    from numerics.problems.large_y import _compiled_objective, _nodes, reference_switches
 
     st = StateSet.parse("excitatory:3")
     D = derived_large_y("squared")
@@ -366,7 +366,7 @@ def test_small_d_points_are_stationary_in_the_solvers_coordinates():
     gradient ∂Φ/∂Q ≈ −∂Φ/∂q1 stalls near 1e-7 (rounding in their small difference), while the
     gradient in the solver's coordinates (logs, logit(q1/Q)) is below 1e-8; S_I is then the same with
     a rule of four times the nodes to 1e-7 (SaddleProblem.residual_in_u)."""
-    from numerics.quadrature import GaussianRule
+    from numerics.solver.quadrature import GaussianRule
 
     ds = [0.01, 0.008, 0.006, 0.005, 0.004, 0.0035]
     c = large_y_curve("excitatory:3", 0.593, ds)

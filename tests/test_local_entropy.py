@@ -4,9 +4,9 @@ import math
 import numpy as np
 import pytest
 
-from numerics.franz_parisi import derived_fp, solve_franz_parisi
-from numerics.local_entropy import (alpha0_curve, binary_entropy, derived_ld, solve_local_entropy)
-from numerics.quadrature import GaussianRule
+from numerics.problems.franz_parisi import derived_fp, solve_franz_parisi
+from numerics.problems.local_entropy import (alpha0_curve, binary_entropy, derived_ld, solve_local_entropy)
+from numerics.solver.quadrature import GaussianRule
 from theory.functionals.large_deviation import SYMBOLS
 from theory.states import StateSet
 
@@ -148,7 +148,7 @@ def test_heat_kernel_decoupling_matches_cholesky_at_y3(states, alpha, d):
 
 def test_extrapolation_recovers_the_limit_and_picks_the_model():
     ys = np.array([5.0, 10.0, 20.0, 40.0])
-    ex = __import__("numerics.extrapolation", fromlist=["extrapolate"]).extrapolate
+    ex = __import__("numerics.problems.extrapolation", fromlist=["extrapolate"]).extrapolate
     a = ex(ys, 0.25 - 0.3 / ys + 0.1 / ys**2)
     assert a.model == "1/y" and abs(a.value - 0.25) < 1e-12
     b = ex(ys, 0.25 - 0.2 / np.sqrt(ys) + 0.05 / ys)
@@ -160,7 +160,7 @@ def test_extrapolation_recovers_the_limit_and_picks_the_model():
 @pytest.mark.slow
 def test_dense_regions_criterion_holds_well_below_alpha_u():
     """Binary, α = 0.5, y = 3: S_I(d) converges and increases on a small-d window."""
-    from numerics.alpha_u import dense_regions_exist
+    from numerics.analyses.alpha_u import dense_regions_exist
 
     ok, curve = dense_regions_exist("binary", 0.5, y=3.0, ds=[0.05, 0.1, 0.2])
     assert ok and np.all(curve.S_I <= binary_entropy(curve.d))

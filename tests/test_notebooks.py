@@ -15,15 +15,15 @@ pytest.importorskip("ipykernel")
 
 NB = Path(__file__).resolve().parents[1] / "notebooks"
 
-# numerics.extrapolation: imported lazily by local_entropy_curve for y = inf
+# numerics.problems.extrapolation: imported lazily by local_entropy_curve for y = inf
 NEEDS = {
-    "02_local_entropy_and_alpha_u": {"numerics.local_entropy": ["local_entropy_curve", "alpha0_curve"],
-                                     "numerics.extrapolation": [],
-                                     "numerics.franz_parisi": ["franz_parisi_curve"],
-                                     "numerics.alpha_u": ["alpha_u"]},
-    "03_theory_vs_simulation": {"numerics.local_entropy": ["local_entropy_curve", "alpha0_curve"],
-                                "numerics.extrapolation": [],
-                                "numerics.franz_parisi": ["franz_parisi_curve"]},
+    "02_local_entropy_and_alpha_u": {"numerics.problems.local_entropy": ["local_entropy_curve", "alpha0_curve"],
+                                     "numerics.problems.extrapolation": [],
+                                     "numerics.problems.franz_parisi": ["franz_parisi_curve"],
+                                     "numerics.analyses.alpha_u": ["alpha_u"]},
+    "03_theory_vs_simulation": {"numerics.problems.local_entropy": ["local_entropy_curve", "alpha0_curve"],
+                                "numerics.problems.extrapolation": [],
+                                "numerics.problems.franz_parisi": ["franz_parisi_curve"]},
 }
 
 

@@ -9,7 +9,7 @@ import time
 import numpy as np
 import pytest
 
-from numerics.paper import CONFIG, SEED0, read_csv
+from numerics.figures.paper import CONFIG, SEED0, read_csv
 
 pytestmark = pytest.mark.slow
 
@@ -52,7 +52,7 @@ def test_files_written(paper):
     assert "simulations" in first.stderr and "#" in first.stderr  # progress bar on stderr
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".cache"]
     # a theory module missing from the build is reported, not silently dropped
-    for mod, what in (("numerics.local_entropy", "local entropy"), ("numerics.alpha_u", "α_U")):
+    for mod, what in (("numerics.problems.local_entropy", "local entropy"), ("numerics.analyses.alpha_u", "α_U")):
         try:
             __import__(mod)
         except ImportError:
@@ -60,7 +60,7 @@ def test_files_written(paper):
 
 
 def test_csv_values_equal_theory(paper):
-    from numerics.equilibrium import capacity, entropy_curve
+    from numerics.problems.equilibrium import capacity, entropy_curve
 
     out = paper[0]
     cap = {r["states"]: r for r in read_csv(out / "capacity.csv")}
@@ -82,7 +82,7 @@ def test_csv_local_entropy_is_the_y_inf_theory(paper):
     """The panels' local-entropy curves are the y → ∞ equations on each panel's own d grid (below the
     branch end): every point converged, Σ not given (NaN), the slope positive; the first point equals
     a direct local_entropy_curve(..., math.inf, ...) solve (the sweep goes upwards from a cold start)."""
-    from numerics.local_entropy import alpha0_curve, local_entropy_curve
+    from numerics.problems.local_entropy import alpha0_curve, local_entropy_curve
 
     out = paper[0]
     assert math.isinf(CONFIG["quick"]["y"]) and math.isinf(CONFIG["full"]["y"])
@@ -109,7 +109,7 @@ def test_csv_local_entropy_is_the_y_inf_theory(paper):
     cmp_rows = [r for r in read_csv(out / "comparison.csv") if r["states"] == s and r["simulation"] == "bp_rbp"]
     assert cmp_rows and cmp_rows[0]["theory"] == "local entropy y → ∞"
     # ... and against the band between the Franz–Parisi and the y → ∞ curves, recomputed from the CSVs
-    from numerics.paper import compare_between
+    from numerics.figures.paper import compare_between
 
     def curve(label):
         rs = [r for r in rows if r["curve"] == label and r["states"] == s]
@@ -187,7 +187,7 @@ def test_report_shows_cached_ladder_checks(paper, tmp_path, monkeypatch):
     that does not agree makes the exit status 1 and is listed under Convergence.  (The two points
     here are made-up numbers written into a copy of the cache: this tests the plumbing; the physics
     of the check is in tests/test_large_y.py.)"""
-    import numerics.ladder_check as lc
+    import numerics.analyses.ladder_check as lc
 
     out = paper[0]
     work = tmp_path / "copy"

@@ -1,5 +1,5 @@
 """Figure functions on synthetic data: labels, number of lines/points, hollow non-converged points,
-and save_figure output.  Plus the on-disk cache (numerics.cache)."""
+and save_figure output.  Plus the on-disk cache (numerics.storage.cache)."""
 import json
 import math
 import warnings
@@ -8,8 +8,9 @@ import numpy as np
 import pytest
 from matplotlib.figure import Figure
 
-from numerics import cache, plots
-from numerics.style import DOUBLE, LABELS, SINGLE
+from numerics.figures import plots
+from numerics.storage import cache
+from numerics.figures.style import DOUBLE, LABELS, SINGLE
 
 D = np.linspace(0.01, 0.4, 12)
 

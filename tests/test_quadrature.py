@@ -5,7 +5,7 @@ import mpmath as mp
 import numpy as np
 import pytest
 
-from numerics.quadrature import G_over_H, GaussianRule, gaussian_expectation, log_H
+from numerics.solver.quadrature import G_over_H, GaussianRule, gaussian_expectation, log_H
 
 mp.mp.dps = 30
 
@@ -72,7 +72,7 @@ def test_maximiser_finds_skewed_maxima():
     from scipy.optimize import minimize_scalar
     from scipy.special import log_ndtr
 
-    from numerics.quadrature import Maximiser
+    from numerics.solver.quadrature import Maximiser
 
     q1, dq = 0.9604, 105.1
     s = np.sqrt(1 - q1)
@@ -98,7 +98,7 @@ def test_maximiser_passes_are_pointwise_on_any_axis_and_select_is_the_discrete_a
     """The passes work outer point by outer point: on a 4-axis array maximised along an inner axis
     they give, bit for bit, what each point's own one-dimensional slice gives; ``select`` is the
     index at which the discrete refine reads its value."""
-    from numerics.quadrature import Maximiser
+    from numerics.solver.quadrature import Maximiser
 
     rng = np.random.default_rng(0)
     M = Maximiser()

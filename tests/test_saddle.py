@@ -1,9 +1,9 @@
-"""The saddle-point iterator's Newton–Broyden stage (numerics.saddle) on residuals with a known root."""
+"""The saddle-point iterator's Newton–Broyden stage (numerics.solver.saddle) on residuals with a known root."""
 import math
 
 import numpy as np
 
-from numerics.saddle import SaddleProblem
+from numerics.solver.saddle import SaddleProblem
 
 
 def _bare(residual):

@@ -204,7 +204,7 @@ class CompiledSet:
             spec = nodes[v]
             if hasattr(spec, "refine"):
                 # peak-following rule: nodes chosen per outer point from a coarse look at the
-                # integrand (see numerics.quadrature.AdaptiveGaussian)
+                # integrand (see numerics.solver.quadrature.AdaptiveGaussian)
                 adaptive[v] = spec
                 x, lw = spec.coarse
             else:

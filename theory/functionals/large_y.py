@@ -1,7 +1,7 @@
 """The y → ∞ limit of the large-deviation free entropy (physics.md §3.2), to leading order in 1/y.
 
 Scaling (derived from the finite-y functional of :mod:`.large_deviation` and checked against its
-solutions up to y = 40, see :mod:`numerics.extrapolation`):
+solutions up to y = 40, see :mod:`numerics.problems.extrapolation`):
 
     P = Q̃ − δP/y,  R = S − δR/y,  q0 = q1 − δq/y,       q̂0 = q̂1 − δ̂/y,  Q̂̃ = y Â,
     P̂ = O(1),      R̂ = O(1/y),     Ŝ, Q̂, q̂1 = O(1).
@@ -25,7 +25,7 @@ Then yΦ = y φ∞ + O(1) with, per unit y,
   order, so (S, Ŝ) would be a redundant pair (Ŝ = 0, S arbitrary) and are not unknowns.
 * The slope of the curve is ∂φ∞/∂d at the saddle point (envelope theorem): Δ²Ŝ/2 (squared), λ
   (Hamming).  For Ŝ → 0+ (squared) the maximum over W̃ turns degenerate and the overlap jumps, so a
-  branch of solutions ends where its slope reaches 0 (numerics.alpha_u uses this).
+  branch of solutions ends where its slope reaches 0 (numerics.analyses.alpha_u uses this).
 
 The maximisations are written with the same atoms as sums, ``LogSum(E, x)`` and ``Avg(f, E, x)``:
 the numerics give the maximised variables a *maximiser* rule (nodes at the argmax, weight 1), so that
@@ -66,7 +66,7 @@ def reference_objective(distance: str = "squared") -> sp.Expr:
 
     (Hamming: −λ 1[W ≠ W̃] in place of Ŝ W̃ W).  Where the argmax W̃ switches, G_S's integrand has a
     kink and the derived integrands a jump; the numerics give the outer Gaussian rule a panel edge
-    at each switch (numerics.large_y)."""
+    at each switch (numerics.problems.large_y)."""
     _check(distance)
     EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u) * W
     EW += Sh * Wt * W if distance == "squared" else -lam * Neq(W, Wt)

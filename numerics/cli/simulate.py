@@ -52,7 +52,7 @@ def _emit(obj, as_json: bool, text: str):
 def _cmd_instance_new(args) -> int:
     from theory.states import StateSet
 
-    from .instances import generate, save_instance
+    from ..simulate.instances import generate, save_instance
 
     try:
         states = StateSet.parse(args.states)
@@ -100,9 +100,9 @@ def _cmd_instance_missing(args) -> int:
 
 
 def _cmd_enumerate(args) -> int:
-    from .distances import check_distance
-    from .enumeration import densest_by_neighbours, enumerate_solutions, sample_solutions
-    from .instances import atomic_save_npy, load_configuration, load_instance
+    from ..simulate.distances import check_distance
+    from ..simulate.enumeration import densest_by_neighbours, enumerate_solutions, sample_solutions
+    from ..simulate.instances import atomic_save_npy, load_configuration, load_instance
 
     inst = load_instance(args.file)
     check_distance(args.distance)
@@ -160,9 +160,9 @@ def _parse_gammas(text):
 
 
 def _cmd_bp_entropy(args) -> int:
-    from .bp import local_entropy_sweep
-    from .distances import check_distance
-    from .instances import load_configuration, load_instance
+    from ..simulate.bp import local_entropy_sweep
+    from ..simulate.distances import check_distance
+    from ..simulate.instances import load_configuration, load_instance
 
     inst = load_instance(args.file)
     check_distance(args.distance)
@@ -193,8 +193,8 @@ def _cmd_bp_entropy(args) -> int:
 
 
 def _cmd_solve(args) -> int:
-    from .instances import atomic_save_npy, load_instance
-    from .solvers import SOLVERS, solve
+    from ..simulate.instances import atomic_save_npy, load_instance
+    from ..simulate.solvers import SOLVERS, solve
 
     inst = load_instance(args.file)
     if args.algorithm not in SOLVERS:

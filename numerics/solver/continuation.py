@@ -5,7 +5,7 @@ corrector (Newton) from the *previous* solution fails where the unknowns move fa
 y → ∞ equations, which grows like a pole as d → 0 at α = 0.5 (9.9, 13, 18.5, 29.6, 58 at d = 0.02,
 0.0175, 0.015, 0.0125, 0.01).  The secant predictor extrapolates linearly from the last two
 solutions, in the unconstrained coordinates u of the solver's
-:class:`~numerics.saddle.Parametrisation` (logs, logits) against t = log d:
+:class:`~numerics.solver.saddle.Parametrisation` (logs, logits) against t = log d:
 
     u(t) ≈ u₂ + (t − t₂)/(t₂ − t₁) · (u₂ − u₁)
 

@@ -71,7 +71,7 @@ def key_hash(key: dict) -> str:
 def with_version(key: dict) -> dict:
     if "version" in key:
         return dict(key)
-    from . import __version__
+    from .. import __version__
 
     return {**key, "version": __version__}
 

@@ -2,7 +2,7 @@
 
 What the y → ∞ curves look like.  At y → ∞ the slope of S_I(d) is exact at every point: by the
 envelope theorem dS_I/dd = ∂φ∞/∂d at the saddle point, which is Δ²Ŝ/2 for the squared distance
-(``numerics.large_y.slope``).  A branch of solutions exists only where Ŝ > 0: as Ŝ → 0+ the maximum
+(``numerics.problems.large_y.slope``).  A branch of solutions exists only where Ŝ > 0: as Ŝ → 0+ the maximum
 over the reference's values turns degenerate and the overlap jumps (theory.functionals.large_y), so
 the branch *ends* where its slope reaches 0.  Below α_U the slope is positive from d → 0 (where
 S_I ≈ the α = 0 ball entropy) up to the largest d of the branch, with a dip at small d (binary,
@@ -11,7 +11,7 @@ At α_U the dip touches 0 and the small-d part of the curve detaches: above it, 
 larger d stops where Ŝ → 0+ (binary, α = 0.7637: Ŝ = 0.0017 at d = 0.0294, no solution at 0.025).
 The small-d part does not vanish there: it is a second branch, from d → 0 up to an end that moves
 to smaller d as α grows, and it ends above the large-d branch's start, so the curve drops across
-the gap (:mod:`numerics.branches`; binary: it still reaches d = 0.01 up to α = 0.7807).  α_U here
+the gap (:mod:`numerics.analyses.branches`; binary: it still reaches d = 0.01 up to α = 0.7807).  α_U here
 is where the gap opens, anywhere in the window.
 
 Criterion (stated in every result).  At load α, compute S_I(d) on the small-distance window ``ds``
@@ -77,8 +77,8 @@ import numpy as np
 
 from theory.states import parse_states
 
-from .continuation import secant_zero
-from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_entropy
+from ..solver.continuation import secant_zero
+from ..problems.local_entropy import LocalEntropyCurve, LocalEntropyPoint, solve_local_entropy
 
 __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "alpha_u_table", "TABLE_SETS",
            "cached_alpha_u", "alpha_u_cache_key",
@@ -139,7 +139,7 @@ class AlphaUResult:
 def _slopes(points: Sequence[LocalEntropyPoint]) -> Tuple[np.ndarray, np.ndarray]:
     """(d, dS_I/dd) of the converged points, d increasing: exact slopes where the points carry them
     (y → ∞), else finite differences between neighbours (at their midpoints)."""
-    from .large_y import slope
+    from ..problems.large_y import slope
 
     pts = sorted((p for p in points if p.converged), key=lambda p: p.d)
     exact = [slope(p) if math.isinf(p.y) else math.nan for p in pts]
@@ -209,7 +209,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     (:func:`window_margin`).
 
     The window is swept from the largest d down; each point starts from the secant predictor of
-    :mod:`numerics.continuation` (y → ∞) or from its neighbour (finite y).  ``init``/``jacobian``
+    :mod:`numerics.solver.continuation` (y → ∞) or from its neighbour (finite y).  ``init``/``jacobian``
     warm-start the largest d, e.g. from the same d at a neighbouring α.  A point that fails is
     retried through up to ``max_halvings`` levels of intermediate distances.  The sweep stops at the
     first point that does not converge; a negative slope does not stop it before the slope has
@@ -229,7 +229,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     the slope rises again (the dip is then inside) or the floor is reached; those points join the
     curve and the margin (``curve.extended`` lists their d).  A point there that does not converge
     where the slope has fallen below a tenth of its largest value
-    (:func:`numerics.large_y.near_branch_end`), or where the solve found the distance constraint's
+    (:func:`numerics.problems.large_y.near_branch_end`), or where the solve found the distance constraint's
     conjugate jumping through 0 with no root, is the branch's end: the criterion fails.  Elsewhere
     it is taken as a failed solve, the extension stops, and ``curve.unresolved`` says that the dip
     lies below the smallest converged d (an α_U found with it is an upper bound); so does reaching
@@ -238,9 +238,9 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     states = parse_states(states)
     ds = sorted((float(d) for d in (window_for(states) if ds is None else ds)), reverse=True)
     predictor = None
-    if y == math.inf:  # the y → ∞ equations (numerics.large_y)
-        from .continuation import SecantPredictor
-        from .large_y import _param, near_branch_end, slope, solve_large_y
+    if y == math.inf:  # the y → ∞ equations (numerics.problems.large_y)
+        from ..solver.continuation import SecantPredictor
+        from ..problems.large_y import _param, near_branch_end, slope, solve_large_y
         kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
         predictor = SecantPredictor(_param(kw.get("distance", "squared")))
 
@@ -281,7 +281,7 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     slopes_seen = []
 
     def near_end(p):
-        """Near the branch's end (numerics.large_y.near_branch_end): no last full solve."""
+        """Near the branch's end (numerics.problems.large_y.near_branch_end): no last full solve."""
         return predictor is not None and near_branch_end(slope(p), slopes_seen)
 
     points, prev, negative, beyond = [], None, [], []
@@ -394,7 +394,7 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = Non
     if ds is None:
         ds = window_for(states)
     if bracket is None:
-        from .equilibrium import capacity
+        from ..problems.equilibrium import capacity
 
         ac = capacity(states).alpha_c
         bracket = (round(0.8 * ac, 6), round(0.995 * ac, 6))
@@ -519,7 +519,7 @@ CACHE_CRITERION = ("converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha
 
 
 def alpha_u_cache_key(states) -> dict:
-    """The on-disk cache key (:mod:`numerics.cache`) of α_U at the defaults (y → ∞, the window of
+    """The on-disk cache key (:mod:`numerics.storage.cache`) of α_U at the defaults (y → ∞, the window of
     :func:`window_for`, xtol 0.005, bracket 0.8–0.995 α_c); shared by ``fewbits alpha-u --table
     --cache`` and ``fewbits paper``, so a table computed once is drawn by the main job."""
     S = parse_states(states)
@@ -531,7 +531,7 @@ def cached_alpha_u(states, cache=None, *, compute_missing: bool = True, progress
     """α_U at the defaults as a dict (``alpha_U``, ``interval``, ``y``, ``converged``, ``message``),
     read from the cache folder ``cache`` when it holds it, else computed (and stored there).  With
     ``compute_missing=False`` only a cached result is returned (None when there is none)."""
-    from .cache import cached, load
+    from ..storage.cache import cached, load
 
     key = alpha_u_cache_key(states)
     if not compute_missing:
@@ -550,7 +550,7 @@ def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_
                   **kw) -> List[dict]:
     """α_U and α_c side by side, with bits = log2 L.  With a ``cache`` folder (y → ∞ and default
     settings only) each row is read from / stored in it (:func:`cached_alpha_u`)."""
-    from .equilibrium import capacity
+    from ..problems.equilibrium import capacity
 
     rows = []
     for name in state_sets:

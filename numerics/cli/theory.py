@@ -41,8 +41,8 @@ def _table(rows, header):
 
 
 def _cmd_entropy(args) -> int:
-    from .cli import dump_json
-    from .equilibrium import solve_equilibrium
+    from . import dump_json
+    from ..problems.equilibrium import solve_equilibrium
 
     states = parse_states(args.states)
     r = solve_equilibrium(states, args.alpha, kappa=args.kappa, f_out=args.fout, bias=args.bias)
@@ -63,8 +63,8 @@ def _cmd_entropy(args) -> int:
 
 
 def _cmd_capacity(args) -> int:
-    from .cli import dump_json
-    from .equilibrium import capacity
+    from . import dump_json
+    from ..problems.equilibrium import capacity
 
     results = []
     for s in args.states.split(";") if ";" in args.states else [args.states]:

@@ -9,16 +9,16 @@ Unknowns and parametrisation (every value in its domain by construction):
 
 The conjugates follow from the energetic step (Â, Q̂, q̂1, δ̂ from the order parameters), the order
 parameters from the entropic one, as at finite y.  Maximisations use
-:class:`~numerics.quadrature.Maximiser` nodes (exact over the synaptic values of W̃, grid plus
+:class:`~numerics.solver.quadrature.Maximiser` nodes (exact over the synaptic values of W̃, grid plus
 parabolic refinement over the real shifts u, v); the outer Gaussian uses the composite rule of
-:mod:`numerics.quadrature` with panel edges where its integrands are not smooth: at every field z
+:mod:`numerics.solver.quadrature` with panel edges where its integrands are not smooth: at every field z
 where the reference's best value W̃ switches (:func:`reference_switches`; a kink of G_S's integrand,
 a jump of the derived ones) and graded towards the turn of log H at z₀ = κ/√q1.  Without the
 switch edges the excitatory and symmetric(L ≥ 5) sets stall at residuals ~1e-4 (their switches lie
 away from z = 0, the only switch of binary and symmetric(3) synapses).
 
 The result is accepted as the y → ∞ limit of the finite-y theory only where it agrees with the
-finite-y ladders extrapolated in y (:func:`check_against_ladder`, physics.md §3.2); for binary
+finite-y ladders extrapolated in y (:func:`numerics.problems.extrapolation.check_against_ladder`, physics.md §3.2); for binary
 synapses at α = 0.5, d = 0.1 they agree to 2e-4 (see tests/test_large_y.py).
 """
 from __future__ import annotations
@@ -37,12 +37,12 @@ from theory.functionals.large_y import SYMBOLS_INF, large_y, reference_objective
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
-from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance
-from .continuation import SecantPredictor
-from .quadrature import GaussianRule, Maximiser
-from .saddle import Parametrisation, SaddleProblem
+from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
+from ..solver.continuation import SecantPredictor
+from ..solver.quadrature import GaussianRule, Maximiser
+from ..solver.saddle import Parametrisation, SaddleProblem
 
-__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "check_against_ladder", "slope", "near_branch_end",
+__all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "slope", "near_branch_end",
            "reference_switches"]
 
 _z1, _Wt, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "u", "W", "v"))
@@ -244,11 +244,11 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,
                   sweep: str = "down", **kw) -> LocalEntropyCurve:
     """S_I(d) at y → ∞ by continuation in d (``sweep`` "down" from the largest d, or "up"), each point
-    started from the secant predictor of :mod:`numerics.continuation`.  A branch ends where its slope
+    started from the secant predictor of :mod:`numerics.solver.continuation`.  A branch ends where its slope
     reaches 0+ (:mod:`theory.functionals.large_y`): past a point whose slope is below a tenth of the
     largest met, or past a failed point where the slope was falling, a point gets one Newton attempt
     and is reported as not converged if that fails.  A second branch beyond a gap is not found by
-    this sweep: :func:`numerics.branches.large_y_branches` traces both."""
+    this sweep: :func:`numerics.analyses.branches.large_y_branches` traces both."""
     states = parse_states(states)
     ds = [float(d) for d in ds]
     for d in ds:
@@ -300,25 +300,3 @@ def near_branch_end(s: float, seen: Sequence[float], fraction: float = 0.1) -> b
     ``seen`` along the curve: the branch's end (slope → 0+) is near, where a failed continuation
     step is taken as that end rather than retried with full solves (minutes, in vain)."""
     return math.isfinite(s) and bool(seen) and 0 <= s < fraction * max(seen)
-
-
-def check_against_ladder(point: LocalEntropyPoint, states, alpha: float, *, ys=None, tol: float = 2e-3,
-                         ladder=None, **kw):
-    """Compare a y → ∞ point with the extrapolated finite-y ladder at the same (α, d).
-
-    The ladder is solved at ``ys`` (default ``extrapolation.DEFAULT_YS`` = 15, 20, 30, 40), or given
-    as ``ladder``: finite-y points at the point's d, each with its ``y`` (then nothing is solved and
-    ``ys`` is ignored).  Returns (agrees, extrapolation point): |S_I(∞) − extrapolated| ≤ ``tol`` and
-    S_I(∞) not below the largest-y value (S_I cannot decrease with y)."""
-    from .extrapolation import DEFAULT_YS, _combine, solve_local_entropy_inf
-
-    if ladder is not None:
-        ladder = sorted(ladder, key=lambda p: p.y)
-        if len(ladder) < 3 or any(abs(p.d - point.d) > 1e-12 or not math.isfinite(p.y) for p in ladder):
-            raise ValueError("ladder must hold at least three finite-y points at the point's d")
-        ex = _combine(point.d, ladder, [p.y for p in ladder])
-    else:
-        ex = solve_local_entropy_inf(states, alpha, point.d, ys=ys or DEFAULT_YS, **kw)
-    top = max((p.S_I for p in getattr(ex, "ladder", []) if p.converged), default=math.nan)
-    ok = bool(ex.converged and abs(ex.S_I - point.S_I) <= tol and point.S_I >= top - 1e-6)
-    return ok, ex

@@ -3,7 +3,7 @@
 The equations are those derived by :func:`theory.derive.derive` from
 :func:`theory.functionals.equilibrium` (physics.md §2); this module supplies the numerics only:
 
-* nodes: the composite Gauss–Legendre rule of :mod:`numerics.quadrature` for z, with panel edges at
+* nodes: the composite Gauss–Legendre rule of :mod:`numerics.solver.quadrature` for z, with panel edges at
   the energetic kinks ``z₀ = (κ ∓ b)/√q`` and at the entropic corners where two neighbouring states
   exchange dominance, ``z_k = (½ A (s_k + s_{k+1}) − Δlog π/Δs)/√q̂``; the synaptic values with
   their log-prior for W;
@@ -29,8 +29,8 @@ from theory.derive import derive
 from theory.functionals.equilibrium import SYMBOLS, equilibrium
 from theory.states import StateSet, parse_states
 
-from .quadrature import GaussianRule
-from .saddle import Parametrisation, SaddleProblem, SaddleResult
+from ..solver.quadrature import GaussianRule
+from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 
 __all__ = ["derived", "solve_equilibrium", "entropy_curve", "capacity", "CapacityResult", "check_model"]
 
@@ -120,7 +120,7 @@ def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: floa
                       tol: float = 1e-11, tol_residual: float = 1e-8, maxiter: int = 2000) -> SaddleResult:
     """The RS equilibrium saddle point at load α.
 
-    Returns a :class:`~numerics.saddle.SaddleResult`: ``value`` is the entropy s(α) (nats per
+    Returns a :class:`~numerics.solver.saddle.SaddleResult`: ``value`` is the entropy s(α) (nats per
     synapse), ``params`` holds Q, q (and b), ``conjugates`` A, q̂, ``parts['G_E']`` is ds/dα.
     ``init`` (a dict with Q, q[, b], e.g. ``previous.params``) warm-starts the solver.
     """

@@ -1,8 +1,8 @@
 """The y → ∞ local entropy by extrapolation of finite-y saddle points: the check of the y → ∞ equations.
 
-physics.md §3.2 accepts the y → ∞ equations (:mod:`numerics.large_y`) only where they agree with
+physics.md §3.2 accepts the y → ∞ equations (:mod:`numerics.problems.large_y`) only where they agree with
 the finite-y solutions extrapolated in y; this module provides that extrapolation.  The finite-y
-equations, in the domain-keeping parametrisation of :mod:`numerics.local_entropy` with Newton–Broyden
+equations, in the domain-keeping parametrisation of :mod:`numerics.problems.local_entropy` with Newton–Broyden
 continuation, converge up to y ≈ 40 for binary synapses.  S_I(y) is then extrapolated to y → ∞ with two
 three-parameter models, fitted by least squares to the ladder of y values:
 
@@ -32,10 +32,10 @@ import numpy as np
 
 from theory.states import parse_states
 
-from .continuation import SecantPredictor
+from ..solver.continuation import SecantPredictor
 from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, _param, check_distance, solve_local_entropy
 
-__all__ = ["Extrapolation", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
+__all__ = ["Extrapolation", "check_against_ladder", "extrapolate", "y_ladder", "solve_local_entropy_inf", "local_entropy_curve_inf",
            "DEFAULT_YS", "check_ladder_ys"]
 
 DEFAULT_YS = (15.0, 20.0, 30.0, 40.0)
@@ -99,7 +99,7 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
     (or from ``start[i]``, the solution at the same y for a neighbouring d, with its Jacobian).
 
     A rung is started from the secant prediction in log y through the last two converged rungs (in
-    the solver's coordinates, :class:`~numerics.continuation.SecantPredictor`), else from the rung
+    the solver's coordinates, :class:`~numerics.solver.continuation.SecantPredictor`), else from the rung
     below.  If it fails, it is retried from the rung below without its Jacobian, and then reached
     through intermediate rungs at geometric midpoints √(y₀ y), halving up to ``refine`` times
     (their values are not part of the ladder; the rung's note lists them).  A rung that still
@@ -202,3 +202,23 @@ def local_entropy_curve_inf(states, alpha, ds, *, ys=DEFAULT_YS, reference="solu
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
                                          states=states.name, reference=reference, distance=distance,
                                          kind="local-entropy (y→∞ extrapolated)")
+
+
+def check_against_ladder(point: LocalEntropyPoint, states, alpha: float, *, ys=None, tol: float = 2e-3,
+                         ladder=None, **kw):
+    """Compare a y → ∞ point with the extrapolated finite-y ladder at the same (α, d).
+
+    The ladder is solved at ``ys`` (default ``DEFAULT_YS`` = 15, 20, 30, 40), or given
+    as ``ladder``: finite-y points at the point's d, each with its ``y`` (then nothing is solved and
+    ``ys`` is ignored).  Returns (agrees, extrapolation point): |S_I(∞) − extrapolated| ≤ ``tol`` and
+    S_I(∞) not below the largest-y value (S_I cannot decrease with y)."""
+    if ladder is not None:
+        ladder = sorted(ladder, key=lambda p: p.y)
+        if len(ladder) < 3 or any(abs(p.d - point.d) > 1e-12 or not math.isfinite(p.y) for p in ladder):
+            raise ValueError("ladder must hold at least three finite-y points at the point's d")
+        ex = _combine(point.d, ladder, [p.y for p in ladder])
+    else:
+        ex = solve_local_entropy_inf(states, alpha, point.d, ys=ys or DEFAULT_YS, **kw)
+    top = max((p.S_I for p in getattr(ex, "ladder", []) if p.converged), default=math.nan)
+    ok = bool(ex.converged and abs(ex.S_I - point.S_I) <= tol and point.S_I >= top - 1e-6)
+    return ok, ex

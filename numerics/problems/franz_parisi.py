@@ -3,7 +3,7 @@
 The equations are derived by :func:`theory.derive.derive` from
 :func:`theory.functionals.large_deviation.franz_parisi`, i.e. S_FP = ∂_y(yΦ)|_{y=0} of the one
 large-deviation functional, with the reference's order parameters (Q̃, P, Q̂̃, P̂) set to the
-equilibrium saddle point at the same α (:func:`numerics.equilibrium.solve_equilibrium`).
+equilibrium saddle point at the same α (:func:`numerics.problems.equilibrium.solve_equilibrium`).
 
 Unknowns: R, Q, q1 (paired with R̂, Q̂, q̂1) and Ŝ (free conjugate: its equation is the distance
 constraint), in the parametrisation of :func:`_param` that keeps every Gaussian representation real.
@@ -25,9 +25,9 @@ from theory.functionals.large_deviation import SYMBOLS, franz_parisi
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model, solve_equilibrium
-from .local_entropy import LocalEntropyCurve, check_distance, LocalEntropyPoint
-from .quadrature import GaussianRule
-from .saddle import Parametrisation, SaddleProblem, SaddleResult
+from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
+from ..solver.quadrature import GaussianRule
+from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 
 __all__ = ["derived_fp", "solve_franz_parisi", "franz_parisi_curve"]
 

@@ -9,7 +9,7 @@ Conventions, the same in every figure:
 * theory curves are lines; a point whose saddle point did **not** converge is never drawn on the line:
   it is drawn as a hollow marker of the same colour (and the line is broken there);
 * simulation data are filled markers with error bars (mean ± standard error over instances);
-* symbols and axis labels are those of physics.md (:data:`numerics.style.LABELS`).
+* symbols and axis labels are those of physics.md (:data:`numerics.figures.style.LABELS`).
 
 Figures: :func:`local_entropy_figure`, :func:`capacity_bits_figure`, :func:`external_entropy_figure`,
 :func:`entropy_figure`.
@@ -164,7 +164,7 @@ def local_entropy_figure(panels, width="auto"):
 
     - ``title``: the state set (str);
     - ``theory``: curves (each with ``d``, ``S_I``, ``converged``, ``alpha``, ``y``), e.g. the y → ∞
-      (or largest-y) curves for several α, from :func:`numerics.local_entropy.local_entropy_curve`;
+      (or largest-y) curves for several α, from :func:`numerics.problems.local_entropy.local_entropy_curve`;
     - ``alpha0``: the α = 0 upper curve, as ``(d, S)`` or an object with ``d`` and ``S_I``/``S``;
     - ``franz_parisi``: a curve or a list of curves (``d``, ``S_I``, ``converged``, ``alpha``);
     - ``simulations``: a list of dicts ``{label, d, S, S_err[, d_err]}`` (means ± standard errors over

@@ -1,6 +1,6 @@
 """The y → ∞ curve above α_U: its two branches, and how far the small-d branch reaches.
 
-Above α_U (:mod:`numerics.alpha_u`) the y → ∞ curve S_I(d) is no longer one branch.  The dip of
+Above α_U (:mod:`numerics.analyses.alpha_u`) the y → ∞ curve S_I(d) is no longer one branch.  The dip of
 the slope dS_I/dd = Δ²Ŝ/2 has touched 0 and opened a *gap* in d where the saddle-point equations
 have no solution with Ŝ > 0.  Two branches remain:
 
@@ -32,7 +32,7 @@ to α = 1.0892, d = 0.004 up to 1.1058.
 At d = 0.005 the branch ends not by its slope but where its S_I reaches the equilibrium entropy
 s(α): beyond, more solutions would lie within d of the reference than exist at all.  The source
 papers' α_U ≈ 0.77 for binary synapses lies inside this table (d ≈ 0.012), above the α where the gap
-opens (0.7554, d ≈ 0.021, which is α_U by the criterion of :mod:`numerics.alpha_u`).
+opens (0.7554, d ≈ 0.021, which is α_U by the criterion of :mod:`numerics.analyses.alpha_u`).
 """
 from __future__ import annotations
 
@@ -44,8 +44,8 @@ import numpy as np
 
 from theory.states import parse_states
 
-from .continuation import SecantPredictor, secant_zero
-from .local_entropy import LocalEntropyCurve, LocalEntropyPoint, check_distance
+from ..solver.continuation import SecantPredictor, secant_zero
+from ..problems.results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 
 __all__ = ["DenseRegionLimit", "Branches", "dense_region_limit", "large_y_branches", "continue_in_alpha"]
 
@@ -71,7 +71,7 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
                       progress: Optional[Callable] = None,
                       accept: Optional[Callable] = None) -> Tuple[List[Tuple[float, LocalEntropyPoint]], float]:
     """Continuation of a converged y → ∞ point ``start`` at (alpha_from, d) in α at fixed d, up to
-    ``alpha_to``.  Each step is predicted by the secant in α of :mod:`numerics.continuation`, then
+    ``alpha_to``.  Each step is predicted by the secant in α of :mod:`numerics.solver.continuation`, then
     solved by Newton (at most 30 iterations) and, if that fails while the slope is not yet near 0,
     by capped damped sweeps; a failed step is halved until it is shorter than ``xtol``.
 
@@ -79,7 +79,7 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
 
     Returns ([(α, point), …] of converged points, starting with ``start``; α_fail) where α_fail
     is the smallest α that failed (NaN when ``alpha_to`` was reached)."""
-    from .large_y import _param, near_branch_end, slope, solve_large_y
+    from ..problems.large_y import _param, near_branch_end, slope, solve_large_y
 
     if not start.converged or start.saddle is None:
         raise ValueError("continue_in_alpha needs a converged start point")
@@ -155,8 +155,8 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
     d = 0.005: near α = 0.81; α: the zero of S_I − s by the secant through the bracket).  Continuation that
     reaches α_c without failing is reported as such (``success`` False: no end found below α_c).
     """
-    from .equilibrium import capacity, solve_equilibrium
-    from .large_y import slope
+    from ..problems.equilibrium import capacity, solve_equilibrium
+    from ..problems.large_y import slope
 
     states = parse_states(states)
     check_distance(d, distance)
@@ -234,7 +234,7 @@ def _which_branch(states, alpha: float, d: float, p, distance: str, kappa: float
     its end as d grows, on the large-d branch it rises from its start.  One Newton solve at
     d (1 + 2%) from the end point decides; if it does not converge, d (1 + 2%) lies past the end
     of the branch, which is then the small-d one (the large-d branch continues to larger d)."""
-    from .large_y import slope, solve_large_y
+    from ..problems.large_y import slope, solve_large_y
 
     d2 = d * 1.02
     q = solve_large_y(states, alpha, d2, distance=distance, kappa=kappa, init=p.saddle.params,
@@ -305,13 +305,13 @@ def large_y_branches(states, alpha: float, ds: Sequence[float], *, alpha_from: O
                      step: Optional[float] = None, distance: str = "squared", kappa: float = 0.0) -> Branches:
     """Both branches of the y → ∞ curve on the grid ``ds`` at load ``alpha``.
 
-    The large-d branch: :func:`numerics.large_y.large_y_curve` swept down.  If it does not reach the
+    The large-d branch: :func:`numerics.problems.large_y.large_y_curve` swept down.  If it does not reach the
     smallest d, the small-d branch: continuation in α at d_min = min(ds) from ``alpha_from``
     (default 0.8 α_c) up to ``alpha`` (:func:`continue_in_alpha`), then ``large_y_curve`` swept up
     from there.  Points of each branch that do not converge (the gap, or beyond the branch's end)
     are reported as such, with the reason in their note."""
-    from .equilibrium import capacity
-    from .large_y import large_y_curve
+    from ..problems.equilibrium import capacity
+    from ..problems.large_y import large_y_curve
 
     states = parse_states(states)
     alpha = _check_alpha("alpha", alpha)

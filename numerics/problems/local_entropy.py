@@ -6,9 +6,9 @@ Solves the saddle point of yΦ(d, y) (physics.md §3.1) derived by :func:`theory
     Φ = (G_T + G_S + α G_E)/y,    S_I = ∂_y(yΦ)  (partial derivative at the saddle point),
     Σ = yΦ − y S_I                (external entropy: log-number of such references per synapse).
 
-Numerics: the outer Gaussian pairs use the composite rule of :mod:`numerics.quadrature` on each of
+Numerics: the outer Gaussian pairs use the composite rule of :mod:`numerics.solver.quadrature` on each of
 (z₁, z₂); the inner integrals over u (entropic) and v (energetic) use
-:class:`~numerics.quadrature.AdaptiveGaussian`, which follows their peak (at |u| ~ y√(q̂1 − q̂0)).
+:class:`~numerics.solver.quadrature.AdaptiveGaussian`, which follows their peak (at |u| ~ y√(q̂1 − q̂0)).
 Unknowns and parametrisation (all constraints of a real Gaussian representation kept by
 construction on the order-parameter side):
 
@@ -23,7 +23,6 @@ Distances: ``squared`` d = mean (W − W̃)²/Δ² (Δ = max S − min S), ``ham
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import List, Optional, Sequence, Union
 
@@ -37,98 +36,16 @@ from theory.functionals.large_deviation import SYMBOLS, large_deviation
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
-from .quadrature import AdaptiveGaussian, GaussianRule
-from .saddle import Parametrisation, SaddleProblem, SaddleResult
+from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
+from ..solver.quadrature import AdaptiveGaussian, GaussianRule
+from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 
 __all__ = ["LocalEntropyPoint", "LocalEntropyCurve", "check_distance", "alpha0_curve", "derived_ld",
            "solve_local_entropy", "local_entropy_curve", "binary_entropy"]
 
 
 # ---------------------------------------------------------------------------------------------
-# results
-@dataclass
-class LocalEntropyPoint:
-    """One point of a local-entropy curve with the saddle point behind it."""
-
-    d: float
-    S_I: float
-    Sigma: float
-    phi: float
-    y: float
-    saddle: Optional[SaddleResult] = field(default=None, repr=False)
-    note: str = ""
-    jacobian: Optional[np.ndarray] = field(default=None, repr=False)  # for warm starts of neighbours
-    status: Optional[bool] = None  # overrides the saddle's flag (extrapolated points: all y converged)
-    branch_end: bool = False  # y → ∞: the solve found the distance constraint jumping through 0 (no root)
-
-    @property
-    def converged(self) -> bool:
-        if self.status is not None:
-            return bool(self.status) and math.isfinite(self.S_I)
-        return bool(self.saddle.converged) and math.isfinite(self.S_I) if self.saddle is not None else False
-
-    @property
-    def residual(self) -> float:
-        return self.saddle.residual if self.saddle is not None else math.nan
-
-    @property
-    def iterations(self) -> int:
-        return self.saddle.iterations if self.saddle is not None else 0
-
-    @property
-    def message(self) -> str:
-        m = self.saddle.message if self.saddle is not None else "no saddle point"
-        return f"{m}; {self.note}" if self.note else m
-
-    def as_dict(self) -> dict:
-        out = {"d": self.d, "S_I": self.S_I, "Sigma": self.Sigma, "phi": self.phi, "y": self.y,
-               "converged": self.converged, "residual": self.residual, "iterations": self.iterations,
-               "message": self.message}
-        if self.saddle is not None:
-            out["params"] = {**self.saddle.params, **self.saddle.conjugates}
-        return out
-
-
-@dataclass
-class LocalEntropyCurve:
-    """A local-entropy curve: arrays over d, and the parameters that made it."""
-
-    d: np.ndarray
-    S_I: np.ndarray
-    Sigma: np.ndarray
-    phi: np.ndarray
-    converged: np.ndarray
-    residual: np.ndarray
-    y: float
-    alpha: float
-    states: str
-    kind: str = "local-entropy"
-    reference: str = "solution"
-    distance: str = "squared"
-    points: List[LocalEntropyPoint] = field(default_factory=list, repr=False)
-
-    @classmethod
-    def from_points(cls, points, **meta) -> "LocalEntropyCurve":
-        arr = lambda k: np.array([getattr(p, k) for p in points], dtype=float)  # noqa: E731
-        return cls(d=arr("d"), S_I=arr("S_I"), Sigma=arr("Sigma"), phi=arr("phi"),
-                   converged=np.array([p.converged for p in points], dtype=bool), residual=arr("residual"),
-                   points=list(points), **meta)
-
-    def as_dict(self) -> dict:
-        return {"states": self.states, "alpha": self.alpha, "y": self.y, "kind": self.kind,
-                "reference": self.reference, "distance": self.distance,
-                "points": [p.as_dict() for p in self.points]}
-
-
-# ---------------------------------------------------------------------------------------------
-# checks and the α = 0 curve
-def check_distance(d, distance: str = "squared") -> None:
-    if distance not in ("squared", "hamming"):
-        raise ValueError(f"distance must be 'squared' or 'hamming', got {distance!r}")
-    if not (isinstance(d, (int, float, np.floating, np.integer)) and math.isfinite(d) and 0 < d < 1):
-        raise ValueError(f"d must lie strictly between 0 and 1 (normalised {distance} distance), got {d!r}")
-
-
+# the α = 0 curve
 def binary_entropy(d):
     """H₂(d) = −d log d − (1 − d) log(1 − d) (nats)."""
     d = np.asarray(d, dtype=float)
@@ -433,8 +350,8 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
     for d in ds:
         check_distance(d, distance)
     if y == math.inf:
-        # the y → ∞ equations (numerics.large_y); the extrapolated finite-y ladders, their check,
-        # are numerics.extrapolation.local_entropy_curve_inf
+        # the y → ∞ equations (numerics.problems.large_y); the extrapolated finite-y ladders, their check,
+        # are numerics.problems.extrapolation.local_entropy_curve_inf
         from .large_y import large_y_curve
         return large_y_curve(states, alpha, ds, distance=distance, kappa=kappa,
                              sweep="up" if sweep == "up" else "down", init=init, jacobian=jacobian,

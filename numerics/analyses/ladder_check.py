@@ -1,20 +1,20 @@
 """The y → ∞ equations against finite-y ladders, at two (α, d) points per state set of the α_U table.
 
-physics.md §3.2 accepts the y → ∞ equations (:mod:`numerics.large_y`) only where they agree with the
+physics.md §3.2 accepts the y → ∞ equations (:mod:`numerics.problems.large_y`) only where they agree with the
 finite-y solutions extrapolated in y.  This module runs that check at the points of
 :data:`CHECK_POINTS` and reports it as a table (``fewbits ladder-check``).
 
 Criterion at one point (reference a solution, squared distance, κ = 0).  The ladder
-y = 3, 4.5, 6.75, 10, 15 (:func:`numerics.extrapolation.y_ladder`, each rung warm-started from the
+y = 3, 4.5, 6.75, 10, 15 (:func:`numerics.problems.extrapolation.y_ladder`, each rung warm-started from the
 one below) converges at every rung and rises with y (yΦ is convex in y, so ∂_y S_I ≥ 0), and the
-y → ∞ value S∞ (:func:`numerics.large_y.solve_large_y`) lies above the last rung by no more than
+y → ∞ value S∞ (:func:`numerics.problems.large_y.solve_large_y`) lies above the last rung by no more than
 ``ratio_max`` times the last step:
 
     S(15) < S∞ ≤ S(15) + r_max [S(15) − S(10)],    r = [S∞ − S(15)] / [S(15) − S(10)] is reported.
 
 For S(y) = S∞ − b/y the ratio is 2, for an approach as 1/√y it is 4.45; ``r_max`` = 2.4.  The ratios
 measured at the 16 points are 0.90–2.17 (all agree).  The fit of
-:func:`numerics.extrapolation.extrapolate` to the rungs y = 6.75, 10, 15 is reported too (``fit``,
+:func:`numerics.problems.extrapolation.extrapolate` to the rungs y = 6.75, 10, 15 is reported too (``fit``,
 ``fit_model``), for information only: it lies 3e-3 to 7e-3 *above* S∞ at every point, because the
 slope of S_I in 1/y still changes above y = 15 (binary, α = 0.5, d = 0.1: fit 0.2378 from these
 rungs, while the rungs y = 15 … 40 fit to 0.2344–0.2348 against the equations' 0.23416, a test of
@@ -23,7 +23,7 @@ not.
 
 Cost: one to three minutes per point on one core (the y = 10 and 15 rungs dominate).  The test suite
 runs the first point of every set (and the binary pair); this table runs both.  With a cache folder
-each point is stored when done (:mod:`numerics.cache`), so an interrupted table resumes.
+each point is stored when done (:mod:`numerics.storage.cache`), so an interrupted table resumes.
 """
 from __future__ import annotations
 
@@ -86,7 +86,7 @@ class LadderCheck:
 
 def _verdict(states, alpha, d, S_inf, inf_ok, ladder, conv, seconds, ratio_max, messages) -> LadderCheck:
     """The criterion of the module docstring applied to computed numbers (also to cached ones)."""
-    from .extrapolation import extrapolate
+    from ..problems.extrapolation import extrapolate
 
     ys = sorted(ladder)
     S = [ladder[y] for y in ys]
@@ -118,8 +118,8 @@ def _verdict(states, alpha, d, S_inf, inf_ok, ladder, conv, seconds, ratio_max, 
 
 
 def _compute(states: str, alpha: float, d: float, ys: Sequence[float]) -> dict:
-    from .extrapolation import y_ladder
-    from .large_y import solve_large_y
+    from ..problems.extrapolation import y_ladder
+    from ..problems.large_y import solve_large_y
 
     t0 = time.perf_counter()
     inf = solve_large_y(states, alpha, d)
@@ -133,14 +133,14 @@ def _compute(states: str, alpha: float, d: float, ys: Sequence[float]) -> dict:
 
 def check_point(states, alpha: float, d: float, *, ys: Sequence[float] = LADDER_YS, ratio_max: float = RATIO_MAX,
                 cache=None, compute_missing: bool = True) -> Optional[LadderCheck]:
-    """The check of the module docstring at (states, α, d).  ``cache``: a folder (numerics.cache) where
+    """The check of the module docstring at (states, α, d).  ``cache``: a folder (numerics.storage.cache) where
     the computed numbers are stored and looked up (the verdict is recomputed from them).  With
     ``compute_missing=False`` a point not in the cache is not computed: None is returned."""
     from theory.states import parse_states
 
-    from .cache import cached, load
-    from .extrapolation import check_ladder_ys
-    from .local_entropy import check_distance
+    from ..storage.cache import cached, load
+    from ..problems.extrapolation import check_ladder_ys
+    from ..problems.results import check_distance
 
     name = parse_states(states).name
     if not (isinstance(alpha, (int, float)) and math.isfinite(alpha) and alpha > 0):

@@ -6,9 +6,9 @@ What it computes (the parameters of each part are in :data:`CONFIG`, one entry f
 for the full run):
 
 1. **capacity**: α_c (root of s(α) = 0) for symmetric(L) and excitatory(L) sets, and α_U where
-   :mod:`numerics.alpha_u` exists → ``capacity.csv``, ``capacity_bits.{pdf,png}``;
+   :mod:`numerics.analyses.alpha_u` exists → ``capacity.csv``, ``capacity_bits.{pdf,png}``;
 2. **entropy**: s(α) on a grid up to past α_c for a few sets → ``entropy.csv``, ``entropy.{pdf,png}``;
-3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.large_y`, each panel on its own
+3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.problems.large_y`, each panel on its own
    d grid below the end of the y → ∞ branch), the Franz–Parisi curve and the α = 0 curve, per state
    set; finite-y curves (full mode: y = 3) for the external entropy Σ(d), which is not given at
    y → ∞ → ``local_entropy_theory.csv``, ``external_entropy.csv``, ``local_entropy.{pdf,png}``,
@@ -18,13 +18,13 @@ for the full run):
    → ``local_entropy_sim.csv``, ``enumeration_entropy.csv``; plotted with the theory;
 5. ``comparison.csv`` and ``report.md``: the α_c/α_U table and, for every theory-versus-simulation
    comparison, N, the number of instances, mean |ΔS| and how many points lie within 2 standard errors;
-6. the y → ∞ equations against finite-y ladders (:mod:`numerics.ladder_check`, two points per state
+6. the y → ∞ equations against finite-y ladders (:mod:`numerics.analyses.ladder_check`, two points per state
    set): computed with ``--ladder-check`` (about 30 minutes), else the points already in the cache
    (``fewbits ladder-check`` fills it) → ``ladder_check.csv`` and a table in ``report.md``; a point that
    does not agree counts as a failure (exit status 1).
 
 Every expensive unit (one α_c, one entropy curve, one local-entropy curve, one α_U, one simulated
-instance) is cached on disk separately (:mod:`numerics.cache`, default ``DIR/.cache``), keyed by all its
+instance) is cached on disk separately (:mod:`numerics.storage.cache`, default ``DIR/.cache``), keyed by all its
 parameters and the package version: a second run is fast and an interrupted run resumes.  Every file is
 written atomically; Ctrl-C leaves what was written intact.  Theory modules that are not importable in
 this build are reported as "not available in this build" (their figures omit them).  A theory unit
@@ -53,7 +53,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["register", "capacity_table", "write_atomic", "CONFIG", "run_paper", "SEED0", "Progress"]
+__all__ = ["capacity_table", "write_atomic", "CONFIG", "run_paper", "SEED0", "Progress"]
 
 SYMMETRIC = [f"symmetric:{L}" for L in range(2, 16)]
 EXCITATORY = [f"excitatory:{L}" for L in range(2, 9)]
@@ -62,7 +62,7 @@ SEED0 = 1000
 # Theory settings are chosen for the time budget (quick ≤ 2 min, full ≤ 15 min on 2 cores, first
 # run, empty cache).
 #
-# - The main local-entropy curves are the y → ∞ theory ("y": math.inf; numerics.large_y through
+# - The main local-entropy curves are the y → ∞ theory ("y": math.inf; numerics.problems.large_y through
 #   local_entropy_curve, continuation upwards in d).  At this order Σ is not given (NaN).  A y → ∞
 #   branch ENDS where its slope dS_I/dd = Δ²Ŝ/2 reaches 0+: past it there is no solution, so each
 #   panel has its own grid "ds" (overriding the global "ds" for its y → ∞ curves), kept below the
@@ -73,7 +73,7 @@ SEED0 = 1000
 # - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
 #   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
 #   the y → ∞ order does not: full mode computes y = 3 for every theory panel; quick mode none (time).
-# - α_U (numerics.alpha_u, 1–10 minutes per state set): full mode computes binary (40 s) and
+# - α_U (numerics.analyses.alpha_u, 1–10 minutes per state set): full mode computes binary (40 s) and
 #   symmetric(3) (about 2 minutes) so that the capacity figure shows α_U; the other sets are left to
 #   `fewbits paper --alpha-u` and `fewbits alpha-u --table` (both fill the cache this job reads), and
 #   the report says so.
@@ -120,7 +120,7 @@ NOT_AVAILABLE = "not available in this build"
 
 
 # ------------------------------------------------------------------------------------------ utilities
-from .cache import write_atomic  # noqa: E402  (re-exported: part of this module's API)
+from ..storage.cache import write_atomic  # noqa: E402  (re-exported: part of this module's API)
 
 
 def _fmt(v):
@@ -221,7 +221,7 @@ class _Guard:
         import threading
         import warnings
 
-        from . import cache as _cache
+        from ..storage import cache as _cache
 
         tkey = {"kind": "timeout", "what": what, "args": repr(a[:-1] if a and isinstance(a[-1], Path) else a)}
         if self.timeout and self.cache is not None:
@@ -289,14 +289,14 @@ def capacity_table(state_sets, progress=None, cache=None):
     """α_c for each state set: a list of dicts (states, L, bits, alpha_c, q, Q, converged, residual)."""
     from theory.states import parse_states
 
-    from .cache import cached
+    from ..storage.cache import cached
 
     rows = []
     for i, s in enumerate(state_sets):
         S = parse_states(s)
 
         def compute(s=s):
-            from .equilibrium import capacity
+            from ..problems.equilibrium import capacity
 
             c = capacity(s)
             return {"alpha_c": c.alpha_c, "q": c.q, "Q": c.Q, "converged": bool(c.converged),
@@ -312,18 +312,18 @@ def capacity_table(state_sets, progress=None, cache=None):
 
 
 def entropy_curve_unit(states: str, alphas, cache=None) -> dict:
-    """s(α) by continuation (:func:`numerics.equilibrium.entropy_curve`) on the given α grid, cached."""
+    """s(α) by continuation (:func:`numerics.problems.equilibrium.entropy_curve`) on the given α grid, cached."""
     alphas = [float(a) for a in alphas]
 
     def compute():
-        from .equilibrium import entropy_curve
+        from ..problems.equilibrium import entropy_curve
 
         res = entropy_curve(states, alphas)
         return {"alpha": alphas, "s": [r.value for r in res], "q": [r.params.get("q", math.nan) for r in res],
                 "Q": [r.params.get("Q", math.nan) for r in res], "converged": [bool(r.converged) for r in res],
                 "residual": [r.residual for r in res]}
 
-    from .cache import cached
+    from ..storage.cache import cached
 
     return cached(cache, {"kind": "entropy_curve", "states": states, "alphas": alphas, "kappa": 0.0,
                           "f_out": 0.5, "bias": 0.0}, compute)
@@ -349,7 +349,7 @@ def _curve_dict(c) -> dict:
     n = len(d)
     if math.isinf(out["y"]) and getattr(c, "points", None):
         # y → ∞: the exact slope dS_I/dd at each point (→ 0+ at the end of the branch)
-        slope = _optional("numerics.large_y", "slope")
+        slope = _optional("numerics.problems.large_y", "slope")
         if slope is not None:
             out["slope"] = [float(slope(p)) for p in c.points]
     for k in ("Sigma", "phi", "residual"):
@@ -361,14 +361,14 @@ def _curve_dict(c) -> dict:
 
 
 def local_entropy_unit(states, alpha, y, ds, cache=None):
-    """One local-entropy curve at finite y, or at y = math.inf the y → ∞ equations (numerics.large_y,
+    """One local-entropy curve at finite y, or at y = math.inf the y → ∞ equations (numerics.problems.large_y,
     continuation upwards in d: the branch is followed from small d towards its end), cached; None when
     the module is not in this build.  The cache key holds y (``Infinity`` in the JSON for y → ∞), the
     sweep and, for y → ∞, which equations were solved."""
-    fn = _optional("numerics.local_entropy", "local_entropy_curve")
+    fn = _optional("numerics.problems.local_entropy", "local_entropy_curve")
     if fn is None:
         return None
-    from .cache import cached
+    from ..storage.cache import cached
 
     y = float(y)
     key = {"kind": "local_entropy", "states": states, "alpha": float(alpha), "y": y,
@@ -376,7 +376,7 @@ def local_entropy_unit(states, alpha, y, ds, cache=None):
     kw = {}
     if math.isinf(y):
         kw = {"sweep": "up"}
-        key.update(sweep="up", equations="y -> inf (numerics.large_y)")
+        key.update(sweep="up", equations="y -> inf (numerics.problems.large_y)")
     else:
         key.update(decoupling="heat_kernel")  # curves cached before it was the default at every y are redone
     v = cached(cache, key, lambda: _curve_dict(fn(states, float(alpha), y, np.asarray(ds, float),
@@ -386,10 +386,10 @@ def local_entropy_unit(states, alpha, y, ds, cache=None):
 
 
 def franz_parisi_unit(states, alpha, ds, cache=None):
-    fn = _optional("numerics.franz_parisi", "franz_parisi_curve")
+    fn = _optional("numerics.problems.franz_parisi", "franz_parisi_curve")
     if fn is None:
         return None
-    from .cache import cached
+    from ..storage.cache import cached
 
     key = {"kind": "franz_parisi", "states": states, "alpha": float(alpha), "ds": [float(x) for x in ds],
            "distance": "squared"}
@@ -399,7 +399,7 @@ def franz_parisi_unit(states, alpha, ds, cache=None):
 
 
 def alpha0_unit(states, ds):
-    fn = _optional("numerics.local_entropy", "alpha0_curve")
+    fn = _optional("numerics.problems.local_entropy", "alpha0_curve")
     if fn is None:
         return None
     return {"d": [float(x) for x in ds], "S_I": np.asarray(fn(states, np.asarray(ds, float), distance="squared"),
@@ -407,12 +407,12 @@ def alpha0_unit(states, ds):
 
 
 def alpha_u_unit(states, cache=None, compute_missing=True):
-    """α_U of one state set (numerics.alpha_u at its default y and window), cached under the key of
-    :func:`numerics.alpha_u.alpha_u_cache_key` (shared with ``fewbits alpha-u --table --cache``).
+    """α_U of one state set (numerics.analyses.alpha_u at its default y and window), cached under the key of
+    :func:`numerics.analyses.alpha_u.alpha_u_cache_key` (shared with ``fewbits alpha-u --table --cache``).
     With ``compute_missing=False`` only a cached result is returned (None when there is none)."""
-    if _optional("numerics.alpha_u", "alpha_u") is None:
+    if _optional("numerics.analyses.alpha_u", "alpha_u") is None:
         return None
-    from .alpha_u import cached_alpha_u
+    from ..analyses.alpha_u import cached_alpha_u
 
     return cached_alpha_u(states, cache, compute_missing=compute_missing)
 
@@ -420,12 +420,12 @@ def alpha_u_unit(states, cache=None, compute_missing=True):
 # ------------------------------------------------------------------------------------------ simulation units
 def bp_instance_unit(states, N, alpha, i, cache=None):
     """One instance: reinforced BP solution, then the BP local entropy F(d) around it (default γ sweep)."""
-    from .cache import cached
+    from ..storage.cache import cached
 
     def compute():
         from theory.states import parse_states
 
-        from .simulate import bp, instances, solvers
+        from ..simulate import bp, instances, solvers
 
         S = parse_states(states)
         inst = instances.generate(S, N=N, alpha=alpha, seed=SEED0 + i)
@@ -448,12 +448,12 @@ def bp_instance_unit(states, N, alpha, i, cache=None):
 def enum_instance_unit(states, N, alpha, i, cache=None):
     """One instance enumerated: #solutions, and the exact local entropy around a typical solution
     (uniform draw, seed i) and around the densest solution."""
-    from .cache import cached
+    from ..storage.cache import cached
 
     def compute():
         from theory.states import parse_states
 
-        from .simulate import enumeration, instances
+        from ..simulate import enumeration, instances
 
         S = parse_states(states)
         inst = instances.generate(S, N=N, alpha=alpha, seed=SEED0 + i)
@@ -578,7 +578,7 @@ def compare_between(lower: dict | None, upper: dict | None, sim_rows: list) -> d
 # ------------------------------------------------------------------------------------------ the job
 def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_timeout=None,
               alpha_u=False, ladder_check=False) -> int:
-    from . import __version__
+    from .. import __version__
     from . import plots
 
     stream = stream if stream is not None else sys.stderr
@@ -607,12 +607,12 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     bar.close()
     failures += [f"α_c {r['states']}" for r in rows if not r["converged"]]
     au_sets = cfg["alpha_u_sets"]
-    from .alpha_u import TABLE_SETS
-    if alpha_u:  # opt-in: the α_U table of numerics.alpha_u (tens of minutes per state set)
+    from ..analyses.alpha_u import TABLE_SETS
+    if alpha_u:  # opt-in: the α_U table of numerics.analyses.alpha_u (tens of minutes per state set)
         au_sets = list(TABLE_SETS)
     au = {}
-    if _optional("numerics.alpha_u", "alpha_u") is None:
-        missing.append("α_U (numerics.alpha_u)")
+    if _optional("numerics.analyses.alpha_u", "alpha_u") is None:
+        missing.append("α_U (numerics.analyses.alpha_u)")
     else:
         # the opt-in table runs without the unit time limit (it is long by design)
         au_guard = _Guard(None, cache) if alpha_u else guard
@@ -653,7 +653,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
                          "alpha_U_y": u["y"] if u else math.nan,
                          "alpha_U_converged": u["converged"] if u else "",
                          "alpha_U_upper_bound": bool(u.get("upper_bound", False)) if u else ""})
-    csv_out("capacity.csv", cap_rows, "alpha_c: root of s(alpha)=0 (RS); alpha_U: numerics.alpha_u "
+    csv_out("capacity.csv", cap_rows, "alpha_c: root of s(alpha)=0 (RS); alpha_U: numerics.analyses.alpha_u "
             "(empty when not computed); bits = log2 L")
     save(plots.capacity_bits_figure(cap_rows), "capacity_bits")
 
@@ -683,15 +683,15 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     # the main curves at y (y → ∞ in both modes) on each panel's own grid (kept below the branch end),
     # Franz–Parisi and the finite-y extras on the global grid
     ds, y = cfg["ds"], cfg["y"]
-    have_le = _optional("numerics.local_entropy", "local_entropy_curve") is not None
-    have_fp = _optional("numerics.franz_parisi", "franz_parisi_curve") is not None
-    have_a0 = _optional("numerics.local_entropy", "alpha0_curve") is not None
+    have_le = _optional("numerics.problems.local_entropy", "local_entropy_curve") is not None
+    have_fp = _optional("numerics.problems.franz_parisi", "franz_parisi_curve") is not None
+    have_a0 = _optional("numerics.problems.local_entropy", "alpha0_curve") is not None
     if not have_le:
-        missing.append("local entropy S_I(d), Σ(d) (numerics.local_entropy.local_entropy_curve)")
+        missing.append("local entropy S_I(d), Σ(d) (numerics.problems.local_entropy.local_entropy_curve)")
     if not have_fp:
-        missing.append("Franz–Parisi curve (numerics.franz_parisi.franz_parisi_curve)")
+        missing.append("Franz–Parisi curve (numerics.problems.franz_parisi.franz_parisi_curve)")
     if not have_a0:
-        missing.append("α = 0 curve (numerics.local_entropy.alpha0_curve)")
+        missing.append("α = 0 curve (numerics.problems.local_entropy.alpha0_curve)")
     th_panels = [p for p in cfg["panels"] if p.get("theory", True)]
     n_units = sum(len(p["alphas"]) * (have_le + have_fp) for p in th_panels) + \
         (len(cfg["finite_y"]) * len(th_panels) if have_le else 0)
@@ -855,10 +855,10 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
             logs = np.array([math.log(u["n_solutions"]) / N_en if u["n_solutions"] else -math.inf
                              for u in en_units])
             a_act = en_units[0]["alpha_actual"]
-            from .cache import cached
+            from ..storage.cache import cached
 
             def s_at(a_act=a_act, s=s):
-                from .equilibrium import solve_equilibrium
+                from ..problems.equilibrium import solve_equilibrium
 
                 r = solve_equilibrium(s, a_act)
                 return {"s": r.value, "converged": bool(r.converged)}
@@ -887,11 +887,11 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
                 "distance from the band [Franz-Parisi, y -> inf] (0 inside), mean_dS = S - (y -> inf)")
     save(plots.local_entropy_figure(panels_fig), "local_entropy")
 
-    # 4b. the y → ∞ equations against finite-y ladders (numerics.ladder_check): opt-in, read from the
+    # 4b. the y → ∞ equations against finite-y ladders (numerics.analyses.ladder_check): opt-in, read from the
     #     cache otherwise ------------------------------------------------------------------------------
     checks, n_check_points = [], 0
-    if _optional("numerics.ladder_check", "check_point") is not None:
-        from .ladder_check import CHECK_POINTS, check_point
+    if _optional("numerics.analyses.ladder_check", "check_point") is not None:
+        from ..analyses.ladder_check import CHECK_POINTS, check_point
 
         n_check_points = len(CHECK_POINTS)
 
@@ -910,7 +910,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
             csv_out("ladder_check.csv", [{"states": c.states, "alpha": c.alpha, "d": c.d, "S_inf": c.S_inf,
                                           **{f"S_y{y:g}": v for y, v in c.ladder.items()}, "ratio": c.ratio,
                                           "ratio_max": c.ratio_max, "agrees": c.agrees} for c in checks],
-                    "y -> inf equations (numerics.large_y) against the finite-y ladder (numerics.ladder_check): "
+                    "y -> inf equations (numerics.problems.large_y) against the finite-y ladder (numerics.analyses.ladder_check): "
                     "ratio = (S_inf - S(15)) / (S(15) - S(10)); agrees: ladder converged and rising, "
                     "S(15) < S_inf, ratio <= ratio_max")
 
@@ -927,7 +927,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     def grid_txt(g):
         return ", ".join(f"{v:g}" for v in g)
 
-    main_txt = ("the **y → ∞** equations (numerics.large_y; Σ is not given at this order), continued upwards "
+    main_txt = ("the **y → ∞** equations (numerics.problems.large_y; Σ is not given at this order), continued upwards "
                 "in d on each panel's own grid, which stops below the end of the branch (table below)"
                 if math.isinf(y) else f"finite y = {y:g}")
     L += ["## Theory settings", "",
@@ -959,11 +959,11 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
               "to it.", "",
               "| states | α | d grid | curve ends at d | S_I there | s(α) | dS_I/dd there | branch end |",
               "|---|---|---|---|---|---|---|---|"]
-        from .cache import cached
+        from ..storage.cache import cached
 
         def s_eq(st, a):
             def compute():
-                from .equilibrium import solve_equilibrium
+                from ..problems.equilibrium import solve_equilibrium
 
                 r = solve_equilibrium(st, a)
                 return {"s": r.value, "converged": bool(r.converged)}
@@ -999,7 +999,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     L.append("")
     L += ["## y → ∞ equations against finite-y ladders", ""]
     if checks:
-        L += ["At two (α, d) points per state set (numerics.ladder_check; reference a solution, squared "
+        L += ["At two (α, d) points per state set (numerics.analyses.ladder_check; reference a solution, squared "
               "distance): the ladder y = 3, 4.5, 6.75, 10, 15 must converge and rise with y, and S_I(∞) must lie "
               "above S(15) by at most 2.4 times S(15) − S(10) (ratio 2 for an approach as 1/y, 4.45 as 1/√y).", "",
               "| states | α | d | S_I(∞) | S(10) | S(15) | ratio | agrees |", "|---|---|---|---|---|---|---|---|"]
@@ -1013,7 +1013,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
         L.append(f"Not computed by this job (one to three minutes per point, {n_check_points} points): run "
                  "`fewbits paper --ladder-check` or `fewbits ladder-check` (both fill this cache).")
     else:
-        L.append(f"numerics.ladder_check: {NOT_AVAILABLE}.")
+        L.append(f"numerics.analyses.ladder_check: {NOT_AVAILABLE}.")
     L.append("")
     if simulate:
         L += ["## Equilibrium entropy: enumeration vs theory", "",
@@ -1060,29 +1060,3 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     print(f"wrote {len(written) + 1} files into {out} ({time.time() - t_start:.1f} s)"
           + (f"; {len(failures)} theory quantities not converged" if failures else ""), flush=True)
     return 1 if failures else 0
-
-
-def _cmd_paper(args) -> int:
-    return run_paper(args.out, quick=args.quick, cache=args.cache, simulate=not args.no_sim,
-                     unit_timeout=args.unit_timeout, alpha_u=args.alpha_u, ladder_check=args.ladder_check)
-
-
-def register(sub) -> None:
-    p = sub.add_parser("paper", help="compute the paper's tables and figures into a folder",
-                       description="The main job: tables and figures of the paper, with report.md. "
-                                   "Results are cached per unit, so a second or interrupted run is fast.")
-    p.add_argument("--out", default="figures", help="output folder (default: figures)")
-    p.add_argument("--quick", action="store_true", help="a reduced run (fewer sets, smaller grids and N; ~1 min)")
-    p.add_argument("--cache", default=None, help="cache folder (default: OUT/.cache)")
-    p.add_argument("--no-sim", action="store_true", help="skip the simulations (theory only)")
-    p.add_argument("--alpha-u", action="store_true",
-                   help="also compute α_U for the table's state sets (y → ∞ curves; minutes per set, "
-                        "cached, resumable); without it α_U is plotted only where the cache already holds it")
-    p.add_argument("--ladder-check", action="store_true",
-                   help="also check the y → ∞ equations against finite-y ladders at two points per state set "
-                        "(numerics.ladder_check; about 30 minutes, cached, resumable); without it the report "
-                        "shows the points already in the cache")
-    p.add_argument("--unit-timeout", type=float, default=None,
-                   help="time limit in seconds for one local-entropy/α_U unit (default: 300 quick, 420 full; "
-                        "0 = none); a unit over it is reported as an error and not cached")
-    p.set_defaults(func=_cmd_paper)

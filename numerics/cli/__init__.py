@@ -15,10 +15,10 @@ import sys
 
 # modules that add sub-commands; a module that is missing is skipped (so work in progress can land)
 COMMAND_MODULES = (
-    "numerics.cli_theory",
-    "numerics.cli_local",
-    "numerics.simulate.cli",
-    "numerics.paper",
+    "numerics.cli.theory",
+    "numerics.cli.local",
+    "numerics.cli.simulate",
+    "numerics.cli.paper",
 )
 
 
@@ -28,7 +28,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def build_parser() -> argparse.ArgumentParser:
-    from . import __version__
+    from .. import __version__
 
     parser = _Parser(prog="fewbits", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fewbits {__version__}")

@@ -7,7 +7,7 @@ import math
 
 from theory.states import parse_states
 
-from .cli_theory import finite_float
+from .theory import finite_float
 
 __all__ = ["register", "parse_d_grid"]
 
@@ -51,7 +51,7 @@ def _distances(args):
 
 
 def _print_curve(curve, args, header):
-    from .cli import dump_json
+    from . import dump_json
 
     if args.json:
         print(dump_json(curve.as_dict()))
@@ -67,7 +67,7 @@ def _print_curve(curve, args, header):
 
 
 def _cmd_local(args) -> int:
-    from .local_entropy import local_entropy_curve
+    from ..problems.local_entropy import local_entropy_curve
 
     states = parse_states(args.states)
     if args.alpha < 0:
@@ -76,7 +76,7 @@ def _cmd_local(args) -> int:
     if (args.check or args.check_ys) and args.y != math.inf:
         raise ValueError("--check and --check-ys need --y inf")
     if args.check_ys is not None:
-        from .extrapolation import check_ladder_ys
+        from ..problems.extrapolation import check_ladder_ys
 
         check_ladder_ys(args.check_ys, "--check-ys")
         args.check = True
@@ -85,7 +85,7 @@ def _cmd_local(args) -> int:
     ok = bool(curve.converged.all())
     if args.y == math.inf and args.check:
         # physics.md §3.2: y → ∞ values are accepted where the extrapolated finite-y ladders agree
-        from .large_y import check_against_ladder
+        from ..problems.extrapolation import check_against_ladder
         for p in curve.points:
             if p.converged:
                 agree, ex = check_against_ladder(p, states, args.alpha, ys=args.check_ys, reference=args.reference,
@@ -101,7 +101,7 @@ def _cmd_local(args) -> int:
 
 
 def _cmd_fp(args) -> int:
-    from .franz_parisi import franz_parisi_curve
+    from ..problems.franz_parisi import franz_parisi_curve
 
     states = parse_states(args.states)
     ds = _distances(args)
@@ -123,8 +123,8 @@ def _radius(states, args) -> int:
     """``--radius D ...``: for each D, the largest α at which the small-d branch reaches d = D."""
     import sys
 
-    from .branches import dense_region_limit
-    from .cli import dump_json
+    from ..analyses.branches import dense_region_limit
+    from . import dump_json
 
     if args.y != math.inf:
         raise ValueError("--radius needs the y -> inf equations (--y inf, the default)")
@@ -149,8 +149,8 @@ def _radius(states, args) -> int:
 
 
 def _cmd_alpha_u(args) -> int:
-    from .alpha_u import alpha_u, alpha_u_table
-    from .cli import dump_json
+    from ..analyses.alpha_u import alpha_u, alpha_u_table
+    from . import dump_json
 
     if args.table and args.radius:
         raise ValueError("--radius goes with --states S, not with --table")
@@ -191,8 +191,8 @@ def _ladder_progress(i, n, c):
 
 
 def _cmd_ladder_check(args) -> int:
-    from .cli import dump_json
-    from .ladder_check import CHECK_POINTS, check_table
+    from . import dump_json
+    from ..analyses.ladder_check import CHECK_POINTS, check_table
 
     points = list(CHECK_POINTS)
     if args.states:
@@ -217,8 +217,8 @@ def _cmd_ladder_check(args) -> int:
             print(f"{c.states:>13} {c.alpha:>6g} {c.d:>6g} {c.S_inf:>9.5f} {c.ladder.get(y1, math.nan):>9.5f} "
                   f"{c.ladder.get(y2, math.nan):>9.5f} {c.ratio:>6.2f} {c.fit:>9.5f}  {c.message}")
         print(f"ratio = (S_inf - S({y2:g})) / (S({y2:g}) - S({y1:g})): 2 for S = S_inf - b/y, 4.45 for b/sqrt(y). "
-              "fit: the rungs from y = 6.75 extrapolated (numerics.extrapolation), for information only: "
-              "from rungs up to y = 15 it overshoots (numerics.ladder_check)")
+              "fit: the rungs from y = 6.75 extrapolated (numerics.problems.extrapolation), for information only: "
+              "from rungs up to y = 15 it overshoots (numerics.analyses.ladder_check)")
     return 0 if all(c.agrees for c in rows) else 1
 
 
@@ -262,7 +262,7 @@ def register(sub) -> None:
                         "reads, so its capacity figure then shows α_U; 'none' for no cache)")
     p.add_argument("--radius", type=finite_float, nargs="+", metavar="D",
                    help="instead of α_U: the largest α at which the small-d branch of the y → ∞ curve still "
-                        "reaches distance D (dense regions of radius D outlive α_U; numerics.branches)")
+                        "reaches distance D (dense regions of radius D outlive α_U; numerics.analyses.branches)")
     p.add_argument("--y", type=_y_value, default=math.inf,
                    help="tilt y of the curves: inf (default; the y → ∞ equations) or a finite y (slow)")
     p.add_argument("--json", action="store_true")
@@ -270,7 +270,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("ladder-check", help="the y → ∞ equations against finite-y ladders, two points per set",
                        description="At two (alpha, d) points per state set of the alpha_U table "
-                                   "(numerics.ladder_check.CHECK_POINTS), solve the y → ∞ equations and the "
+                                   "(numerics.analyses.ladder_check.CHECK_POINTS), solve the y → ∞ equations and the "
                                    "finite-y ladder y = 3 ... 15, and check that S_inf lies above S(15) by at most 2.4 times "
                                    "S(15) - S(10). One to three minutes per point; cached, so an interrupted run "
                                    "resumes. Exit 1 when a point does not agree.")

@@ -1,0 +1,1 @@
+"""The saddle-point iterator, its strategies, continuation and quadrature (knows no physics)."""

@@ -1,0 +1,1 @@
+"""Results on disk, keyed by their parameters and the package version."""
