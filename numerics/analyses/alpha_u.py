@@ -201,6 +201,158 @@ def _chord(points: Sequence[LocalEntropyPoint]) -> float:
     return float(p.S_I / p.d)
 
 
+class _WindowSweep:
+    """The continuation behind :func:`dense_regions_exist` at one α: the solver of a point (y → ∞ or
+    finite y), the secant predictor (y → ∞) and the slopes met so far."""
+
+    def __init__(self, states, alpha: float, y: float, kw: dict, max_halvings: int):
+        self.states, self.alpha, self.y, self.max_halvings = states, alpha, y, max_halvings
+        self.predictor, self.slopes_seen, self.kw = None, [], kw
+        if y == math.inf:  # the y → ∞ equations (numerics.problems.large_y)
+            from ..solver.continuation import SecantPredictor
+            from ..problems.large_y import _param, near_branch_end, slope, solve_large_y
+            self.kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
+            self.predictor = SecantPredictor(_param(self.kw.get("distance", "squared")))
+            self._large_y = (solve_large_y, near_branch_end, slope)
+
+    def solve(self, d, quick=False, **w):
+        if self.predictor is None:  # finite y: every attempt is a full solve
+            return solve_local_entropy(self.states, self.alpha, d, self.y, **w, **self.kw)
+        # quick: a capped Newton from the predictor; full (last resort): capped damped sweeps,
+        # since near a fold of the branch (where the slope reaches 0) nothing converges anyway
+        extra = {"newton_maxiter": 15} if quick else {"maxiter": 40}
+        return self._large_y[0](self.states, self.alpha, d, newton_only=quick, **extra, **w, **self.kw)
+
+    def slope(self, p) -> float:
+        return self._large_y[2](p) if self.predictor is not None else math.nan
+
+    def near_end(self, p) -> bool:
+        """Near the branch's end (numerics.problems.large_y.near_branch_end): no last full solve."""
+        return self.predictor is not None and self._large_y[1](self.slope(p), self.slopes_seen)
+
+    def add(self, d, p) -> None:
+        if self.predictor is not None:
+            self.predictor.add(d, p.saddle.params)
+            self.slopes_seen.append(self.slope(p))
+
+    def reach(self, d_from, p_from, d_to, level):
+        """Continuation from (d_from, p_from) to d_to: a Newton step from the predictor (or the
+        neighbour); if it fails, two half steps (recursively, ``max_halvings`` deep, one level near
+        the branch's end); if everything fails, one full solve (not near the end)."""
+        guess = (self.predictor.predict(d_to) if self.predictor is not None else None) or p_from.saddle.params
+        p = self.solve(d_to, quick=True, init=guess, jacobian=p_from.jacobian)
+        if not p.converged and guess is not p_from.saddle.params:
+            p = self.solve(d_to, quick=True, init=p_from.saddle.params, jacobian=p_from.jacobian)
+        if p.converged:
+            return p
+        if level < (1 if self.near_end(p_from) else self.max_halvings):  # near the branch's end: one halving
+            mid = 0.5 * (d_from + d_to)
+            pm = self.reach(d_from, p_from, mid, level + 1)
+            if pm.converged:
+                p2 = self.reach(mid, pm, d_to, level + 1)
+                if p2.converged:
+                    return p2
+        if level == 0 and self.y == math.inf and not self.near_end(p_from):
+            # a last full solve (at finite y the first attempt already was one)
+            return self.solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
+        return p
+
+    def top(self, d, init, jacobian, known_top, last_chance):
+        """The window's first point (see :func:`dense_regions_exist`, "The window's top")."""
+        above_known = known_top is not None and d > known_top * (1 + 1e-9) and not last_chance
+        if not init:
+            return self.solve(d), above_known
+        p = self.solve(d, quick=True, init=init, jacobian=jacobian)
+        if not p.converged and not above_known and self.predictor is not None:
+            # y → ∞: the quick attempt was Newton only; at finite y it already was a full solve
+            p = self.solve(d, init=init, jacobian=jacobian)
+        if not p.converged and last_chance:
+            p = self.solve(d)
+        return p, above_known
+
+    def window(self, ds, init, jacobian, known_top):
+        """Sweep the window from the largest d down; returns (points, points given up at the top)."""
+        points, prev, negative, beyond = [], None, [], []
+        for d in ds:
+            if prev is None:
+                last_chance = len(beyond) >= len(ds) // 2
+                p, above_known = self.top(d, init, jacobian, known_top, last_chance)
+                if not p.converged and not last_chance:
+                    # no solution at the top of the window: beyond the branch's largest d (or a failed
+                    # start); the window starts at the next d (at most half of it is given up)
+                    p.note = ("no solution from a Newton attempt: above the largest d of the branch at a "
+                              f"smaller alpha (d = {known_top:g}), which moves to smaller d as alpha grows"
+                              if above_known else "no solution: above the largest d of the branch, or a failed start")
+                    beyond.append(p)
+                    continue
+            else:
+                p = self.reach(prev.d, prev, d, 0)
+            points.append(p)
+            if not p.converged:
+                break
+            self.add(d, p)
+            s = self.slope(p) if self.predictor is not None else (
+                (prev.S_I - p.S_I) / (prev.d - d) if prev is not None else math.nan)
+            if math.isfinite(s) and s <= 0:
+                negative.append(s)
+            elif negative:  # the slope is rising again after a negative stretch: its minimum is passed
+                break
+            prev = p
+        return points, beyond
+
+    def below(self, points, floor):
+        """Follow the slope's dip below the window, d ← 0.8 d down to ``floor`` (y → ∞ only); appends to
+        ``points`` and returns (unresolved message, extended distances)."""
+        prev, extended = points[-1], []  # the smallest d of the window
+        while True:
+            _, s_s = _slopes(points)
+            if s_s.size < 2 or s_s[0] > s_s[1]:
+                return "", extended  # the slope rises again towards small d: the dip is inside
+            if prev.d <= floor * (1 + 1e-9):
+                return (f"the slope still falls at the floor d = {prev.d:g} (the dip lies lower): "
+                        f"an alpha_U found with this evaluation is an upper bound"), extended
+            d_next = max(round(0.8 * prev.d, 6), floor)
+            p = self.reach(prev.d, prev, d_next, 0)
+            if not p.converged:
+                if self.near_end(prev) or p.branch_end:
+                    p.note = (p.note + "; " if p.note else "") + "below the window: the branch ends here"
+                    points.append(p)
+                    extended.append(d_next)
+                    return "", extended
+                return (f"below the window the solve at d = {d_next:g} did not converge, with the slope "
+                        f"still falling: the dip lies below d = {prev.d:g} (an alpha_U found with this "
+                        f"evaluation is an upper bound)"), extended
+            points.append(p)
+            extended.append(d_next)
+            self.add(d_next, p)
+            prev = p
+
+
+def _window_curve(states, alpha, y, ds, computed, beyond, kw, unresolved, extended):
+    """The window's :class:`LocalEntropyCurve` (points not computed filled in), its margin and flags."""
+    points = beyond + computed
+    for d in ds[len(points):]:
+        points.append(LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
+                                        note="not computed: the criterion already failed at larger d"))
+    points.reverse()
+    curve = LocalEntropyCurve.from_points(points, y=float(y), alpha=float(alpha), states=states.name,
+                                          reference=kw.get("reference", "solution"),
+                                          distance=kw.get("distance", "squared"))
+    curve.margin = window_margin(computed)
+    curve.undecided = ""
+    curve.unresolved = unresolved
+    curve.extended = extended
+    if not any(p.converged for p in computed):
+        # nothing converged on the window: the branch's end (where S_I saturates, slope → 0+) lies
+        # below the top half of the window, or every start failed.  Neither is the small-d breakup
+        # the criterion looks for (a dip of the slope), so the window cannot decide at this α
+        first = computed[0].d if computed else min(ds)
+        curve.undecided = (f"no point of the window converged down to d = {first:g} at alpha = {alpha:g}: the "
+                           f"branch ends (or every start failed) within the window's top, which the "
+                           f"window criterion cannot decide")
+    return curve
+
+
 def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = None,
                         init: Optional[dict] = None, jacobian=None, known_top: Optional[float] = None,
                         max_halvings: int = 3, floor: float = EXTEND_FLOOR, **kw):
@@ -237,145 +389,16 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     """
     states = parse_states(states)
     ds = sorted((float(d) for d in (window_for(states) if ds is None else ds)), reverse=True)
-    predictor = None
-    if y == math.inf:  # the y → ∞ equations (numerics.problems.large_y)
-        from ..solver.continuation import SecantPredictor
-        from ..problems.large_y import _param, near_branch_end, slope, solve_large_y
-        kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
-        predictor = SecantPredictor(_param(kw.get("distance", "squared")))
-
-        def solve(d, quick=False, **w):
-            # quick: a capped Newton from the predictor; full (last resort): capped damped sweeps,
-            # since near a fold of the branch (where the slope reaches 0) nothing converges anyway
-            extra = {"newton_maxiter": 15} if quick else {"maxiter": 40}
-            return solve_large_y(states, alpha, d, newton_only=quick, **extra, **w, **kw)
-    else:
-        def solve(d, quick=False, **w):  # finite y: every attempt is a full solve
-            return solve_local_entropy(states, alpha, d, y, **w, **kw)
-
-        def slope(p):
-            return math.nan
-
-    def reach(d_from, p_from, d_to, level):
-        """Continuation from (d_from, p_from) to d_to: a Newton step from the predictor (or the
-        neighbour); if it fails, two half steps (recursively, ``max_halvings`` deep, one level near
-        the branch's end); if everything fails, one full solve (not near the end)."""
-        guess = (predictor.predict(d_to) if predictor is not None else None) or p_from.saddle.params
-        p = solve(d_to, quick=True, init=guess, jacobian=p_from.jacobian)
-        if not p.converged and guess is not p_from.saddle.params:
-            p = solve(d_to, quick=True, init=p_from.saddle.params, jacobian=p_from.jacobian)
-        if p.converged:
-            return p
-        if level < (1 if near_end(p_from) else max_halvings):  # near the branch's end: one halving
-            mid = 0.5 * (d_from + d_to)
-            pm = reach(d_from, p_from, mid, level + 1)
-            if pm.converged:
-                p2 = reach(mid, pm, d_to, level + 1)
-                if p2.converged:
-                    return p2
-        if level == 0 and y == math.inf and not near_end(p_from):
-            # a last full solve (at finite y the first attempt already was one)
-            return solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
-        return p
-
-    slopes_seen = []
-
-    def near_end(p):
-        """Near the branch's end (numerics.problems.large_y.near_branch_end): no last full solve."""
-        return predictor is not None and near_branch_end(slope(p), slopes_seen)
-
-    points, prev, negative, beyond = [], None, [], []
-    max_beyond = len(ds) // 2
-    for d in ds:
-        if prev is None:
-            last_chance = len(beyond) >= max_beyond
-            above_known = known_top is not None and d > known_top * (1 + 1e-9) and not last_chance
-            if init:
-                p = solve(d, quick=True, init=init, jacobian=jacobian)
-                if not p.converged and not above_known and predictor is not None:
-                    # y → ∞: the quick attempt was Newton only; at finite y it already was a full solve
-                    p = solve(d, init=init, jacobian=jacobian)
-                if not p.converged and last_chance:
-                    p = solve(d)
-            else:
-                p = solve(d)
-            if not p.converged and not last_chance:
-                # no solution at the top of the window: beyond the branch's largest d (or a failed
-                # start); the window starts at the next d (at most half of it is given up)
-                p.note = ("no solution from a Newton attempt: above the largest d of the branch at a smaller "
-                          f"alpha (d = {known_top:g}), which moves to smaller d as alpha grows"
-                          if above_known else "no solution: above the largest d of the branch, or a failed start")
-                beyond.append(p)
-                continue
-        else:
-            p = reach(prev.d, prev, d, 0)
-        points.append(p)
-        if not p.converged:
-            break
-        if predictor is not None:
-            predictor.add(d, p.saddle.params)
-            slopes_seen.append(slope(p))
-        s = slope(p) if predictor is not None else (
-            (prev.S_I - p.S_I) / (prev.d - d) if prev is not None else math.nan)
-        if math.isfinite(s) and s <= 0:
-            negative.append(s)
-        elif negative:  # the slope is rising again after a negative stretch: its minimum is passed
-            break
-        prev = p
+    sweep = _WindowSweep(states, alpha, y, kw, max_halvings)
+    points, beyond = sweep.window(ds, init, jacobian, known_top)
     unresolved, extended = "", []
     window_done = bool(points) and all(p.converged for p in points) and len(points) + len(beyond) == len(ds)
-    if predictor is not None and window_done and floor is not None:
-        prev = points[-1]  # the smallest d of the window
-        while True:
-            _, s_s = _slopes(points)
-            if s_s.size < 2 or s_s[0] > s_s[1]:
-                break  # the slope rises again towards small d: the dip is inside
-            if prev.d <= floor * (1 + 1e-9):
-                unresolved = (f"the slope still falls at the floor d = {prev.d:g} (the dip lies lower): "
-                              f"an alpha_U found with this evaluation is an upper bound")
-                break
-            d_next = max(round(0.8 * prev.d, 6), floor)
-            p = reach(prev.d, prev, d_next, 0)
-            if not p.converged:
-                if near_end(prev) or p.branch_end:
-                    p.note = (p.note + "; " if p.note else "") + "below the window: the branch ends here"
-                    points.append(p)
-                    extended.append(d_next)
-                else:
-                    unresolved = (f"below the window the solve at d = {d_next:g} did not converge, with the slope "
-                                  f"still falling: the dip lies below d = {prev.d:g} (an alpha_U found with this "
-                                  f"evaluation is an upper bound)")
-                break
-            points.append(p)
-            extended.append(d_next)
-            predictor.add(d_next, p.saddle.params)
-            slopes_seen.append(slope(p))
-            prev = p
-    computed = list(points)
+    if sweep.predictor is not None and window_done and floor is not None:
+        unresolved, extended = sweep.below(points, floor)
     ds = ds + extended
-    points = beyond + points
-    for d in ds[len(points):]:
-        points.append(LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
-                                        note="not computed: the criterion already failed at larger d"))
-    points.reverse()
-    curve = LocalEntropyCurve.from_points(points, y=float(y), alpha=float(alpha), states=states.name,
-                                          reference=kw.get("reference", "solution"),
-                                          distance=kw.get("distance", "squared"))
-    margin = window_margin(computed)
-    curve.margin = margin
-    curve.undecided = ""
-    curve.unresolved = unresolved
-    curve.extended = extended
-    if not any(p.converged for p in computed):
-        # nothing converged on the window: the branch's end (where S_I saturates, slope → 0+) lies
-        # below the top half of the window, or every start failed.  Neither is the small-d breakup
-        # the criterion looks for (a dip of the slope), so the window cannot decide at this α
-        first = computed[0].d if computed else min(ds)
-        curve.undecided = (f"no point of the window converged down to d = {first:g} at alpha = {alpha:g}: the "
-                           f"branch ends (or every start failed) within the window's top, which the "
-                           f"window criterion cannot decide")
-    ok = bool(computed and all(p.converged for p in computed) and len(computed) + len(beyond) == len(ds)
-              and margin > 0)
+    curve = _window_curve(states, alpha, y, ds, list(points), beyond, sweep.kw, unresolved, extended)
+    ok = bool(points and all(p.converged for p in points) and len(points) + len(beyond) == len(ds)
+              and curve.margin > 0)
     return ok, curve
 
 

@@ -191,6 +191,15 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
 
     path, failed = continue_in_alpha(states, float(d), start, a0, ac, step=h, xtol=xtol, distance=distance,
                                      kappa=kappa, progress=progress, accept=accept)
+    return _limit_from_path(states, float(d), path, failed, s_eq, entropy, above, ac, xtol, distance, kappa, base)
+
+
+def _limit_from_path(states, d, path, failed, s_eq, entropy, above, ac, xtol, distance, kappa, base):
+    """The :class:`DenseRegionLimit` from a continuation in α at fixed d: the estimate of the end inside
+    the bracket [last converged load, failed load] (the zero of S_I − s or of the slope by the secant)
+    and the message saying which criterion ended the branch."""
+    from ..problems.large_y import slope
+
     rows = [{"alpha": a, "S_I": p.S_I, "slope": slope(p), "s_eq": s_eq(a), "converged": True, "residual": p.residual}
             for a, p in path]
     if math.isfinite(failed):
@@ -227,6 +236,8 @@ def dense_region_limit(states, d: float, *, alpha_from: Optional[float] = None, 
         msg += f"; bracket wider than xtol = {xtol:g}"
     return DenseRegionLimit(alpha=est, interval=[lo, failed], success=ok, message=msg, path=rows, branch=branch,
                             **base)
+
+
 
 
 def _which_branch(states, alpha: float, d: float, p, distance: str, kappa: float) -> str:

@@ -1,9 +1,19 @@
 """The ``fewbits`` command.
 
 Each group of sub-commands lives in its own module that exposes ``register(subparsers)``; a
-sub-command sets ``func`` (taking the parsed namespace, returning an exit code).  Errors a user can
-cause (bad arguments, bad files) are raised as ``ValueError``/``FileNotFoundError``/``FileExistsError``
-and printed as one line ``fewbits: error: ...`` with exit code 2, never as a traceback.
+sub-command sets ``func`` (taking the parsed namespace, returning an exit code).
+
+Exit codes: 0 done; 1 a result that did not converge / no solution found; 2 a user error; 3 an internal
+error (a bug); 130 interrupted.
+
+* User errors (bad arguments, bad files, unusable output folders) are raised as ``ValueError`` (from the
+  package's own code) or ``OSError`` and printed as one line ``fewbits: error: ...`` that names the
+  argument and the allowed range (an ``OSError`` with an errno: the file name and the reason).
+* Anything else (``KeyError``, ``TypeError``, a ``ValueError`` raised inside numpy/scipy, ...) is a bug: a
+  short message saying where to report it; the full traceback with ``--debug`` (anywhere on the command
+  line) or the environment variable ``FEWBITS_DEBUG=1``.
+* Output files and folders are checked before the work starts (:func:`check_output_file`,
+  :func:`check_output_folder`), so a long run never fails at the end for want of a writable folder.
 """
 from __future__ import annotations
 
@@ -11,7 +21,12 @@ import argparse
 import importlib
 import json
 import math
+import os
+import re
 import sys
+import tempfile
+import traceback
+import warnings
 
 # modules that add sub-commands; a module that is missing is skipped (so work in progress can land)
 COMMAND_MODULES = (
@@ -22,7 +37,30 @@ COMMAND_MODULES = (
 )
 
 
+REPORT_TO = "the fewbits issue tracker (with the command line and the output of the same command with --debug)"
+EXIT_USER_ERROR, EXIT_BUG = 2, 3
+
+# '-inf', '-1e9', '-.5', '-nan' are values, not options (argparse's own pattern knows only -1 and -1.5)
+_NEGATIVE_NUMBER = re.compile(r"^-(\d+\.?\d*([eE][-+]?\d+)?|\.\d+([eE][-+]?\d+)?|inf|infinity|nan)$", re.I)
+
+
+class DefaultsFormatter(argparse.HelpFormatter):
+    """Help text with ``(default: X)`` appended where an option has a default its help does not state."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        if (not action.option_strings or action.default in (None, False, argparse.SUPPRESS)
+                or "default" in text.lower() or not text):
+            return text
+        return text + " (default: %(default)s)"
+
+
 class _Parser(argparse.ArgumentParser):
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", DefaultsFormatter)
+        super().__init__(*args, **kwargs)
+        self._negative_number_matcher = _NEGATIVE_NUMBER
+
     def error(self, message):  # one line, exit 2
         self.exit(2, f"{self.prog}: error: {message}\n")
 
@@ -32,6 +70,9 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = _Parser(prog="fewbits", description=__doc__.splitlines()[0])
     parser.add_argument("--version", action="version", version=f"fewbits {__version__}")
+    parser.add_argument("--debug", action="store_true",
+                        help="show the full traceback of an unexpected error (also FEWBITS_DEBUG=1); "
+                             "may be given anywhere on the command line")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     for name in COMMAND_MODULES:
         try:
@@ -70,21 +111,113 @@ def dump_json(obj) -> str:
     return json.dumps(_clean(json.loads(json.dumps(obj, default=json_default))), indent=2)
 
 
+def check_output_file(path, option: str, force: bool = False) -> None:
+    """Before the work: ``path`` can be written as a file (its folder exists and is writable, it is not a
+    folder, and it does not exist unless ``force``).  Errors name ``option``."""
+    path = os.fspath(path)
+    full = os.path.abspath(path)
+    if os.path.isdir(full):
+        raise ValueError(f"{option}: {path} is a folder; give a file name")
+    if os.path.lexists(full) and not force:
+        raise FileExistsError(f"{option}: {path} exists; use --force to overwrite")
+    _check_writable_folder(os.path.dirname(full), option, what=f"the folder of {path}")
+
+
+def check_output_folder(path, option: str) -> None:
+    """Before the work: ``path`` is (or can be created as) a writable folder: not a plain file, and the
+    folder itself or, when it does not exist yet, its nearest existing parent is writable."""
+    path = os.fspath(path)
+    full = os.path.abspath(path)
+    if os.path.exists(full):
+        if not os.path.isdir(full):
+            raise ValueError(f"{option}: {path} exists and is not a folder; give a folder (or a new name)")
+        _check_writable_folder(full, option, what=path)
+        return
+    parent = os.path.dirname(full)
+    while not os.path.exists(parent) and os.path.dirname(parent) != parent:
+        parent = os.path.dirname(parent)
+    if not os.path.isdir(parent):
+        raise ValueError(f"{option}: cannot create the folder {path}: {parent} is a file, not a folder")
+    _check_writable_folder(parent, option, what=f"{parent} (to create {path})")
+
+
+def _check_writable_folder(folder: str, option: str, what: str) -> None:
+    if not os.path.exists(folder):
+        raise FileNotFoundError(f"{option}: {what}: folder {folder} does not exist")
+    if not os.path.isdir(folder):
+        raise ValueError(f"{option}: {what}: {folder} is not a folder")
+    try:  # a real probe: os.access is wrong for root, read-only mounts and ACLs
+        fd, probe = tempfile.mkstemp(dir=folder, prefix=".fewbits-probe-")
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise PermissionError(f"{option}: cannot write to {what}: {exc.strerror or exc}") from None
+
+
+def _os_message(exc: OSError) -> str:
+    """``FILE: reason`` for an errno-style OSError; the message itself for one raised with a text."""
+    if exc.errno is not None and exc.strerror:
+        names = " -> ".join(str(f) for f in (exc.filename, exc.filename2) if f is not None)
+        return f"{names}: {exc.strerror}" if names else exc.strerror
+    return str(exc.args[0]) if exc.args else type(exc).__name__
+
+
+def _from_project(exc: BaseException) -> bool:
+    """Whether ``exc`` was raised by the package's own code (theory/, numerics/), not inside a library."""
+    tb = exc.__traceback__
+    last = None
+    while tb is not None:
+        last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
+    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../numerics
+    top = os.path.dirname(root)
+    return last is not None and any(os.path.abspath(last).startswith(os.path.join(top, d) + os.sep)
+                                    for d in ("numerics", "theory"))
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None):
+    print(f"fewbits: warning: {message}", file=sys.stderr if file is None else file, flush=True)
+
+
 def main(argv=None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    debug = "--debug" in argv or os.environ.get("FEWBITS_DEBUG", "").strip() not in ("", "0")
+    argv = [a for a in argv if a != "--debug"]
     parser = build_parser()
-    args = parser.parse_args(argv)
+    try:
+        args = parser.parse_args(argv)
+    except SystemExit as exc:  # argparse: usage errors (2), --help/--version (0)
+        return exc.code if isinstance(exc.code, int) else 2
     if not getattr(args, "func", None):
         parser.print_help()
         return 2
-    try:
-        return int(args.func(args) or 0)
-    except (ValueError, FileNotFoundError, FileExistsError, KeyError) as exc:
-        msg = exc.args[0] if exc.args else str(exc)
-        print(f"fewbits: error: {msg}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print("fewbits: interrupted (results saved so far are kept)", file=sys.stderr)
-        return 130
+    with warnings.catch_warnings():
+        warnings.showwarning = _show_warning
+        try:
+            return int(args.func(args) or 0)
+        except KeyboardInterrupt:
+            print("fewbits: interrupted (results saved so far are kept)", file=sys.stderr)
+            return 130
+        except Exception as exc:  # noqa: BLE001 - sorted into user errors and bugs below
+            return _report(exc, debug)
+
+
+def _report(exc: Exception, debug: bool) -> int:
+    """Print one line for a user error, a short 'this is a bug' message for anything else."""
+    if debug:
+        traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
+    if isinstance(exc, OSError):
+        print(f"fewbits: error: {_os_message(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if type(exc) is ValueError and _from_project(exc):
+        print(f"fewbits: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" at {os.path.basename(where.filename)}:{where.lineno}" if where else ""
+    print(f"fewbits: internal error: {type(exc).__name__}: {exc}{at}\n"
+          f"  This is a bug in fewbits, not a problem with your input. Please report it to {REPORT_TO}."
+          + ("" if debug else "\n  Run again with --debug (or FEWBITS_DEBUG=1) to see the full traceback."),
+          file=sys.stderr)
+    return EXIT_BUG
 
 
 if __name__ == "__main__":

@@ -9,23 +9,28 @@ from theory.states import parse_states
 
 from .theory import finite_float
 
-__all__ = ["register", "parse_d_grid"]
+__all__ = ["register", "parse_d_grid", "MAX_GRID_POINTS"]
+
+MAX_GRID_POINTS = 10_000  # one saddle point per distance (seconds each): more is a typo, not a request
 
 
 def parse_d_grid(text: str):
-    """START:STOP:N -> N distances equally spaced from START to STOP (inclusive)."""
+    """START:STOP:N -> N distances equally spaced from START to STOP (inclusive); N is a whole number
+    (written as 20 or 2e1) from 1 to :data:`MAX_GRID_POINTS`."""
     import numpy as np
 
     parts = text.split(":")
     if len(parts) != 3:
         raise ValueError(f"--d-grid must be START:STOP:N, got {text!r}")
     try:
-        a, b, n = float(parts[0]), float(parts[1]), int(parts[2])
+        a, b, n = float(parts[0]), float(parts[1]), float(parts[2])
     except ValueError:
         raise ValueError(f"--d-grid must be START:STOP:N with numbers, got {text!r}") from None
-    if n < 1:
-        raise ValueError(f"--d-grid needs N >= 1, got {n}")
-    return [float(v) for v in np.linspace(a, b, n)]
+    if not (math.isfinite(a) and math.isfinite(b)):
+        raise ValueError(f"--d-grid: START and STOP must be finite distances in (0, 1), got {text!r}")
+    if not (math.isfinite(n) and n == int(n) and 1 <= n <= MAX_GRID_POINTS):
+        raise ValueError(f"--d-grid: N must be a whole number from 1 to {MAX_GRID_POINTS}, got {parts[2]!r}")
+    return [float(v) for v in np.linspace(a, b, int(n))]
 
 
 def _y_value(text: str) -> float:
@@ -62,7 +67,9 @@ def _print_curve(curve, args, header):
         note = "" if p.converged else p.message[:70]
         if p.converged and getattr(p, "note", ""):
             note = p.note[:70]
-        print(f"{p.d:>10.5g} {p.S_I:>12.7f} {p.Sigma:>12.7f} {('yes' if p.converged else 'NO'):>9} "
+        # Σ is not given by the y → ∞ equations: shown as "-" (null in --json), never as "nan"
+        sigma = f"{p.Sigma:>12.7f}" if math.isfinite(p.Sigma) else f"{'-':>12}"
+        print(f"{p.d:>10.5g} {p.S_I:>12.7f} {sigma} {('yes' if p.converged else 'NO'):>9} "
               f"{p.residual:>10.2e}  {note}")
 
 
@@ -79,6 +86,10 @@ def _cmd_local(args) -> int:
         from ..problems.extrapolation import check_ladder_ys
 
         check_ladder_ys(args.check_ys, "--check-ys")
+        if not args.check:
+            import sys
+            print("fewbits: note: --check-ys implies --check (each point is checked against the finite-y "
+                  "ladder at these y; minutes per point)", file=sys.stderr, flush=True)
         args.check = True
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
                                 distance=args.distance, kappa=args.kappa)
@@ -154,8 +165,11 @@ def _cmd_alpha_u(args) -> int:
 
     if args.table and args.radius:
         raise ValueError("--radius goes with --states S, not with --table")
+    if args.table and args.states:
+        raise ValueError("--states cannot be combined with --table (the table has the paper's state sets); "
+                         "give either --table or --states S")
     if args.table:
-        cache = None if str(args.cache).lower() in ("", "none") else args.cache
+        cache = _cache_folder(args.cache)
         rows = alpha_u_table(y=args.y, progress=_alpha_u_progress, cache=cache if args.y == math.inf else None)
         if args.json:
             print(dump_json({"rows": rows}))
@@ -184,6 +198,19 @@ def _cmd_alpha_u(args) -> int:
     return 0 if r.converged else 1
 
 
+def _cache_folder(text):
+    """``--cache``: None for 'none'/'', else the folder, checked writable before the work starts."""
+    from . import check_output_folder
+
+    if str(text).lower() in ("", "none"):
+        return None
+    try:
+        check_output_folder(text, "--cache")
+    except (OSError, ValueError) as exc:
+        raise type(exc)(f"{exc.args[0]} (or --cache none to run without a cache)") from None
+    return text
+
+
 def _ladder_progress(i, n, c):
     import sys
     print(f"  [{i}/{n}] {c.states} alpha={c.alpha:g} d={c.d:g}: {'agrees' if c.agrees else 'DOES NOT AGREE'}"
@@ -202,7 +229,7 @@ def _cmd_ladder_check(args) -> int:
             raise ValueError(f"--states: no check points for {', '.join(sorted(names - known))}; "
                              f"the sets with check points are {', '.join(sorted(known))}")
         points = [p for p in points if parse_states(p[0]).name in names]
-    cache = None if str(args.cache).lower() in ("", "none") else args.cache
+    cache = _cache_folder(args.cache)
     rows = check_table(points, cache=cache, progress=_ladder_progress)
     if args.json:
         print(dump_json({"points": [c.as_dict() for c in rows]}))

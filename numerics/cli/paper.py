@@ -2,11 +2,31 @@
 from __future__ import annotations
 
 
+def _seconds(text: str) -> float:
+    """``--unit-timeout``: a finite number of seconds >= 0 (0 = no limit)."""
+    import argparse
+    import math
+
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0 (0 = no limit), got {text!r}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0 (0 = no limit), got {text!r}")
+    return v
+
+
 def _cmd_paper(args) -> int:
+    from . import check_output_folder
+
+    check_output_folder(args.out, "--out")  # before the work: a plain file or a read-only folder fails now
+    if args.cache is not None:
+        check_output_folder(args.cache, "--cache")
     from ..figures.paper import run_paper
 
     return run_paper(args.out, quick=args.quick, cache=args.cache, simulate=not args.no_sim,
-                     unit_timeout=args.unit_timeout, alpha_u=args.alpha_u, ladder_check=args.ladder_check)
+                     unit_timeout=args.unit_timeout, alpha_u=args.alpha_u, ladder_check=args.ladder_check,
+                     progress=args.progress)
 
 
 def register(sub) -> None:
@@ -24,7 +44,9 @@ def register(sub) -> None:
                    help="also check the y → ∞ equations against finite-y ladders at two points per state set "
                         "(numerics.ladder_check; about 30 minutes, cached, resumable); without it the report "
                         "shows the points already in the cache")
-    p.add_argument("--unit-timeout", type=float, default=None,
+    p.add_argument("--unit-timeout", type=_seconds, default=None,
                    help="time limit in seconds for one local-entropy/α_U unit (default: 300 quick, 420 full; "
                         "0 = none); a unit over it is reported as an error and not cached")
+    p.add_argument("--progress", action="store_true", default=None,
+                   help="show progress bars on stderr even when it is not a terminal (default: only on a terminal)")
     p.set_defaults(func=_cmd_paper)

@@ -2,39 +2,42 @@
 
 ``fewbits instance new``  random instance -> .npz
 ``fewbits enumerate``     exhaustive enumeration (small N); optional uniform sample / densest solution
-``fewbits bp-entropy``    BP local entropy around a reference
+``fewbits bp-entropy``    BP local entropy around a reference (exit 1 when a point did not converge)
 ``fewbits solve``         find a solution (rbp, fbp, cpr, edmc, sa)
 
-``solve`` writes ``-o FILE.npy`` (state values, float64) only when the configuration found stores
-every pattern (re-checked independently); otherwise it writes nothing, prints the number of errors left
-on stderr and exits 1.  No command overwrites an existing file without ``--force``.
+``solve`` writes ``-o FILE.npy`` (state values, float64) when the configuration found stores every
+pattern (re-checked independently) and exits 0; otherwise it writes the best configuration it found to
+``FILE.failed-<E>errors.npy`` (E patterns not stored), says so on stderr and exits 1.  No command
+overwrites an existing file without ``--force``; output folders are checked before the work starts.
 """
 from __future__ import annotations
 
+import inspect
+import math
 import os
 import sys
 
 import numpy as np
 
-__all__ = ["register"]
+__all__ = ["register", "failed_name", "SOLVER_SETTINGS"]
+
+MAX_PATTERN_ENTRIES = 10 ** 8  # M x N of an instance (int8; BP needs 8 L bytes per entry)
 
 
-def _int(name):
-    def conv(text):
-        try:
-            return int(text)
-        except ValueError:
-            raise ValueError(f"{name}: expected an integer, got {text!r}") from None
-    return conv
-
-
-def _float(name):
-    def conv(text):
-        try:
-            return float(text)
-        except ValueError:
-            raise ValueError(f"{name}: expected a number, got {text!r}") from None
-    return conv
+def _number(name, text, lo=None, hi=None, lo_open=False, hi_open=False, integer=False):
+    """``text`` as a finite number (an integer with ``integer``) in the given range; errors name the option
+    and the allowed range."""
+    kind = "an integer" if integer else "a number"
+    lo_b, hi_b = ("(" if lo_open else "[") if lo is not None else "(", (")" if hi_open else "]") if hi is not None else ")"
+    rng = f"{lo_b}{'-inf' if lo is None else f'{lo:g}'}, {'inf' if hi is None else f'{hi:g}'}{hi_b}"
+    try:
+        v = int(text) if integer else float(text)
+    except (TypeError, ValueError):
+        raise ValueError(f"{name}: expected {kind} in {rng}, got {text!r}") from None
+    if not math.isfinite(v) or (lo is not None and (v < lo or (lo_open and v == lo))) \
+            or (hi is not None and (v > hi or (hi_open and v == hi))):
+        raise ValueError(f"{name}: must be {kind} in {rng}, got {text}")
+    return v
 
 
 def _emit(obj, as_json: bool, text: str):
@@ -44,6 +47,11 @@ def _emit(obj, as_json: bool, text: str):
         print(dump_json(obj))
     else:
         print(text)
+
+
+def _show_progress(args) -> bool:
+    """``--progress``/``--no-progress``; by default on when stderr is a terminal."""
+    return sys.stderr.isatty() if args.progress is None else bool(args.progress)
 
 
 # -- instance new ------------------------------------------------------------------------------

@@ -46,16 +46,18 @@ def _cmd_entropy(args) -> int:
 
     states = parse_states(args.states)
     r = solve_equilibrium(states, args.alpha, kappa=args.kappa, f_out=args.fout, bias=args.bias)
+    nan = math.nan  # a saddle that failed early has no conjugates/parts: reported as NaN, not a KeyError
     out = {"states": states.name, "alpha": args.alpha, "kappa": args.kappa, "f_out": args.fout,
-           "bias": r.params["b"], "entropy": r.value, "q": r.params["q"], "Q": r.params["Q"],
-           "A": r.conjugates["A"], "qhat": r.conjugates["qhat"], "dentropy_dalpha": r.parts["G_E"],
+           "bias": r.params.get("b", nan), "entropy": r.value, "q": r.params.get("q", nan),
+           "Q": r.params.get("Q", nan), "A": r.conjugates.get("A", nan), "qhat": r.conjugates.get("qhat", nan),
+           "dentropy_dalpha": r.parts.get("G_E", nan),
            "converged": r.converged, "residual": r.residual, "iterations": r.iterations,
            "message": r.message}
     if args.json:
         print(dump_json(out))
     else:
         print(f"equilibrium entropy, states {states.name}, alpha={args.alpha:g}, kappa={args.kappa:g}, "
-              f"f_out={args.fout:g}, bias={r.params['b']:.6g}")
+              f"f_out={args.fout:g}, bias={out['bias']:.6g}")
         for k in ("entropy", "q", "Q", "A", "qhat", "dentropy_dalpha", "residual", "iterations"):
             print(f"  {k:16s} {out[k]:.10g}" if isinstance(out[k], float) else f"  {k:16s} {out[k]}")
         print(f"  {'status':16s} {r.message}")
@@ -74,7 +76,7 @@ def _cmd_capacity(args) -> int:
         d.update(bits=states.bits, L=states.L, kappa=args.kappa, f_out=args.fout)
         results.append(d)
     if args.json:
-        print(dump_json(results[0] if len(results) == 1 else {"results": results}))
+        print(dump_json({"results": results}))  # the same shape for one state set and for several
     else:
         rows = [(d["states"], d["L"], f"{d['bits']:.3f}", f"{d['alpha_c']:.7f}", f"{d['q']:.5f}",
                  f"{d['Q']:.5f}", "yes" if d["converged"] else "NO") for d in results]
@@ -93,6 +95,7 @@ def register(sub) -> None:
 
     p = sub.add_parser("capacity", help="RS capacity alpha_c, the root of s(alpha) = 0",
                        description="Capacity α_c where the RS entropy vanishes. Several state sets may be "
-                                   "given separated by ';'. Exit 1 if any did not converge.")
+                                   "given separated by ';'. --json prints {\"results\": [one object per set]}. "
+                                   "Exit 1 if any did not converge.")
     add_model_arguments(p)
     p.set_defaults(func=_cmd_capacity)

@@ -30,9 +30,10 @@ from theory.functionals.equilibrium import SYMBOLS, equilibrium
 from theory.states import StateSet, parse_states
 
 from ..solver.quadrature import GaussianRule
-from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
+from ..solver.saddle import Parametrisation, SaddleResult
+from .protocol import SaddleBacked
 
-__all__ = ["derived", "solve_equilibrium", "entropy_curve", "capacity", "CapacityResult", "check_model"]
+__all__ = ["derived", "EquilibriumProblem", "solve_equilibrium", "entropy_curve", "capacity", "CapacityResult", "check_model"]
 
 _Z, _W = SYMBOLS["z"], SYMBOLS["W"]
 
@@ -111,32 +112,64 @@ def _initial(states: StateSet, alpha: float) -> dict:
     q0 = float(p @ states.array) ** 2
     v = Q - q0
     q = q0 + min(0.9, 2 * alpha / math.pi) * v  # small-α behaviour q - q0 ≈ (2α/π) Var(W) (binary)
-    return {"Q": Q, "q": max(q, 1e-6 * Q), "b": 0.0}
+    return {"Q": Q, "q": max(q, 1e-6 * Q)}
+
+
+class EquilibriumProblem(SaddleBacked):
+    """The RS equilibrium entropy at load α as a :class:`~numerics.problems.protocol.Problem`.
+
+    Unknowns Q, q (and b when the bias is ``"optimal"``: extremised, ∂Φ/∂b = 0), conjugates A, q̂;
+    anchor ``"small_alpha"``: the prior's moments with q − q0 ≈ (2α/π) Var(W) (binary).  At α = 0 an
+    optimal bias is held at 0 (it has no equation there)."""
+
+    name = "equilibrium"
+    anchors = ("small_alpha",)
+
+    def __init__(self, states: StateSet, alpha: float, *, kappa: float = 0.0, f_out: float = 0.5,
+                 bias: Union[float, str] = 0.0, rule: Optional[GaussianRule] = None):
+        check_model(alpha, kappa, f_out, bias)
+        self.states, self.alpha, self.rule = states, float(alpha), rule or GaussianRule()
+        self.optimal = bias == "optimal" and alpha != 0
+        self._model = {"alpha": float(alpha), "kappa": float(kappa), "f_out": float(f_out)}
+        if not self.optimal:
+            self._model["b"] = 0.0 if bias == "optimal" else float(bias)
+
+    def derived(self):
+        return derived()
+
+    def model(self):
+        return dict(self._model)
+
+    def parametrisation(self):
+        return _parametrisation(self.optimal)
+
+    def nodes(self):
+        return _node_builder(self.states, self.rule)
+
+    def start(self, anchor=None):
+        return _initial(self.states, self.alpha)
+
+    def observables(self, res):
+        return {"s": res.value, "ds_dalpha": res.parts.get("G_E", math.nan)}
 
 
 def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: float = 0.0,
                       f_out: float = 0.5, bias: Union[float, str] = 0.0,
                       init: Optional[dict] = None, rule: Optional[GaussianRule] = None,
                       tol: float = 1e-11, tol_residual: float = 1e-8, maxiter: int = 2000) -> SaddleResult:
-    """The RS equilibrium saddle point at load α.
+    """The RS equilibrium saddle point at load α (:class:`EquilibriumProblem`).
 
     Returns a :class:`~numerics.solver.saddle.SaddleResult`: ``value`` is the entropy s(α) (nats per
     synapse), ``params`` holds Q, q (and b), ``conjugates`` A, q̂, ``parts['G_E']`` is ds/dα.
     ``init`` (a dict with Q, q[, b], e.g. ``previous.params``) warm-starts the solver.
     """
     states = parse_states(states)
-    check_model(alpha, kappa, f_out, bias)
-    optimal = bias == "optimal"
-    model = {"alpha": float(alpha), "kappa": float(kappa), "f_out": float(f_out)}
-    if not optimal or alpha == 0:
-        model["b"] = 0.0 if optimal else float(bias)
-        optimal = False
-    problem = SaddleProblem(derived(), _node_builder(states, rule or GaussianRule()),
-                            _parametrisation(optimal), model)
-    x0 = _initial(states, alpha)
+    prob = EquilibriumProblem(states, alpha, kappa=kappa, f_out=f_out, bias=bias, rule=rule)
+    x0 = prob.start()
+    x0["b"] = 0.0
     if init:
         x0.update({k: v for k, v in init.items() if k in x0})
-    res = problem.solve(x0, tol=tol, tol_residual=tol_residual, maxiter=maxiter)
+    res, _ = prob.solve(x0, tol=tol, tol_residual=tol_residual, maxiter=maxiter)
     res.model["states"] = states.name
     if res.converged and res.params["Q"] - res.params["q"] < 1e-7 * res.params["Q"]:
         # q → Q: the RS solution has collapsed onto the boundary (beyond the q → Q load, where
@@ -144,8 +177,8 @@ def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: floa
         res.converged = False
         res.message = (f"not converged: q/Q = {res.params['q'] / res.params['Q']:.10f} → 1 "
                        "(no RS saddle point at this load)")
-    if not optimal:
-        res.params["b"] = model["b"]
+    if not prob.optimal:
+        res.params["b"] = prob.model()["b"]
     return res
 
 

@@ -27,9 +27,10 @@ from theory.states import StateSet, parse_states
 from .equilibrium import check_model, solve_equilibrium
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.quadrature import GaussianRule
-from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
+from ..solver.saddle import Parametrisation, SaddleResult
+from .protocol import SaddleBacked
 
-__all__ = ["derived_fp", "solve_franz_parisi", "franz_parisi_curve"]
+__all__ = ["derived_fp", "FranzParisiProblem", "solve_franz_parisi", "franz_parisi_curve"]
 
 _z1, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "Wt", "u", "W", "v"))
 
@@ -64,7 +65,10 @@ def _param(distance: str, ref: dict, d: float, Delta: float) -> Parametrisation:
     """
     Qt, P = ref["Qt"], ref["P"]
     A11 = Qt - P
-    names = ["R", "Q", "q1", "Sh"] + (["S", "lam"] if distance == "hamming" else [])
+    # the free conjugate of the distance: Ŝ (squared); for Hamming S is an order parameter paired
+    # with Ŝ (which the energetic step gives) and the multiplier λ is free
+    free = ["Sh"] if distance == "squared" else ["S", "lam"]
+    names = ["R", "Q", "q1"] + free
 
     def S_of(Q, x):
         return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else x["S"]
@@ -85,16 +89,11 @@ def _param(distance: str, ref: dict, d: float, Delta: float) -> Parametrisation:
         R = Rs + w * t
         lo = qmin(R, S)
         r = min(max((x["q1"] - lo) / max(Q - lo, 1e-300), 1e-12), 1 - 1e-12)
-        out = [math.log(Q), math.atanh(t), float(logit(r)), x["Sh"]]
-        if distance == "hamming":
-            out += [x["S"], x["lam"]]
-        return np.array(out)
+        return np.array([math.log(Q), math.atanh(t), float(logit(r))] + [x[n] for n in free])
 
     def from_u(u):
         Q = math.exp(min(u[0], 700))
-        x = {"Q": Q, "Sh": float(u[3])}
-        if distance == "hamming":
-            x.update(S=float(u[4]), lam=float(u[5]))
+        x = {"Q": Q, **{n: float(v) for n, v in zip(free, u[3:])}}
         S = S_of(Q, x)
         Rs, w = geometry(Q, S)
         R = Rs + w * math.tanh(u[1])
@@ -127,27 +126,65 @@ def _initial(states, ref, d, distance):
             "S": S, "lam": -math.log(max(d, 1e-6) / (1 - d))}
 
 
+class FranzParisiProblem(SaddleBacked):
+    """S_FP(d) at load α as a :class:`~numerics.problems.protocol.Problem`: the y → 0 limit of the
+    large-deviation functional, the reference's order parameters fixed at the equilibrium saddle
+    point ``eq`` (solved here when not given).  Anchor ``"ball"``: the probes on a sphere of the
+    reference's radius at distance d, q1 a third of the way from its lower bound to Q."""
+
+    name = "franz_parisi"
+    anchors = ("ball",)
+
+    def __init__(self, states: StateSet, alpha: float, d: float, *, kappa: float = 0.0, f_out: float = 0.5,
+                 distance: str = "squared", eq: Optional[SaddleResult] = None,
+                 outer: Optional[GaussianRule] = None, inner: Optional[GaussianRule] = None):
+        check_model(alpha, kappa, f_out, 0.0)
+        if alpha <= 0:
+            raise ValueError("alpha must be > 0 for the Franz-Parisi potential (at alpha = 0 every "
+                             "configuration is a solution: use local_entropy with reference='free')")
+        check_distance(d, distance)
+        self.states, self.d, self.distance = states, d, distance
+        self.ref, self.eq = reference_parameters(states, alpha, kappa, f_out, eq)
+        self._model = {"alpha": alpha, "kappa": kappa, "b": 0.0, "f_out": f_out, "d": d,
+                       "Delta": states.spread, **self.ref}
+        self.outer, self.inner = outer or GaussianRule(24, 8), inner or GaussianRule(16, 8)
+
+    def derived(self):
+        return derived_fp(self.distance)
+
+    def model(self):
+        return dict(self._model)
+
+    def parametrisation(self):
+        return _param(self.distance, self.ref, self.d, self.states.spread)
+
+    def nodes(self):
+        return _nodes(self.states, self.outer, self.inner)
+
+    def start(self, anchor=None):
+        return _initial(self.states, self.ref, self.d, self.distance)
+
+    def solver_options(self):
+        return {"inner_roots": True}
+
+    def observables(self, res):
+        return {"S_I": res.value, "s_eq": self.eq.value}
+
+
 def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, kappa: float = 0.0,
                        f_out: float = 0.5, distance: str = "squared", init: Optional[dict] = None,
                        eq: Optional[SaddleResult] = None, outer: Optional[GaussianRule] = None,
                        inner: Optional[GaussianRule] = None, maxiter: int = 400) -> LocalEntropyPoint:
-    """S_FP(d) at load α: the local entropy at distance d from a typical solution."""
+    """S_FP(d) at load α: the local entropy at distance d from a typical solution
+    (:class:`FranzParisiProblem`); ``Sigma`` holds the equilibrium entropy s(α)."""
     states = parse_states(states)
-    check_model(alpha, kappa, f_out, 0.0)
-    if alpha <= 0:
-        raise ValueError("alpha must be > 0 for the Franz-Parisi potential (at alpha = 0 every "
-                         "configuration is a solution: use local_entropy with reference='free')")
-    check_distance(d, distance)
-    ref, eq = reference_parameters(states, alpha, kappa, f_out, eq)
-    param = _param(distance, ref, d, states.spread)
-    model = {"alpha": alpha, "kappa": kappa, "b": 0.0, "f_out": f_out, "d": d, "Delta": states.spread, **ref}
-    problem = SaddleProblem(derived_fp(distance), _nodes(states, outer or GaussianRule(24, 8), inner or GaussianRule(16, 8)),
-                            param, model, inner_roots=True)
-    x0 = _initial(states, ref, d, distance)
+    prob = FranzParisiProblem(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance, eq=eq,
+                              outer=outer, inner=inner)
+    x0 = prob.start()
     if init:
         x0.update({k: v for k, v in init.items() if k in x0})
-    res = problem.solve(x0, maxiter=maxiter)
-    return LocalEntropyPoint(d=d, S_I=res.value, Sigma=eq.value, phi=math.nan, y=0.0, saddle=res)
+    res, _ = prob.solve(x0, maxiter=maxiter)
+    return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res)
 
 
 def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared",

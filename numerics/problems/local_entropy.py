@@ -28,7 +28,6 @@ from typing import List, Optional, Sequence, Union
 
 import numpy as np
 import sympy as sp
-from scipy.optimize import minimize_scalar
 from scipy.special import expit, logit
 
 from theory.derive import derive
@@ -36,55 +35,14 @@ from theory.functionals.large_deviation import SYMBOLS, large_deviation
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
+from .alpha_zero import alpha0_curve, binary_entropy
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.quadrature import AdaptiveGaussian, GaussianRule
-from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
+from ..solver.saddle import Parametrisation
+from .protocol import SaddleBacked
 
-__all__ = ["LocalEntropyPoint", "LocalEntropyCurve", "check_distance", "alpha0_curve", "derived_ld",
+__all__ = ["FiniteYProblem", "LocalEntropyPoint", "LocalEntropyCurve", "check_distance", "alpha0_curve", "derived_ld",
            "solve_local_entropy", "local_entropy_curve", "binary_entropy"]
-
-
-# ---------------------------------------------------------------------------------------------
-# the α = 0 curve
-def binary_entropy(d):
-    """H₂(d) = −d log d − (1 − d) log(1 − d) (nats)."""
-    d = np.asarray(d, dtype=float)
-    with np.errstate(divide="ignore", invalid="ignore"):
-        return np.where((d > 0) & (d < 1), -d * np.log(d) - (1 - d) * np.log1p(-d), 0.0)
-
-
-def _dist_matrix(states: StateSet, distance: str) -> np.ndarray:
-    s = states.array
-    if distance == "squared":
-        return (s[:, None] - s[None, :]) ** 2 / states.spread**2
-    return (s[:, None] != s[None, :]).astype(float)
-
-
-def alpha0_curve(states: Union[str, StateSet], ds: Sequence[float], distance: str = "squared",
-                 reference: str = "best") -> np.ndarray:
-    """The α = 0 local entropy: (1/N) log Σ_W π(W) 1[dist(W, W̃) = d], the upper bound of S_I.
-
-    ``reference="best"`` maximises over the composition of W̃ (the y → ∞ reference at α = 0):
-    by minimax, F(d) = min_λ [λ d + max_s log Σ_W π e^{−λ dist(W, s)}].  ``"typical"`` averages
-    over W̃ drawn from the prior: F(d) = min_λ [λ d + Σ_s π̄_s log Σ_W π e^{−λ dist(W, s)}].
-    For binary both are H₂(d).
-    """
-    states = parse_states(states)
-    D = _dist_matrix(states, distance)
-    lp = states.log_prior
-    pbar = np.exp(lp - np.logaddexp.reduce(lp))
-
-    def F(d):
-        def dual(lam):
-            per_s = np.logaddexp.reduce(lp[None, :] - lam * D, axis=1)
-            agg = per_s.max() if reference == "best" else float(pbar @ per_s)
-            return lam * d + agg
-        r = minimize_scalar(dual, bounds=(-60, 200), method="bounded", options={"xatol": 1e-12})
-        return r.fun
-
-    for d in ds:
-        check_distance(d, distance)
-    return np.array([F(float(d)) for d in ds])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -153,7 +111,10 @@ def _param(distance: str, d: float, Delta: float) -> Parametrisation:
     with m(R) = R²/P + (S − R)²/(Q̃ − P), minimal (= S²/Q̃) at R* = S P/Q̃, and w chosen so that
     m(R* ± w) = Q.
     """
-    names = ["Qt", "P", "R", "Q", "q1", "q0", "Sh"] + (["S", "lam"] if distance == "hamming" else [])
+    # the free conjugate of the distance: Ŝ (squared); for Hamming S is an order parameter paired
+    # with Ŝ (given by the energetic step) and the multiplier λ is free
+    free = ["Sh"] if distance == "squared" else ["S", "lam"]
+    names = ["Qt", "P", "R", "Q", "q1", "q0"] + free
     eps = 1e-13
     cl = lambda r: min(max(r, eps), 1 - eps)  # noqa: E731
 
@@ -179,19 +140,14 @@ def _param(distance: str, d: float, Delta: float) -> Parametrisation:
         q0 = lo0 + (Q - lo0 - a) * f
         lo1 = q0 + a
         e = cl((x["q1"] - lo1) / max(Q - lo1, _FLOOR))
-        out = [math.log(Qt), float(logit(cl(P / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
-               float(logit(f)), x["Sh"]]
-        if distance == "hamming":
-            out += [x["S"], x["lam"]]
-        return np.array(out)
+        return np.array([math.log(Qt), float(logit(cl(P / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
+                         float(logit(f))] + [x[n] for n in free])
 
     def from_u(u):
         Qt = math.exp(min(u[0], 700))
         P = Qt * float(expit(u[1]))
         Q = math.exp(min(u[3], 700))
-        x = {"Qt": Qt, "P": P, "Q": Q, "Sh": float(u[6])}
-        if distance == "hamming":
-            x.update(S=float(u[7]), lam=float(u[8]))
+        x = {"Qt": Qt, "P": P, "Q": Q, **{n: float(v) for n, v in zip(free, u[6:])}}
         S = S_of(x, Q, Qt)
         A11, Rs, w = frame(Qt, P, Q, S)
         R = Rs + w * math.tanh(u[2])
@@ -214,6 +170,116 @@ def _initial_from_fp(states, alpha, d, distance, kappa, f_out):
     x = dict(fp.saddle.params)
     x.update(Qt=ref["Qt"], P=ref["P"], q0=min(x["R"] ** 2 / ref["P"], 0.999 * x["q1"]))
     return x
+
+
+def _check_finite_y(y, reference: str, decoupling: str) -> None:
+    if not (isinstance(y, (int, float, np.floating)) and math.isfinite(y) and y > 0):
+        raise ValueError(f"y must be a finite number > 0 here (use the extrapolation for y = inf), got {y!r}")
+    if abs(y - 1.0) < 1e-9:
+        raise ValueError("y = 1 is degenerate in this formulation (q1 and its conjugate drop out); "
+                         "use y = 1 ± 1e-3, or y = 0.999")
+    if reference not in ("solution", "free"):
+        raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
+    if decoupling not in ("cholesky", "heat_kernel"):
+        raise ValueError(f"decoupling must be 'heat_kernel' or 'cholesky', got {decoupling!r}")
+
+
+class FiniteYProblem(SaddleBacked):
+    """yΦ(d, y) at finite y (physics.md §3.1) as a :class:`~numerics.problems.protocol.Problem`.
+
+    Unknowns Q̃, P, R, Q, q1, q0 and the free conjugate of the distance (Ŝ; S and λ for Hamming) in
+    the parametrisation of :func:`_param`; anchors ``"franz_parisi"`` (the y → 0 solution at the same
+    (α, d), q0 = R²/P; the default for α > 0) and ``"alpha0"`` (the prior's moments; the default at
+    α = 0).  ``decoupling`` as in :func:`solve_local_entropy`."""
+
+    name = "finite_y"
+    anchors = ("franz_parisi", "alpha0")
+
+    def __init__(self, states: StateSet, alpha: float, d: float, y: float, *, reference: str = "solution",
+                 distance: str = "squared", kappa: float = 0.0, f_out: float = 0.5,
+                 decoupling: str = "heat_kernel", outer: Optional[GaussianRule] = None,
+                 inner: Optional[AdaptiveGaussian] = None):
+        check_model(alpha, kappa, f_out, 0.0)
+        check_distance(d, distance)
+        _check_finite_y(y, reference, decoupling)
+        self.states, self.alpha, self.d, self.y = states, alpha, d, y
+        self.reference, self.distance, self.kappa, self.f_out = reference, distance, kappa, f_out
+        self.form = decoupling
+        self.outer = outer or GaussianRule(*(HEAT_KERNEL_RULE if decoupling == "heat_kernel" else CHOLESKY_RULE))
+        self.inner = inner
+
+    def derived(self):
+        return derived_ld(self.reference, self.distance, self.form)
+
+    def model(self):
+        return {"alpha": float(self.alpha), "kappa": float(self.kappa), "b": 0.0, "f_out": float(self.f_out),
+                "y": float(self.y), "d": float(self.d), "Delta": self.states.spread}
+
+    def parametrisation(self):
+        return _param(self.distance, self.d, self.states.spread)
+
+    def nodes(self):
+        return _nodes(self.states, self.outer, self.inner or AdaptiveGaussian())
+
+    def solver_options(self):
+        return {"inner_roots": True, "clamp": _clamp_conjugates if self.form == "cholesky" else None}
+
+    def start(self, anchor=None):
+        self.check_anchor(anchor)
+        if (anchor or ("franz_parisi" if self.alpha > 0 else "alpha0")) == "franz_parisi":
+            x0 = _initial_from_fp(self.states, self.alpha, self.d, self.distance, self.kappa, self.f_out)
+        else:
+            x0 = _alpha0_initial(self.states, self.d, self.distance)
+        x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * self.d))
+        x0.setdefault("lam", 1.0)
+        return x0
+
+    def observables(self, res):
+        yphi, S_I = res.value, res.parts.get("dyPhi", math.nan)
+        return {"S_I": S_I, "Sigma": yphi - self.y * S_I, "phi": yphi / self.y}
+
+    def point(self, res, problem, note) -> LocalEntropyPoint:
+        """The :class:`LocalEntropyPoint` of a solved iterator (the Cholesky form's covariance checked)."""
+        if self.form == "cholesky" and _covariance_not_positive(res.conjugates):
+            note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
+            res.converged = False
+        return LocalEntropyPoint(d=float(self.d), y=float(self.y), saddle=res, note=note,
+                                 jacobian=problem.jacobian, **self.observables(res))
+
+
+def _climb(prob: FiniteYProblem, tol_residual: float):
+    """No warm start at large y: climb from y = 3 in steps of ×1.5 (each warm-started by the previous
+    rung); a cold start at large y rarely lands in the basin.  Returns (point, y reached)."""
+    kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
+              outer=prob.outer, inner=prob.inner, tol_residual=tol_residual, decoupling=prob.form)
+    prev = solve_local_entropy(prob.states, prob.alpha, prob.d, 3.0, **kw)
+    yy = 3.0
+    while prev.converged and yy * 1.5 < prob.y:
+        yy *= 1.5
+        prev = solve_local_entropy(prob.states, prob.alpha, prob.d, yy, init=prev.saddle.params,
+                                   jacobian=prev.jacobian, **kw)
+    return prev, yy
+
+
+def _rescue(prob: FiniteYProblem, problem, x0, jacobian, tol_residual, maxiter):
+    """A cold start that missed the heat-kernel form's basin (excitatory(5), α = 0.55, d = 0.03, y = 3,
+    from the Franz–Parisi start) is seeded by the Cholesky form's saddle point on the coarse
+    :data:`SEED_RULE` (cheap; its own error, up to ~6e-4 in S_I, does not matter for a start); if that
+    fails too, the full solve from the original start.  Returns (result, note suffix)."""
+    seed = solve_local_entropy(prob.states, prob.alpha, prob.d, prob.y, reference=prob.reference,
+                               distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
+                               outer=GaussianRule(*SEED_RULE), inner=prob.inner, tol_residual=tol_residual,
+                               maxiter=0, decoupling="cholesky")
+    res, seeded = None, ""
+    if seed.converged:
+        res = problem.solve(dict(seed.saddle.params), tol_residual=tol_residual, maxiter=maxiter,
+                            newton_stall=NEWTON_STALL)
+        seeded = " (started from the Cholesky form's saddle point: the cold start failed)"
+    if res is None or not res.converged:
+        res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
+                            newton_stall=NEWTON_STALL)
+        seeded = ""
+    return res, seeded
 
 
 def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y: float, *,
@@ -245,79 +311,31 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     seed was used.  (Above it, the climb's first rung, y = 3, is such a cold start.)
     """
     states = parse_states(states)
-    check_model(alpha, kappa, f_out, 0.0)
-    check_distance(d, distance)
-    if not (isinstance(y, (int, float, np.floating)) and math.isfinite(y) and y > 0):
-        raise ValueError(f"y must be a finite number > 0 here (use the extrapolation for y = inf), got {y!r}")
-    if abs(y - 1.0) < 1e-9:
-        raise ValueError("y = 1 is degenerate in this formulation (q1 and its conjugate drop out); "
-                         "use y = 1 ± 1e-3, or y = 0.999")
-    if reference not in ("solution", "free"):
-        raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
-    if decoupling not in ("cholesky", "heat_kernel"):
-        raise ValueError(f"decoupling must be 'heat_kernel' or 'cholesky', got {decoupling!r}")
-    form = decoupling
-    D = derived_ld(reference, distance, form)
-    model = {"alpha": float(alpha), "kappa": float(kappa), "b": 0.0, "f_out": float(f_out), "y": float(y),
-             "d": float(d), "Delta": states.spread}
-    outer = outer or GaussianRule(*(HEAT_KERNEL_RULE if form == "heat_kernel" else CHOLESKY_RULE))
-    problem = SaddleProblem(D, _nodes(states, outer, inner or AdaptiveGaussian()),
-                            _param(distance, d, states.spread), model, inner_roots=True,
-                            clamp=_clamp_conjugates if form == "cholesky" else None)
+    prob = FiniteYProblem(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
+                          f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
+    problem = prob.saddle()
     if init:
         x0 = dict(init)
+        x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
+        x0.setdefault("lam", 1.0)
     elif y > CLIMB_ABOVE_Y:
-        # no warm start at large y: climb from y = 3 in steps of ×1.5 (each warm-started by the
-        # previous one); a cold start at large y rarely lands in the basin
-        prev = solve_local_entropy(states, alpha, d, 3.0, reference=reference, distance=distance, kappa=kappa,
-                                   f_out=f_out, outer=outer, inner=inner, tol_residual=tol_residual,
-                                   decoupling=decoupling)
-        yy = 3.0
-        while prev.converged and yy * 1.5 < y:
-            yy *= 1.5
-            prev = solve_local_entropy(states, alpha, d, yy, reference=reference, distance=distance,
-                                       kappa=kappa, f_out=f_out, init=prev.saddle.params, jacobian=prev.jacobian,
-                                       outer=outer, inner=inner, tol_residual=tol_residual,
-                                       decoupling=decoupling)
+        prev, yy = _climb(prob, tol_residual)
         if not prev.converged:
             return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
                                      saddle=prev.saddle, note=f"the climb in y stopped at y={yy:g}")
         x0, jacobian = dict(prev.saddle.params), prev.jacobian
-    elif alpha > 0:
-        x0 = _initial_from_fp(states, alpha, d, distance, kappa, f_out)
+        x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
+        x0.setdefault("lam", 1.0)
     else:
-        x0 = _alpha0_initial(states, d, distance)
-    x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
-    x0.setdefault("lam", 1.0)
-    rescue = form == "heat_kernel" and not init and y <= CLIMB_ABOVE_Y
+        x0 = prob.start()
+    rescue = prob.form == "heat_kernel" and not init and y <= CLIMB_ABOVE_Y
     # with a rescue available, the first attempt skips the long damped stage (maxiter=0), ~30 s
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=0 if rescue else maxiter, jacobian=jacobian,
                         newton_stall=NEWTON_STALL)
     seeded = ""
     if rescue and not res.converged:
-        # a cold start that misses the heat-kernel form's basin (excitatory(5), α = 0.55, d = 0.03,
-        # y = 3, from the Franz–Parisi start) is seeded by the Cholesky form's saddle point on a
-        # coarse rule (cheap; its own error, up to ~6e-4 in S_I, does not matter for a start); if
-        # that fails too, the full solve from the original start
-        seed = solve_local_entropy(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
-                                   f_out=f_out, outer=GaussianRule(*SEED_RULE), inner=inner,
-                                   tol_residual=tol_residual, maxiter=0, decoupling="cholesky")
-        if seed.converged:
-            res = problem.solve(dict(seed.saddle.params), tol_residual=tol_residual, maxiter=maxiter,
-                                newton_stall=NEWTON_STALL)
-            seeded = " (started from the Cholesky form's saddle point: the cold start failed)"
-        if not res.converged:
-            res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian,
-                                newton_stall=NEWTON_STALL)
-            seeded = ""
-    yphi = res.value
-    S_I = res.parts.get("dyPhi", math.nan)
-    note = f"decoupling {form}{seeded}"
-    if form == "cholesky" and _covariance_not_positive(res.conjugates):
-        note = "conjugate covariance not positive (P̂ q̂0 < R̂²): no real Gaussian representation"
-        res.converged = False
-    return LocalEntropyPoint(d=float(d), S_I=S_I, Sigma=yphi - y * S_I, phi=yphi / y, y=float(y), saddle=res,
-                             note=note, jacobian=problem.jacobian)
+        res, seeded = _rescue(prob, problem, x0, jacobian, tol_residual, maxiter)
+    return prob.point(res, problem, f"decoupling {prob.form}{seeded}")
 
 
 def _covariance_not_positive(ch) -> bool:

@@ -21,7 +21,13 @@ computed as ``log H(t) = log_ndtr(-t)`` (no underflow); ``V`` is floored at ``va
 fully polarised cavities give hard, finite log-messages instead of 0/0.
 
 Damping: ``u <- damping * u_old + (1 - damping) * u_new`` (damping in [0, 1); 0 = no damping).
-Convergence: the largest change of a marginal probability in one sweep is below ``tol``.
+Convergence: the largest change of a marginal probability in one sweep is below ``tol``, and the fixed
+point is not a contradiction: every pattern is stored with probability ``Z_mu > exp(CONTRADICTION_LOG_Z)``
+(``log Z_mu`` below) under its field distribution.  On an instance without solution (above capacity), or
+when a large coupling freezes the messages onto a reference that is not a solution, BP reaches a frozen
+"fixed point" in which some patterns are violated with certainty: ``V`` falls to ``var_floor``,
+``log Z_mu`` to about ``-1e9`` and phi to nonsense (|phi| ~ 1e9).  Such a result is reported as not
+converged, with phi and F NaN and the number of violated patterns in the message.
 
 Bethe free entropy (exact identity at a fixed point, messages normalised):
 
@@ -54,7 +60,11 @@ from scipy.special import expit, log_ndtr, logsumexp
 from .distances import check_distance, site_distance_table
 from .instances import Instance
 
-__all__ = ["PerceptronBP", "BPResult", "run_bp", "local_entropy_sweep", "default_gammas"]
+__all__ = ["PerceptronBP", "BPResult", "run_bp", "local_entropy_sweep", "default_gammas", "CONTRADICTION_LOG_Z"]
+
+# a pattern stored with probability below e^-50 (2e-22) under its field distribution is violated with
+# certainty: the fixed point is a contradiction (legitimate values at N ~ 20 near capacity are above -10)
+CONTRADICTION_LOG_Z = -50.0
 
 
 def _softmax(h, axis=-1):
@@ -171,14 +181,21 @@ class PerceptronBP:
         return float(np.max(np.abs(p_new - p_old)))
 
     # -- observables ---------------------------------------------------------------------------
+    def pattern_log_z(self, h=None, a=None, v=None) -> np.ndarray:
+        """``log Z_mu = log H((kappa - sigma_mu (omega_mu + b)) / sqrt(V_mu))`` per pattern (length M): the log
+        probability that pattern mu is stored under the field distribution of the current marginals."""
+        if a is None:
+            a, v, _ = self._cavity(self.total_field() if h is None else h)
+        omega = (self.x * a).sum(axis=1)
+        V = np.maximum((self.x2 * v).sum(axis=1), self.var_floor)
+        return log_ndtr(-(self.kappa - self.sigma * (omega + self.b)) / np.sqrt(V))
+
     def free_entropy(self) -> float:
         """Bethe free entropy phi (total, not per synapse) of the current messages."""
         h = self.total_field()
         a, v, lse_hc = self._cavity(h, need_lse=True)
         lse_h = logsumexp(h, axis=1)  # N
-        omega = (self.x * a).sum(axis=1)
-        V = np.maximum((self.x2 * v).sum(axis=1), self.var_floor)
-        logZmu = log_ndtr(-(self.kappa - self.sigma * (omega + self.b)) / np.sqrt(V))
+        logZmu = self.pattern_log_z(a=a, v=v)
         return float(lse_h.sum() + (lse_hc - lse_h[None, :]).sum() + logZmu.sum())
 
     def mean_distance(self) -> float:
@@ -199,11 +216,15 @@ class BPResult:
     message: str = ""
     elapsed: float = 0.0
     marginals: np.ndarray | None = field(default=None, repr=False)
+    contradiction: bool = False  # some pattern violated with certainty (log Z_mu < CONTRADICTION_LOG_Z)
+    min_log_z: float = float("nan")  # the smallest log Z_mu
 
 
 def run_bp(bp: PerceptronBP, max_iter: int = 1000, tol: float = 1e-7, damping: float = 0.5,
            progress=None, min_iter: int = 2) -> BPResult:
-    """Iterate ``bp.sweep`` until the marginals change by less than ``tol`` (or max_iter)."""
+    """Iterate ``bp.sweep`` until the marginals change by less than ``tol`` (or max_iter).  A fixed point
+    at which a pattern is violated with certainty (``log Z_mu < CONTRADICTION_LOG_Z``, see the module
+    docstring) is returned with ``converged=False``, ``contradiction=True`` and phi, F NaN."""
     t0 = time.perf_counter()
     delta = np.inf
     it = 0
@@ -218,11 +239,20 @@ def run_bp(bp: PerceptronBP, max_iter: int = 1000, tol: float = 1e-7, damping: f
     converged = bool(np.isfinite(delta) and delta < tol)
     phi = bp.free_entropy() / bp.N
     d = bp.mean_distance()
-    res = BPResult(gamma=bp.gamma, converged=converged, iterations=it, delta=float(delta), phi=phi, d=d,
-                   F=phi + bp.gamma * d,
-                   message="converged" if converged else f"not converged after {it} sweeps (delta {delta:.2e})",
-                   elapsed=time.perf_counter() - t0, marginals=bp.marginals())
-    return res
+    lz = bp.pattern_log_z()
+    worst = float(np.min(lz)) if lz.size else 0.0
+    n_bad = int(np.count_nonzero(~(lz >= CONTRADICTION_LOG_Z)))
+    if n_bad or not np.isfinite(phi):
+        msg = (f"contradiction: {n_bad} of {bp.M} patterns violated with certainty at the BP fixed point "
+               f"(log Z_mu down to {worst:.3g}; phi/N = {phi:.3g} is meaningless): the instance probably has "
+               "no solution, or the coupling froze the messages onto a reference that is not one")
+        return BPResult(gamma=bp.gamma, converged=False, iterations=it, delta=float(delta), d=d, message=msg,
+                        elapsed=time.perf_counter() - t0, marginals=bp.marginals(), contradiction=True,
+                        min_log_z=worst)
+    return BPResult(gamma=bp.gamma, converged=converged, iterations=it, delta=float(delta), phi=phi, d=d,
+                    F=phi + bp.gamma * d,
+                    message="converged" if converged else f"not converged after {it} sweeps (delta {delta:.2e})",
+                    elapsed=time.perf_counter() - t0, marginals=bp.marginals(), min_log_z=worst)
 
 
 def default_gammas(states, distance: str = "squared") -> list:

@@ -26,6 +26,8 @@ File format (``.npz``, written atomically through a temporary file and ``os.repl
 ``patterns`` (M x N int8), ``labels`` (M int8, +-1), ``states`` and ``prior`` (float64, length L),
 ``states_name`` (str), ``kappa``, ``bias``, ``threshold``, ``f``, ``f_out`` (float64 scalars),
 ``input_model`` ("pm1" or "01"), ``seed`` (int64), ``version`` (str, the package version).
+:func:`load_instance` reads any integer or boolean dtype for patterns and labels, and needs only
+``patterns``, ``labels`` and ``states``: the other fields have the defaults listed there.
 """
 from __future__ import annotations
 
@@ -160,7 +162,8 @@ def generate(states, N: int, alpha: float, seed: int, inputs: str = "pm1", f: fl
     """A random instance: ``M = round(alpha N)`` patterns, i.i.d. inputs and labels.
 
     Random stream (numpy ``default_rng(seed)``): patterns first (M x N), then labels; labels are +1 with
-    probability ``f_out``.  Same arguments, same instance.
+    probability ``f_out``.  Same arguments, same instance.  Ranges (those of the theory): N >= 1,
+    alpha >= 0 finite, kappa >= 0 finite, f_out and f in (0, 1), bias finite.
     """
     S = StateSet.parse(states)
     if isinstance(N, bool) or not isinstance(N, (int, np.integer)) or N < 1:
@@ -172,8 +175,8 @@ def generate(states, N: int, alpha: float, seed: int, inputs: str = "pm1", f: fl
     if inputs not in INPUT_MODELS:
         raise ValueError(f"inputs: must be one of {', '.join(INPUT_MODELS)}, got {inputs!r}")
     f = _check_real("f", f, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
-    kappa = _check_real("kappa", kappa)
-    f_out = _check_real("f_out", f_out, lo=0.0, hi=1.0)
+    kappa = _check_real("kappa", kappa, lo=0.0)  # the theory's range: kappa >= 0, f_out in (0, 1)
+    f_out = _check_real("f_out", f_out, lo=0.0, hi=1.0, lo_open=True, hi_open=True)
     bias = _check_real("bias", bias)
     if M is None:
         M = int(round(alpha * N))
@@ -229,13 +232,32 @@ def atomic_save_npy(path, array, force: bool = False) -> None:
     _atomic_write(path, lambda fh: np.save(fh, arr), force)
 
 
+def _sniff(path: str, what: str, want: str) -> None:
+    """Refuse a file that is not the kind of numpy file expected (``want`` = "npz" or "npy") with a message
+    that says what it is, instead of numpy's 'allow_pickle' error for anything unrecognised."""
+    if os.path.isdir(path):
+        raise ValueError(f"{path}: is a folder, not {what}")
+    with open(path, "rb") as fh:
+        head = fh.read(6)
+    kind = "npz" if head[:2] == b"PK" else "npy" if head == b"\x93NUMPY" else None
+    if kind == want:
+        return
+    if kind is None:
+        raise ValueError(f"{path}: not {what}: the file is neither an .npz archive nor an .npy array "
+                         f"(it starts with {head!r})")
+    raise ValueError(f"{path}: not {what}: the file is an .{kind} " + ("archive" if kind == "npz" else "array")
+                     + f", {what} is an .{want} " + ("archive" if want == "npz" else "array"))
+
+
 def _field(data, name, path):
     if name not in data.files:
         raise ValueError(f"{path}: field '{name}' is missing")
     return data[name]
 
 
-def _scalar(data, name, path):
+def _scalar(data, name, path, default=None):
+    if default is not None and name not in data.files:
+        return default
     a = _field(data, name, path)
     if a.shape != () or a.dtype.kind not in "fiu":
         raise ValueError(f"{path}: field '{name}' must be a real scalar, got dtype {a.dtype} shape {a.shape}")
@@ -245,66 +267,101 @@ def _scalar(data, name, path):
     return x
 
 
+def _integer_array(data, name, path, ndim):
+    """An integer or boolean array field (any width), as int64."""
+    a = _field(data, name, path)
+    if a.dtype.kind not in "biu" or a.ndim != ndim:
+        raise ValueError(f"{path}: field '{name}' must be a {ndim}-d integer or boolean array, got dtype "
+                         f"{a.dtype} ndim {a.ndim}")
+    return a.astype(np.int64)
+
+
+def _patterns_labels(data, path):
+    patterns = _integer_array(data, "patterns", path, 2)
+    labels = _integer_array(data, "labels", path, 1)
+    if labels.shape[0] != patterns.shape[0]:
+        raise ValueError(f"{path}: field 'labels' has length {labels.shape[0]} but 'patterns' has "
+                         f"{patterns.shape[0]} rows")
+    if patterns.shape[1] < 1:
+        raise ValueError(f"{path}: field 'patterns' has no columns (N = 0)")
+    if not np.all(np.abs(labels) == 1):
+        raise ValueError(f"{path}: field 'labels' must contain only -1 and +1")
+    return patterns, labels
+
+
+def _input_model(data, patterns, path) -> str:
+    """The stored input model, or (absent) the one the pattern values allow: pm1 for +-1, 01 for 0/1."""
+    pm1, zero_one = bool(np.all(np.abs(patterns) == 1)), bool(np.all((patterns == 0) | (patterns == 1)))
+    if "input_model" not in data.files:
+        if not (pm1 or zero_one):
+            raise ValueError(f"{path}: field 'patterns' must contain only -1 and +1, or only 0 and 1")
+        return "pm1" if pm1 else "01"
+    im = data["input_model"]
+    if im.dtype.kind != "U" or im.shape != ():
+        raise ValueError(f"{path}: field 'input_model' must be a string")
+    im = str(im)
+    if im not in INPUT_MODELS:
+        raise ValueError(f"{path}: field 'input_model' must be 'pm1' or '01', got {im!r}")
+    if im == "pm1" and not pm1:
+        raise ValueError(f"{path}: field 'patterns' must contain only -1 and +1 for input_model 'pm1'")
+    if im == "01" and not zero_one:
+        raise ValueError(f"{path}: field 'patterns' must contain only 0 and 1 for input_model '01'")
+    return im
+
+
+def _state_set(data, path) -> StateSet:
+    states = _field(data, "states", path)
+    prior = data["prior"] if "prior" in data.files else np.ones(len(states))
+    for nm, a in (("states", states), ("prior", prior)):
+        if a.dtype.kind not in "fiu" or a.ndim != 1:
+            raise ValueError(f"{path}: field '{nm}' must be a 1-d array of real numbers, got dtype {a.dtype} "
+                             f"ndim {a.ndim}")
+    try:
+        S = StateSet([float(v) for v in states], [float(w) for w in prior])
+    except ValueError as exc:
+        raise ValueError(f"{path}: fields 'states'/'prior': {exc}") from None
+    if "states_name" in data.files:
+        try:
+            if StateSet.parse(str(data["states_name"])) == S:
+                S = StateSet.parse(str(data["states_name"]))
+        except ValueError:
+            pass
+    return S
+
+
 def load_instance(path) -> Instance:
-    """Read and validate an instance file; errors name the offending field."""
+    """Read and validate an instance file; errors name the offending field.
+
+    Required: ``patterns`` (M x N) and ``labels`` (M), any integer or boolean dtype with the right values
+    (+-1, or 0/1 for 0/1 inputs; labels +-1), and ``states`` (L real values).  Defaults for the rest:
+    ``prior`` all 1; ``input_model`` pm1 when the patterns are +-1, else 01; ``kappa`` 0, ``bias`` 0;
+    ``f`` the fraction of ones in the patterns for 01 inputs (0.5 for +-1); ``threshold`` f N <s>_pi for
+    01 inputs (as :func:`generate`), 0 for +-1; ``f_out`` 0.5; ``seed`` -1 (unknown); ``version`` ''."""
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such instance file")
+    _sniff(path, "an instance file", "npz")
     try:
         data = np.load(path, allow_pickle=False)
-    except Exception as exc:  # not an npz / corrupt
+    except Exception as exc:  # corrupt archive
         raise ValueError(f"{path}: not a readable .npz instance file ({exc})") from None
-    if not hasattr(data, "files"):
-        raise ValueError(f"{path}: not an .npz archive (a single array?)")
     with data:
-        patterns = _field(data, "patterns", path)
-        labels = _field(data, "labels", path)
-        if patterns.dtype != np.int8 or patterns.ndim != 2:
-            raise ValueError(f"{path}: field 'patterns' must be a 2-d int8 array, got dtype {patterns.dtype} "
-                             f"ndim {patterns.ndim}")
-        if labels.dtype != np.int8 or labels.ndim != 1:
-            raise ValueError(f"{path}: field 'labels' must be a 1-d int8 array, got dtype {labels.dtype} "
-                             f"ndim {labels.ndim}")
-        if labels.shape[0] != patterns.shape[0]:
-            raise ValueError(f"{path}: field 'labels' has length {labels.shape[0]} but 'patterns' has "
-                             f"{patterns.shape[0]} rows")
-        if patterns.shape[1] < 1:
-            raise ValueError(f"{path}: field 'patterns' has no columns (N = 0)")
-        if not np.all(np.abs(labels) == 1):
-            raise ValueError(f"{path}: field 'labels' must contain only -1 and +1")
-        im = _field(data, "input_model", path)
-        if im.dtype.kind != "U" or im.shape != ():
-            raise ValueError(f"{path}: field 'input_model' must be a string")
-        im = str(im)
-        if im not in INPUT_MODELS:
-            raise ValueError(f"{path}: field 'input_model' must be 'pm1' or '01', got {im!r}")
-        if im == "pm1" and not np.all(np.abs(patterns) == 1):
-            raise ValueError(f"{path}: field 'patterns' must contain only -1 and +1 for input_model 'pm1'")
-        if im == "01" and not np.all((patterns == 0) | (patterns == 1)):
-            raise ValueError(f"{path}: field 'patterns' must contain only 0 and 1 for input_model '01'")
-        states = _field(data, "states", path)
-        prior = _field(data, "prior", path)
-        for nm, a in (("states", states), ("prior", prior)):
-            if a.dtype != np.float64 or a.ndim != 1:
-                raise ValueError(f"{path}: field '{nm}' must be a 1-d float64 array, got dtype {a.dtype}")
-        try:
-            S = StateSet(states.tolist(), prior.tolist())
-        except ValueError as exc:
-            raise ValueError(f"{path}: fields 'states'/'prior': {exc}") from None
-        if "states_name" in data.files:
-            nm = str(data["states_name"])
-            try:
-                if StateSet.parse(nm) == S:
-                    S = StateSet.parse(nm)
-            except ValueError:
-                pass
-        sc = {k: _scalar(data, k, path) for k in _SCALARS}
+        patterns, labels = _patterns_labels(data, path)
+        im = _input_model(data, patterns, path)
+        S = _state_set(data, path)
+        f0 = float(patterns.mean()) if im == "01" and 0 < patterns.mean() < 1 else 0.5
+        sc = {"kappa": _scalar(data, "kappa", path, 0.0), "bias": _scalar(data, "bias", path, 0.0),
+              "f": _scalar(data, "f", path, f0), "f_out": _scalar(data, "f_out", path, 0.5)}
         if im == "01" and not (0 < sc["f"] < 1):
             raise ValueError(f"{path}: field 'f' must be in (0, 1), got {sc['f']}")
-        seed = int(_scalar(data, "seed", path))
+        w = np.asarray(S.prior) / sum(S.prior)
+        t0 = sc["f"] * patterns.shape[1] * float(np.dot(w, S.array)) if im == "01" else 0.0
+        sc["threshold"] = _scalar(data, "threshold", path, t0)
+        seed = int(_scalar(data, "seed", path, -1.0))
         version = str(data["version"]) if "version" in data.files else ""
-    return Instance(patterns, labels, S, kappa=sc["kappa"], bias=sc["bias"], threshold=sc["threshold"],
-                    f=sc["f"], f_out=sc["f_out"], input_model=im, seed=seed, version=version)
+    return Instance(patterns.astype(np.int8), labels.astype(np.int8), S, kappa=sc["kappa"], bias=sc["bias"],
+                    threshold=sc["threshold"], f=sc["f"], f_out=sc["f_out"], input_model=im, seed=seed,
+                    version=version)
 
 
 def load_configuration(path, inst: Instance, what: str = "reference") -> np.ndarray:
@@ -312,6 +369,7 @@ def load_configuration(path, inst: Instance, what: str = "reference") -> np.ndar
     path = os.fspath(path)
     if not os.path.exists(path):
         raise FileNotFoundError(f"{path}: no such {what} file")
+    _sniff(path, f"a {what} configuration", "npy")
     try:
         W = np.load(path, allow_pickle=False)
     except Exception as exc:

@@ -12,6 +12,10 @@ either the old file, the new one, or none — never half of one.  A file that ca
 valid JSON, or whose stored key differs from the requested one is reported with a
 :class:`CacheWarning` and recomputed (and overwritten); it never stops the run.
 
+A folder that cannot be written (read-only, a plain file where the folder should be, a full disk) never
+loses a finished result: :func:`store` keeps the value in memory for the rest of the process (where
+:func:`load` finds it) and warns once per folder with a :class:`CacheWarning`.
+
 Values are stored with Python's JSON (``NaN``/``Infinity`` allowed, floats round-trip exactly);
 numpy scalars and arrays become numbers and lists.  Callers rebuild arrays with ``np.asarray``.
 """
@@ -30,7 +34,15 @@ __all__ = ["CacheWarning", "canonical", "key_hash", "cache_path", "load", "store
 
 
 class CacheWarning(UserWarning):
-    """A cache file could not be used (it is recomputed)."""
+    """A cache file could not be used (it is recomputed), or a folder could not be written (kept in memory)."""
+
+
+_MEMORY: dict = {}  # (absolute folder, file name) -> value: results a folder could not take
+_WARNED: set = set()  # folders already warned about
+
+
+def _memory_key(folder, key: dict):
+    return os.path.abspath(os.fspath(folder)), cache_path(folder, key).name
 
 
 def _default(obj):
@@ -85,8 +97,11 @@ def cache_path(folder, key: dict) -> Path:
 def load(folder, key: dict):
     """``(True, value)`` when a valid entry exists, else ``(False, None)`` (warning on a bad file)."""
     key = with_version(key)
+    mk = _memory_key(folder, key)
+    if mk in _MEMORY:
+        return True, _MEMORY[mk]
     path = cache_path(folder, key)
-    if not path.exists():
+    if not path.is_file():
         return False, None
     try:
         data = json.loads(path.read_text())
@@ -101,15 +116,26 @@ def load(folder, key: dict):
         return False, None
 
 
-def store(folder, key: dict, value: Any, elapsed: float = math.nan) -> Path:
-    """Write ``value`` under ``key`` atomically; returns the file path."""
+def store(folder, key: dict, value: Any, elapsed: float = math.nan) -> Path | None:
+    """Write ``value`` under ``key`` atomically; returns the file path, or None when the folder cannot be
+    written (then the value is kept in memory for this process, with one :class:`CacheWarning` per folder)."""
     key = with_version(key)
     folder = Path(folder)
-    folder.mkdir(parents=True, exist_ok=True)
     path = cache_path(folder, key)
     text = json.dumps({"key": _normalise(json.loads(json.dumps(key, default=_default))), "value": value,
                        "elapsed": elapsed}, default=_default, allow_nan=True, indent=1)
-    write_atomic(path, text)
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, text)
+    except OSError as exc:
+        where = os.path.abspath(folder)
+        if where not in _WARNED:
+            _WARNED.add(where)
+            reason = "it is a file, not a folder" if folder.exists() and not folder.is_dir() else exc.strerror or str(exc)
+            warnings.warn(f"cache: cannot write to the folder {folder} ({reason}); results are kept in memory "
+                          "for this run only", CacheWarning, stacklevel=2)
+        _MEMORY[_memory_key(folder, key)] = json.loads(text)["value"]
+        return None
     return path
 
 

@@ -1,0 +1,6 @@
+"""``python -m numerics.cli``: the ``fewbits`` command."""
+import sys
+
+from . import main
+
+sys.exit(main())
