@@ -1,5 +1,6 @@
 """``fewbits paper --quick``: every figure and CSV is written, the CSV values are what the theory and
 simulation functions return for those parameters, and the cache makes a second run identical and fast."""
+import io
 import math
 import shutil
 import subprocess
@@ -49,7 +50,7 @@ def test_files_written(paper):
         assert text.startswith("# fewbits "), name  # header with version and parameters
         assert read_csv(out / name), name
     assert "α_c" in report and "Convergence" in report
-    assert "simulations" in first.stderr and "#" in first.stderr  # progress bar on stderr
+    assert "simulations" not in first.stderr and "\r" not in first.stderr  # stderr not a terminal: no bars
     assert not [p for p in out.iterdir() if p.name.startswith(".") and p.name != ".cache"]
     # a theory module missing from the build is reported, not silently dropped
     for mod, what in (("numerics.problems.local_entropy", "local entropy"), ("numerics.analyses.alpha_u", "α_U")):
@@ -211,3 +212,37 @@ def test_report_shows_cached_ladder_checks(paper, tmp_path, monkeypatch):
     rows = read_csv(work / "ladder_check.csv")
     assert [(r["states"], r["agrees"]) for r in rows] == [(good_pt[0], "True"), (bad_pt[0], "False")]
     assert "ladder_check.csv" not in {p.name for p in out.iterdir()}  # the original run had none cached
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bars_on_a_terminal_or_when_asked(paper, tmp_path, capsys):
+    """Progress bars (tqdm) go to stderr only when it is a terminal or when asked (``progress=True``,
+    ``fewbits paper --progress``); ``progress=False`` hides them even on a terminal.  Runs on a copy of
+    the quick run's cache, so every unit is read from it; the CSVs are the same either way."""
+    from numerics.cli import build_parser
+    from numerics.figures.paper import run_paper
+
+    work = tmp_path / "copy"
+    shutil.copytree(paper[0], work)
+    rc = run_paper(work, quick=True)  # stderr captured by pytest: not a terminal
+    err = capsys.readouterr().err
+    assert rc == paper[1].returncode and "simulations" not in err and "capacity" not in err, err
+    rc = run_paper(work, quick=True, progress=True)
+    err = capsys.readouterr().err
+    n_sim = sum(CONFIG["quick"]["bp_instances"] + CONFIG["quick"]["enum_instances"] for _ in CONFIG["quick"]["panels"])
+    assert rc == paper[1].returncode
+    assert "capacity" in err and "entropy s(α)" in err and f"{n_sim}/{n_sim}" in err, err
+    tty = _Terminal()
+    run_paper(work, quick=True, stream=tty)
+    assert "simulations" in tty.getvalue()
+    quiet = _Terminal()
+    run_paper(work, quick=True, stream=quiet, progress=False)
+    assert quiet.getvalue() == ""
+    for name in CSVS:
+        assert (work / name).read_text() == paper[5][name], name
+    assert build_parser().parse_args(["paper", "--progress"]).progress is True
+    assert build_parser().parse_args(["paper"]).progress is None

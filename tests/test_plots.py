@@ -1,5 +1,7 @@
 """Figure functions on synthetic data: labels, number of lines/points, hollow non-converged points,
-and save_figure output.  Plus the on-disk cache (numerics.storage.cache)."""
+and save_figure output.  Plus the on-disk cache (numerics.storage.cache) and the progress bars
+(numerics.figures.progress)."""
+import io
 import json
 import math
 import warnings
@@ -155,3 +157,30 @@ def test_cache_roundtrip_version_and_corruption(tmp_path):
     with warnings.catch_warnings():
         warnings.simplefilter("error")
         assert cache.cached(tmp_path, key, compute) == v1 and len(calls) == 3
+
+
+class _Terminal(io.StringIO):
+    def isatty(self):
+        return True
+
+
+def test_progress_bar_silent_unless_terminal_or_asked():
+    """numerics.figures.progress: a bar is drawn (counts and the last label) on a terminal or with
+    progress=True; on a stream that is not a terminal (a file, a pipe, captured stderr) nothing is
+    written unless asked; progress=False is silent even on a terminal."""
+    from numerics.figures.progress import progress_bar, show_progress, step
+
+    def run(stream, progress):
+        with progress_bar(3, "capacity", stream, show_progress(progress, stream)) as bar:
+            for lab in ("binary", "symmetric:3", "excitatory:2"):
+                step(bar, lab)
+        return stream.getvalue()
+
+    assert run(io.StringIO(), None) == ""
+    assert run(_Terminal(), False) == ""
+    for stream, progress in ((io.StringIO(), True), (_Terminal(), None)):
+        out = run(stream, progress)
+        assert "capacity" in out and "3/3" in out and "excitatory:2" in out, out
+    closed = io.StringIO()
+    closed.close()
+    assert show_progress(None, closed) is False and show_progress(None, object()) is False

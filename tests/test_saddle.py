@@ -31,3 +31,149 @@ def test_newton_finds_a_root_and_gives_up_when_it_crawls():
     *_, ev_free, ok_free = crawl._newton(np.array([1.0]), None, 1e-12, 60, msgs_free)
     assert not ok_free and not any("stalled" in m for m in msgs_free)
     assert ev_stall < ev_free / 3, (ev_stall, ev_free)
+
+
+# -- the inner one-dimensional root (numerics.solver.inner_root) -----------------------------------------
+def _counted(g):
+    calls = []
+
+    def f(t):
+        calls.append(t)
+        return g(t)
+    return f, calls
+
+
+def test_inner_root_finds_the_root_of_a_monotone_function():
+    """g(t) = e^{−t} − 1/2 has its root at ln 2: found to 1e-12 from t0 = 0 (secant steps) and from
+    t0 = 5 (where the secant steps are clipped to 1 + |t|); g(t) = 2.2 − t, undefined (NaN) beyond
+    t = 2.5, from t0 = 0; and the expanding bracket alone finds 2.2 too."""
+    from numerics.solver.inner_root import expand_bracket, inner_root
+
+    for t0 in (0.0, 5.0):
+        r = inner_root(lambda t: math.exp(-t) - 0.5, t0)
+        assert not r.jump and abs(r.t - math.log(2)) < 1e-12, (t0, r)
+    edge = lambda t: 2.2 - t if t < 2.5 else math.nan  # noqa: E731
+    r = inner_root(edge, 0.0)
+    assert not r.jump and abs(r.t - 2.2) < 1e-12, r
+    r = expand_bracket(lambda t: 2.2 - t, 0.0, 2.2)
+    assert r is not None and not r.jump and abs(r.t - 2.2) < 1e-12, r
+
+
+def test_inner_root_reports_a_jump_for_a_step_function_and_keeps_t0_without_a_root():
+    """g = +1 below t = 0.3 and −1 above it jumps through 0: the search stops on a bracket
+    of at most 1e-9 (1 + |t|) around 0.3 (in ~30 evaluations, where Brent to 1e-13 took ~50),
+    returns its end, and says it is a jump.  g = 1 + t² (no root) and g = NaN give back t0."""
+    from numerics.solver.inner_root import JUMP_WIDTH, inner_root, is_jump
+
+    step = lambda t: 1.0 if t < 0.3 else -1.0  # noqa: E731
+    g, calls = _counted(step)
+    r = inner_root(g, 0.0)
+    t1, t2 = r.bracket
+    assert r.jump and r.t in (t1, t2) and min(t1, t2) < 0.3 <= max(t1, t2), r
+    assert abs(t1 - t2) <= JUMP_WIDTH * (1 + abs(r.t)) and is_jump(step(t1), step(t2))
+    assert len(calls) < 40, len(calls)
+    for g0 in (lambda t: 1.0 + t * t, lambda t: math.nan):
+        r = inner_root(g0, 0.5)
+        assert r.t == 0.5 and not r.jump, r
+
+
+# -- the strategies (numerics.solver.strategies) -------------------------------------------------------
+def test_damped_step_stays_in_the_domain():
+    """x ← (1 − e) x + e x' with e = η, η/2, … : from q = 0.9 towards q' = 1.5 in the domain q < 1,
+    η = 0.8: e = 0.8, 0.4, 0.2 leave it (q = 1.38, 1.14, 1.02), e = 0.1 is the first proposal inside
+    (q = 0.96); other entries are kept.  A domain that nothing enters gives None.  The step fraction
+    is cut ×0.7 (not below 0.05) only when the step grew."""
+    from numerics.solver.strategies import damped_proposal, slow_down
+
+    x, xnew = {"q": 0.9, "S": 7.0}, {"q": 1.5}
+    prop = damped_proposal(x, xnew, 0.8, ["q"], lambda p: p["q"] < 1.0)
+    assert prop == {"q": (1 - 0.1) * 0.9 + 0.1 * 1.5, "S": 7.0}, prop
+    assert abs(prop["q"] - 0.96) < 1e-15
+    assert damped_proposal(x, xnew, 0.8, ["q"], lambda p: False) is None
+    assert slow_down(0.5, 2.0, 1.0) == 0.35 and slow_down(0.06, 2.0, 1.0) == 0.05
+    assert slow_down(0.5, 1.0, 2.0) == 0.5
+
+
+def test_broyden_update_meets_the_secant_condition():
+    """J ← J + (Δr − J s) sᵀ / sᵀs: the new J maps s to Δr and is unchanged on vectors ⊥ s."""
+    from numerics.solver.strategies import broyden_update
+
+    rng = np.random.default_rng(3)
+    J, s, dr = rng.normal(size=(3, 3)), rng.normal(size=3), rng.normal(size=3)
+    Jn = broyden_update(J, s, dr)
+    assert np.allclose(Jn @ s, dr, atol=1e-13)
+    w = np.cross(s, rng.normal(size=3))  # ⊥ s
+    assert np.allclose(Jn @ w, J @ w, atol=1e-13)
+
+
+def test_stall_rule_rebuilds_once_then_gives_up():
+    """k = 2 slow steps (each cutting max|r| by < 30 %) in a row: "rebuild" the first time, counted
+    afresh, then "give up"; a fast step resets the count; k = None never fires."""
+    from numerics.solver.strategies import StallRule
+
+    rule = StallRule(2)
+    verdicts = [rule.after_step(new, 1.0) for new in (0.9, 0.5, 0.9, 0.9, 0.9, 0.9)]
+    assert verdicts == [None, None, None, "rebuild", None, "give up"], verdicts
+    never = StallRule(None)
+    assert all(never.after_step(0.99, 1.0) is None for _ in range(10))
+
+
+# -- the whole solve on a made-up functional -------------------------------------------------------------
+class _Sym:
+    def __init__(self, name):
+        self.name = name
+
+
+class _Functional:
+    paired_order = order = [_Sym("q")]
+    conjugates = [_Sym("Sh")]
+    extremised, paired_conjugates = [], []
+
+
+class _Derived:
+    """One order parameter q with the map q' = 1/2 + q/4 and one free conjugate Sh with the
+    equation g(Sh, q) = 0; Φ's gradient is (q' − q, g)."""
+
+    functional = _Functional()
+
+    def __init__(self, g):
+        self.g = g
+
+    def energetic(self, vals, nodes):
+        return {}
+
+    def entropic(self, vals, nodes):
+        return {"new_q": 0.5 + 0.25 * vals["q"], "res_Sh": self.g(vals["Sh"], vals["q"])}
+
+    def full(self, vals, nodes):
+        q, Sh = vals["q"], vals["Sh"]
+        return {"phi": q * Sh, "grad_q": 0.5 + 0.25 * q - q, "grad_Sh": self.g(Sh, q)}
+
+
+def _made_up(g):
+    from numerics.solver.saddle import Parametrisation
+
+    param = Parametrisation(["q", "Sh"], lambda x: np.array([math.log(x["q"]), x["Sh"]]),
+                            lambda u: {"q": math.exp(u[0]), "Sh": float(u[1])})
+    return SaddleProblem(_Derived(g), lambda vals, step: {}, param, {}, inner_roots=True)
+
+
+def test_solve_finds_the_fixed_point_of_a_made_up_functional():
+    """q' = 1/2 + q/4 and Sh = q: the saddle point is q = Sh = 2/3, found with its diagnostics."""
+    p = _made_up(lambda Sh, q: q - Sh)
+    res = p.solve({"q": 0.2, "Sh": 0.0})
+    assert res.converged and res.message == "converged" and res.residual < 1e-8, res
+    assert abs(res.params["q"] - 2 / 3) < 1e-10 and abs(res.params["Sh"] - 2 / 3) < 1e-10
+    assert res.iterations > 0 and p.evaluations >= res.iterations and p.jacobian is not None
+    assert not p.stopped_at_jump
+
+
+def test_solve_stops_where_the_free_conjugate_jumps_through_zero():
+    """g = +1 for Sh < 0 and −1 above (no root): Newton and hybr fail, the damped fallback is
+    pinned at Sh = 0 and stops after two sweeps with a message instead of running its maxiter
+    sweeps; the result is not converged and says why."""
+    p = _made_up(lambda Sh, q: 1.0 if Sh < 0 else -1.0)
+    res = p.solve({"q": 0.2, "Sh": 0.5}, maxiter=400)
+    assert not res.converged and p.stopped_at_jump and res.residual >= 1.0, res
+    assert "jumped through 0" in res.message and "Sh" in res.message, res.message
+    assert abs(res.params["Sh"]) < 1e-8 and res.iterations < 100, res

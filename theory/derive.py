@@ -18,19 +18,35 @@ Nothing here is typed by hand: every equation is the derivative of the one funct
 holds the sympy expressions (for reading, printing, testing) and three :class:`CompiledSet`
 evaluators: ``energetic`` (x, model → x̂, residuals of extremised parameters), ``entropic``
 (x̂, model → x) and ``full`` (Φ, its parts, every component of the gradient, extras).
+
+**Cache.**  The compiled sets and the sympy results are written once as a generated Python module
+(:mod:`theory.codegen`) in the cache folder (:mod:`theory.codecache`), keyed by ``sympy.srepr`` of
+the functional's parts and of every extra, and by the fewbits and sympy versions and the source of
+the generating modules.  A later ``derive`` of the same functional executes that module instead of
+differentiating again (the same code on the same objects: the same numbers, bit for bit).  The
+entry holds the compiled code only: the sympy expressions of a loaded ``Derived`` (``gradient``,
+``conjugate_update``, ...) are derived again on first access (a few seconds for the finite-y form;
+the solvers never ask for them).  Written as source (``srepr``), they were 3.7 MB and took 30 s for
+the finite-y form, without sharing of common subtrees.  ``derive(..., cache=False)`` derives in any
+case (and writes nothing).
+``STATS["derived"]`` counts the derivations done by this process.
 """
+
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from typing import Dict, Mapping, Tuple
 
 import sympy as sp
 
+from . import codecache
 from .compile import CompiledSet
 from .functionals.base import Functional
 from .symbolic import distribute, integrate_by_parts
 
-__all__ = ["Derived", "derive", "gradient"]
+__all__ = ["Derived", "derive", "gradient", "STATS"]
+
+STATS = {"derived": 0}
+_SETS = ("energetic", "entropic", "full")
 
 
 def gradient(functional: Functional, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
@@ -38,18 +54,33 @@ def gradient(functional: Functional, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
     return integrate_by_parts(sp.diff(expr, s), functional.gaussian)
 
 
-@dataclass
 class Derived:
-    functional: Functional
-    gradient: Dict[sp.Symbol, sp.Expr]
-    conjugate_update: Dict[sp.Symbol, sp.Expr]
-    order_update: Dict[sp.Symbol, sp.Expr]
-    energetic_residuals: Dict[sp.Symbol, sp.Expr]
-    entropic_residuals: Dict[sp.Symbol, sp.Expr]
-    extra: Dict[str, sp.Expr]
-    energetic: CompiledSet = field(repr=False)
-    entropic: CompiledSet = field(repr=False)
-    full: CompiledSet = field(repr=False)
+    """The derived equations of a functional: the sympy expressions (``gradient``, ``conjugate_update``,
+    ``order_update``, ``energetic_residuals``, ``entropic_residuals``: symbol -> expression;
+    ``extra``: name -> expression) and the compiled ``energetic``, ``entropic`` and ``full`` sets.
+
+    The sympy expressions of an entry loaded from the cache are derived on first access."""
+
+    def __init__(self, functional: Functional, energetic: CompiledSet, entropic: CompiledSet,
+                 full: CompiledSet, symbolic, extra: Dict[str, sp.Expr]):
+        self.functional = functional
+        self.energetic, self.entropic, self.full = energetic, entropic, full
+        self.extra = extra
+        self._symbolic = symbolic  # dict of the derived parts, or a callable returning it
+
+    def _part(self, name: str) -> dict:
+        if callable(self._symbolic):
+            self._symbolic = self._symbolic()
+        return self._symbolic[name]
+
+    gradient = property(lambda self: self._part("gradient"))
+    conjugate_update = property(lambda self: self._part("conjugate_update"))
+    order_update = property(lambda self: self._part("order_update"))
+    energetic_residuals = property(lambda self: self._part("energetic_residuals"))
+    entropic_residuals = property(lambda self: self._part("entropic_residuals"))
+
+    def __repr__(self):
+        return f"Derived({self.functional.name!r}, outputs={list(self.full.levels)})"
 
     @property
     def unknowns(self) -> Tuple[sp.Symbol, ...]:
@@ -69,9 +100,9 @@ def _solve_linear(equations, targets, what):
     return {t: sp.simplify(sol[0][t]) for t in targets}
 
 
-def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None) -> Derived:
-    """Differentiate, integrate by parts, solve the trace part linearly and compile everything."""
-    F = functional
+def _derive_symbolic(F: Functional, extra: Dict[str, sp.Expr]) -> dict:
+    """Differentiate, integrate by parts and solve the trace part linearly: the six sympy parts."""
+    STATS["derived"] += 1
     x, xh = F.order, F.conjugates
     gT = {s: sp.diff(F.trace, s) for s in x + xh + F.extremised}
     gS = {s: gradient(F, F.entropic, s) for s in xh}
@@ -88,32 +119,70 @@ def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None) -
 
     back_E = {gE_ph[s]: gE[s] for s in x}
     back_S = {gS_ph[s]: gS[s] for s in xh}
-    conjugate_update = {c: distribute(e.xreplace(back_E)) for c, e in conj_sol.items()}
-    order_update = {o: distribute(e.xreplace(back_S)) for o, e in order_sol.items()}
     # residuals: a free conjugate's own equation (entropic side), a free order parameter's
     # (energetic side), and ∂Φ/∂p for extremised parameters p of the energetic term
-    entropic_residuals = {c: gT[c] + gS[c] for c in F.free_conjugates}
     energetic_residuals = {o: gT[o] + F.alpha * gE[o] for o in F.free_order}
     energetic_residuals.update({p: gT[p] + F.alpha * gE[p] for p in F.extremised})
+    grad = {s: gT[s] + F.alpha * gE[s] for s in x + F.extremised}
+    grad.update({s: gT[s] + gS[s] for s in xh})
+    return {"gradient": grad,
+            "conjugate_update": {c: distribute(e.xreplace(back_E)) for c, e in conj_sol.items()},
+            "order_update": {o: distribute(e.xreplace(back_S)) for o, e in order_sol.items()},
+            "energetic_residuals": energetic_residuals,
+            "entropic_residuals": {c: gT[c] + gS[c] for c in F.free_conjugates},
+            "extra": dict(extra)}
 
-    grad = {}
-    for s in x + F.extremised:
-        grad[s] = gT[s] + F.alpha * gE[s]
-    for s in xh:
-        grad[s] = gT[s] + gS[s]
+
+def _set_exprs(F: Functional, parts: dict) -> Dict[str, Dict[str, sp.Expr]]:
+    """The outputs of the three compiled sets, by set."""
+    return {
+        "energetic": {**{f"new_{c.name}": e for c, e in parts["conjugate_update"].items()},
+                      **{f"res_{s.name}": e for s, e in parts["energetic_residuals"].items()}},
+        "entropic": {**{f"new_{o.name}": e for o, e in parts["order_update"].items()},
+                     **{f"res_{s.name}": e for s, e in parts["entropic_residuals"].items()}},
+        "full": {"phi": F.value, "G_T": F.trace, "G_S": F.entropic, "G_E": F.energetic,
+                 **{f"grad_{s.name}": e for s, e in parts["gradient"].items()}, **parts["extra"]},
+    }
+
+
+def _functional_key(F: Functional, extra: Mapping[str, sp.Expr]) -> Tuple[str, ...]:
+    """The strings that identify a derivation: srepr of every part of F that derive reads, of
+    every extra (in order), and the derivation options (none so far besides the extras)."""
+    fields = ("order", "conjugates", "model", "alpha", "trace", "entropic", "energetic", "gaussian",
+              "state_vars", "bound", "extremised", "pairs")
+    parts = [f"name={F.name}"] + [f"{f}={sp.srepr(getattr(F, f))}" for f in fields]
+    parts.append("domains=" + sp.srepr(sorted((s.name, str(d)) for s, d in F.domains.items())))
+    parts += [f"extra:{n}={sp.srepr(sp.sympify(e))}" for n, e in extra.items()]
+    return tuple(parts)
+
+
+def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None, cache: bool = True) -> Derived:
+    """Differentiate, integrate by parts, solve the trace part linearly and compile everything;
+    or load all of it from the cache (module docstring)."""
+    F = functional
     extra = dict(extra or {})
+    key = codecache.make_key("derive", *_functional_key(F, extra))
+    hit = codecache.load("derived", F.name, key) if cache else None
+    if hit is None:
+        codecache.STATS["built"] += 1
+        parts = _derive_symbolic(F, extra)
+        body = _module_source(F, parts)
+        hit = codecache.store("derived", F.name, key, body) if cache else (body, None)
+        symbolic = parts
+    else:
+        codecache.STATS["loaded"] += 1
+        symbolic = None
+    ns = codecache.execute(*hit, label=f"derived_{F.name}_{key[:12]}")
+    sets = {s: CompiledSet.from_plan(ns["PLANS"][s], ns) for s in _SETS}
+    if symbolic is None:  # derived again only if asked for (reading, tests): see the module docstring
+        symbolic = lambda: _derive_symbolic(F, extra)  # noqa: E731
+    return Derived(F, sets["energetic"], sets["entropic"], sets["full"], symbolic, extra)
 
-    energetic = CompiledSet(
-        {**{f"new_{c.name}": e for c, e in conjugate_update.items()},
-         **{f"res_{s.name}": e for s, e in energetic_residuals.items()}},
-        F.bound)
-    entropic = CompiledSet(
-        {**{f"new_{o.name}": e for o, e in order_update.items()},
-         **{f"res_{s.name}": e for s, e in entropic_residuals.items()}},
-        F.bound)
-    full = CompiledSet(
-        {"phi": F.value, "G_T": F.trace, "G_S": F.entropic, "G_E": F.energetic,
-         **{f"grad_{s.name}": e for s, e in grad.items()}, **extra},
-        F.bound)
-    return Derived(F, grad, conjugate_update, order_update, energetic_residuals, entropic_residuals,
-                   extra, energetic, entropic, full)
+
+def _module_source(F: Functional, parts: dict) -> str:
+    from .codegen import SourceBuilder
+
+    builder = SourceBuilder()
+    plans = {s: builder.plan(exprs, F.bound) for s, exprs in _set_exprs(F, parts).items()}
+    doc = f"Derived equations of the functional {F.name!r} (theory.derive); generated, do not edit."
+    return builder.source(plans, doc=doc)

@@ -177,9 +177,39 @@ def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: floa
         res.converged = False
         res.message = (f"not converged: q/Q = {res.params['q'] / res.params['Q']:.10f} → 1 "
                        "(no RS saddle point at this load)")
+    _flag_unphysical(res, states)
     if not prob.optimal:
         res.params["b"] = prob.model()["b"]
     return res
+
+
+#: a solution whose Q = E⟨W²⟩ is below this fraction of max W² has collapsed onto W = 0
+DEGENERATE_Q = 1e-8
+
+
+def _flag_unphysical(res: SaddleResult, states: StateSet) -> None:
+    """Flag saddle points that solve the equations but are not a physical answer.
+
+    * Q ≪ max W²: the solution has collapsed onto W = 0.  At κ = 0 the energetic term depends on
+      q/Q only (it is scale invariant), so a prior that favours W = 0 strongly enough
+      (``values:-1,0,1@1,100000,1``) lets a vanishing fraction of non-zero synapses "store" any
+      number of patterns: α_c = 13.7, above the bound 2 of any set on [−1, 1].  Marked not converged.
+    * s < 0: the load is above the capacity α_c, where the RS entropy is negative and no solutions
+      exist as N → ∞.  The saddle point is kept (the curve past α_c is what locates α_c), and the
+      message says so; ``res.parts["above_capacity"]`` is 1.0 there.
+    """
+    if not res.converged:
+        return
+    scale = float(np.max(states.array ** 2))
+    if res.params["Q"] < DEGENERATE_Q * scale:
+        res.converged = False
+        res.message = (f"not converged: the solution collapsed onto W = 0 (Q = {res.params['Q']:.3g}, "
+                       f"max W² = {scale:g}); at kappa = 0 a prior this skewed towards 0 makes the RS "
+                       f"entropy count a vanishing fraction of non-zero synapses: no physical solution")
+    elif res.value < 0:
+        res.parts["above_capacity"] = 1.0
+        res.message += (f"; the entropy is negative (s = {res.value:.4g}): alpha = {res.model['alpha']:g} is "
+                        f"above the capacity, no solutions exist there as N → ∞")
 
 
 def entropy_curve(states, alphas: Sequence[float], **kw) -> List[SaddleResult]:

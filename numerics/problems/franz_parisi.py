@@ -184,7 +184,11 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
     if init:
         x0.update({k: v for k, v in init.items() if k in x0})
     res, _ = prob.solve(x0, maxiter=maxiter)
-    return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res)
+    note = ""
+    if prob.eq.value < 0:
+        note = (f"alpha = {alpha:g} is above the capacity: the equilibrium entropy is negative "
+                f"(s = {prob.eq.value:.4g}), so typical solutions, the references here, do not exist")
+    return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res, note=note)
 
 
 def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared",

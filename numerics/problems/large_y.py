@@ -23,7 +23,9 @@ synapses at α = 0.5, d = 0.1 they agree to 2e-4 (see tests/test_large_y.py).
 """
 from __future__ import annotations
 
+import copy
 import math
+import time
 from functools import lru_cache
 from typing import Optional, Sequence, Union
 
@@ -37,10 +39,11 @@ from theory.functionals.large_y import SYMBOLS_INF, large_y, reference_objective
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
+from .protocol import SaddleBacked
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.continuation import SecantPredictor
 from ..solver.quadrature import GaussianRule, Maximiser
-from ..solver.saddle import Parametrisation, SaddleProblem
+from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 
 __all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "slope", "near_branch_end",
            "reference_switches"]
@@ -148,7 +151,7 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
 
 
 def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: str = "squared",
-           switches: bool = True):
+           switches: bool = True, energetic_shift: Optional[Maximiser] = None):
     """Nodes of every bound variable.  The outer rule gets
 
     * panel edges graded towards z₀ = κ/√q1 on the scale √((Q − q1)/q1) (G_E: for z > z₀ the
@@ -170,7 +173,7 @@ def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: st
             t = reference_switches(states, vals, distance, shift, z_max=min(8.0, outer.z_max))
             breaks += list(t)
             widths += [math.inf] * len(t)
-        return {_z1: outer.nodes(breaks, widths), _Wt: ref, _u: shift, _W: w, _v: shift}
+        return {_z1: outer.nodes(breaks, widths), _Wt: ref, _u: shift, _W: w, _v: energetic_shift or shift}
 
     return nodes
 
@@ -210,35 +213,310 @@ def _initial(states: StateSet, d: float, distance: str) -> dict:
     return x
 
 
+class _ScaledSaddle(SaddleProblem):
+    """The iterator with every residual in the units of its own unknown.
+
+    The unknowns of the y → ∞ equations span many scales as d → 0 (physics.md §3.2): δq grows like
+    exp(c/d) for binary synapses (1e5 at d = 0.004, 1e21 at d = 0.001 for α = 0.5), Q − q1 and the
+    distance itself are O(d).  Raw residuals δq' − δq or ∂Φ/∂q̂1 = ½(δq' − δq) carry the rounding of
+    their O(δq) terms, so a raw tolerance of 1e-9 stops being reachable near δq ~ 1e5 (where today's
+    points stopped converging).  Here
+
+    * Newton's residual is the fixed-point map in the coordinates u of the parametrisation,
+      u(x') − u(x): relative changes of Q̃, Q, δq, the change of logit(q1/Q) (q1 in units of Q − q1);
+      the free conjugate's equation (the distance constraint) is divided by the size of the
+      distance in its own units, Δ²d/2 (squared: an overlap) or d (Hamming);
+    * the reported ``residual`` is the same measure for the stationarity equations of the saddle
+      point: 2|∂Φ/∂x̂| / |∂x/∂u| for the conjugate x̂ whose equation updates x (Â → Q̃, Q̂ → Q,
+      q̂1 → δq, δ̂ → q1), |∂Φ/∂x|·|∂x/∂u| for the order parameters, and the distance constraint as
+      above.  ``converged`` is that residual below the tolerance (the step of the last iteration is
+      the same quantity); the raw max |∂Φ/∂θ| is given in the message."""
+
+    EQUATION_OF = {"Ath": "Qt", "Qh": "Q", "q1h": "dq", "dh": "q1"}
+
+    def _constraint_scale(self) -> float:
+        d = self.model["d"]
+        return 0.5 * self.model["Delta"] ** 2 * d if "Sh" in self.param.names else d
+
+    def _residual_u(self, u):
+        try:
+            x = self.param.from_u(u)
+            xnew, _, res = self.sweep(x)
+            un = np.asarray(self.param.to_u({**x, **xnew}), dtype=float)
+        except (ValueError, OverflowError, ZeroDivisionError):
+            return np.full(len(u), 1e6)
+        k = len(self.order_names)
+        c = self._constraint_scale()
+        r = np.concatenate([un[:k] - np.asarray(u, dtype=float)[:k],
+                            [res[n] / c for n in self.extra_names + self.inner]])
+        return r if np.all(np.isfinite(r)) else np.full_like(r, 1e6)
+
+    def residual_in_u(self, x, grad) -> float:
+        Q, q1 = x["Q"], x["q1"]
+        scale = {"Qt": x["Qt"], "Q": Q, "q1": q1 * (Q - q1) / Q, "dq": x["dq"]}
+        c = self._constraint_scale()
+        r = [0.0]
+        for name, g in grad.items():
+            if name in self.EQUATION_OF:
+                r.append(2 * abs(g) / scale[self.EQUATION_OF[name]])
+            elif name in scale:
+                r.append(abs(g) * scale[name])
+            else:  # the free conjugate: the distance constraint
+                r.append(abs(g) / c)
+        out = max(r)
+        return out if math.isfinite(out) else math.inf
+
+    def _result(self, x, step, iterations, msg, tol, tol_residual):
+        r = super()._result(x, step, iterations, msg, tol, tol_residual)
+        raw, scaled = r.residual, r.residual_u
+        r.converged = bool(math.isfinite(r.value) and scaled < tol_residual)
+        r.residual = scaled
+        if r.converged:
+            r.message = (f"converged: residual {scaled:.3g} (each equation in the units of its unknown; "
+                         f"raw max |dPhi/dtheta| {raw:.3g})")
+        else:
+            r.message = (f"not converged: residual {scaled:.3g} (tol {tol_residual:g}; each equation in the units of "
+                         f"its unknown; raw max |dPhi/dtheta| {raw:.3g})" + (f" [{msg.strip('; ')}]" if msg else ""))
+        return r
+
+
+# the maximiser of the energetic shift v: at large δq the maximum over v is flat (−v²/2δq against the
+# tail of log H) and the default 7 passes leave δ̂ wrong by 1e-3 relative at δq = 1e5 and by a factor
+# 2 at δq = 1e40 (binary, α = 0.5, d = 0.0043; against 2049 coarse points and 14 passes); 16 passes
+# agree with that to 1e-9 up to δq = 1e40, for 30 % more time in the energetic step
+ENERGETIC_SHIFT = Maximiser(passes=16)
+
+
+class LargeYProblem(SaddleBacked):
+    """The y → ∞ saddle point at (α, d) as a :class:`~numerics.problems.protocol.Problem`.
+
+    Unknowns and residuals: :func:`_param` and :class:`_ScaledSaddle`.  Anchors: ``"ball"`` (the
+    reference at the centre of a ball of radius d, the overlaps of α → 0, δq = 1) and ``"alpha0"``
+    (the exact α = 0 single-site solution of :func:`numerics.problems.large_y_path.alpha0_solution`
+    with δq = 1 and Q̃ kept ≥ Q/20, since the α = 0 reference of symmetric sets sits at Q̃ = 0)."""
+
+    name = "large_y"
+    anchors = ("ball", "alpha0")
+
+    def __init__(self, states, alpha: float, d: float, *, distance: str = "squared", kappa: float = 0.0,
+                 outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None, switches: bool = True):
+        self.states = parse_states(states)
+        self.alpha, self.d, self.distance, self.kappa = float(alpha), float(d), distance, float(kappa)
+        self.outer, self.shift, self.switches = outer or GaussianRule(24, 8), shift, switches
+
+    def at(self, d: float) -> "LargeYProblem":
+        """The same problem at another distance."""
+        return LargeYProblem(self.states, self.alpha, d, distance=self.distance, kappa=self.kappa, outer=self.outer,
+                             shift=self.shift, switches=self.switches)
+
+    def memo_key(self) -> tuple:
+        """What identifies the problem up to d (the key of :data:`numerics.problems.large_y_path.MEMO`)."""
+        return (tuple(self.states.array), tuple(self.states.log_prior), self.distance, self.kappa, self.alpha,
+                self.outer, self.shift, self.switches)
+
+    def derived(self):
+        return derived_large_y(self.distance)
+
+    def model(self) -> dict:
+        return {"alpha": self.alpha, "kappa": self.kappa, "d": self.d, "Delta": self.states.spread}
+
+    def parametrisation(self) -> Parametrisation:
+        return _param(self.distance)
+
+    def nodes(self):
+        return _nodes(self.states, self.outer, self.shift or Maximiser(), self.distance, self.switches,
+                      energetic_shift=self.shift or ENERGETIC_SHIFT)
+
+    def solver_options(self) -> dict:
+        return {"inner_roots": True}
+
+    def saddle(self) -> _ScaledSaddle:
+        return _ScaledSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(), **self.solver_options())
+
+    def start(self, anchor: Optional[str] = None) -> dict:
+        self.check_anchor(anchor)
+        if anchor == "alpha0":
+            from .large_y_path import alpha0_solution
+
+            a0 = alpha0_solution(self.states, self.d, self.distance)
+            x = {k: v for k, v in a0.params.items()}
+            x["Qt"] = max(x["Qt"], 0.05 * x["Q"])
+            x["q1"] = min(max(x["q1"], 0.05 * x["Q"]), 0.999 * x["Q"])
+            x["dq"] = 1.0
+            return x
+        return _initial(self.states, self.d, self.distance)
+
+    def path_coordinates(self):
+        """(to_w, from_w): the solver's coordinates u with d·log δq in place of log δq, the variables a
+        path in d extrapolates (physics.md §3.2: d·log δq stays of order one for binary synapses,
+        where δq grows like exp(c/d); for sets where δq grows like a power it falls slowly to 0)."""
+        P = self.parametrisation()
+
+        def to_w(x, d):
+            w = np.array(P.to_u(x), dtype=float)
+            w[3] *= d
+            return w
+
+        def from_w(w, d):
+            u = np.array(w, dtype=float)
+            u[3] /= d
+            return P.from_u(u)
+
+        return to_w, from_w
+
+    def observables(self, res) -> dict:
+        return {"S_I": res.value, "slope": float(res.parts.get("dS_dd", math.nan))}
+
+    def point(self, init: Optional[dict] = None, jacobian=None, *, anchor: Optional[str] = None,
+              newton_only: bool = False, tol_residual: float = 1e-7, maxiter: int = 400,
+              newton_maxiter: int = 15) -> LocalEntropyPoint:
+        """One solve (from ``init`` or the ``anchor``) as a LocalEntropyPoint; ``newton_only`` with
+        ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else."""
+        # Newton's target 1e2·tol = 1e-8 on the scaled residuals: their noise floor (quadrature, the
+        # maximisers) is ~1e-9 (binary, α = 0.5, d = 0.03), where a target of 1e-9 stalls
+        res, problem = self.solve(init, anchor=anchor, tol=NEWTON_TOL, tol_residual=tol_residual, maxiter=maxiter,
+                                  jacobian=jacobian,
+                                  newton_first=True, newton_only=newton_only and init is not None and jacobian is not None,
+                                  newton_maxiter=newton_maxiter)
+        note = "y → ∞ equations (leading order in 1/y); Σ not given at this order"
+        end = bool(not res.converged and problem.stopped_at_jump)
+        if end:
+            # the damped sweeps were pinned where the distance constraint jumps through 0 (Ŝ = 0 or
+            # λ = 0: the reference's best value turns degenerate), which is where a branch ends
+            note += "; no root of the distance constraint (its conjugate → 0): likely beyond the end of the branch"
+        obs = self.observables(res)
+        return LocalEntropyPoint(d=self.d, S_I=obs["S_I"], Sigma=math.nan, phi=obs["S_I"], y=math.inf, saddle=res,
+                                 note=note, jacobian=problem.jacobian, branch_end=end)
+
+
+def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_residual: float) -> LocalEntropyPoint:
+    """The exact α = 0 point (:func:`numerics.problems.large_y_path.alpha0_solution`) as a result."""
+    from .large_y_path import alpha0_solution
+
+    a0 = alpha0_solution(states, d, distance)
+    slope_ = a0.lam if distance == "hamming" else 0.5 * states.spread**2 * a0.params["Sh"]
+    ok = a0.residual < tol_residual
+    res = SaddleResult(params=a0.params, conjugates=a0.conjugates,
+                       model={"alpha": 0.0, "kappa": float(kappa), "d": float(d), "Delta": states.spread},
+                       value=a0.S_I, parts={"dS_dd": slope_}, converged=ok, residual=a0.residual, step=0.0,
+                       iterations=1, message=("converged: " if ok else "not converged: ") + a0.message,
+                       residual_u=a0.residual)
+    return LocalEntropyPoint(d=float(d), S_I=a0.S_I, Sigma=math.nan, phi=a0.S_I, y=math.inf, saddle=res,
+                             note="the exact alpha = 0 solution (the single-site problem; S_I is the alpha = 0 curve)")
+
+
+# cold starts of a path in d (the top of the α_U window first, numerics.analyses.alpha_u.DEFAULT_WINDOW,
+# where cold solves converge for every set of the α_U table) and the cap of their damped sweeps
+ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
+ANCHOR_MAXITER = 60
+UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
+NEWTON_TOL = 1e-10  # SaddleProblem.solve's tol: Newton stops at max |r| < 1e2 tol
+PATH_NEWTON_MAXITER = 8  # Newton iterations of one step of a path in d (a failed step is halved)
+
+
 def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, distance: str = "squared",
                   kappa: float = 0.0, init: Optional[dict] = None, jacobian=None,
                   outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None,
                   tol_residual: float = 1e-7, maxiter: int = 400, newton_only: bool = False,
-                  newton_maxiter: int = 15, switches: bool = True) -> LocalEntropyPoint:
+                  newton_maxiter: int = 15, switches: bool = True, path: bool = True,
+                  budget_s: float = 30.0) -> LocalEntropyPoint:
     """S_I at y → ∞ (φ∞ at its saddle point) with diagnostics; ``Sigma`` is NaN (not given at this
-    order).  ``init`` (a neighbour's ``saddle.params``) and ``jacobian`` warm-start the solver;
-    ``newton_only`` makes a warm start a cheap attempt (Newton from the neighbour, at most
-    ``newton_maxiter`` iterations, nothing else); ``maxiter`` caps the damped sweeps of a full solve; ``switches=False`` leaves out the panel
-    edges at the switches of W̃ (:func:`reference_switches`), to measure what they change."""
+    order).
+
+    * α = 0: the exact solution (:func:`_alpha0_point`), S_I on the α = 0 curve.
+    * ``init`` (a neighbour's ``saddle.params``) and ``jacobian``: one warm solve; ``newton_only``
+      makes it a cheap attempt (Newton from the neighbour, at most ``newton_maxiter`` iterations).
+    * a cold call (no ``init``): from the nearest converged point of this problem met earlier in the
+      process (:data:`numerics.problems.large_y_path.MEMO`), else a direct solve when d is at least
+      the first anchor distance, else a cold solve at an anchor (:data:`ANCHOR_DS`); then a path in d
+      to the requested d (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s``
+      seconds.  ``path=False`` makes a cold call one direct solve (the former behaviour).
+
+    ``maxiter`` caps the damped sweeps of a full solve; ``switches=False`` leaves out the panel edges
+    at the switches of W̃ (:func:`reference_switches`), to measure what they change.  Residuals are
+    measured in the units of each unknown (:class:`_ScaledSaddle`)."""
     states = parse_states(states)
     check_model(alpha, kappa, 0.5, 0.0)
     check_distance(d, distance)
-    D = derived_large_y(distance)
-    model = {"alpha": float(alpha), "kappa": float(kappa), "d": float(d), "Delta": states.spread}
-    problem = SaddleProblem(D, _nodes(states, outer or GaussianRule(24, 8), shift or Maximiser(), distance, switches),
-                            _param(distance), model, inner_roots=True)
-    x0 = dict(init) if init else _initial(states, d, distance)
-    res = problem.solve(x0, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian, newton_first=True,
-                        newton_only=newton_only and init is not None and jacobian is not None,
-                        newton_maxiter=newton_maxiter)
-    note = "y → ∞ equations (leading order in 1/y); Σ not given at this order"
-    if not res.converged and problem.stopped_at_jump:
-        # the damped sweeps were pinned where the distance constraint jumps through 0 (Ŝ = 0 or
-        # λ = 0: the reference's best value turns degenerate), which is where a branch ends
-        note += "; no root of the distance constraint (its conjugate → 0): likely beyond the end of the branch"
-    return LocalEntropyPoint(d=float(d), S_I=res.value, Sigma=math.nan, phi=res.value, y=math.inf,
-                             saddle=res, note=note, jacobian=problem.jacobian,
-                             branch_end=bool(not res.converged and problem.stopped_at_jump))
+    if alpha == 0:
+        return _alpha0_point(states, float(d), distance, kappa, tol_residual)
+    problem = LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=outer, shift=shift,
+                            switches=switches)
+    opts = {"tol_residual": tol_residual, "maxiter": maxiter, "newton_maxiter": newton_maxiter}
+    from .large_y_path import MEMO
+
+    if init is not None or not path:
+        p = problem.point(init, jacobian, newton_only=newton_only, **opts)
+        MEMO.add(problem.memo_key(), p)
+        return p
+    return _solve_cold(problem, opts, budget_s)
+
+
+def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
+    """A cold call of :func:`solve_large_y`: the memo's nearest point, or a direct solve (d at or
+    above the first anchor distance), or a cold solve at an anchor; then a path in d to the target.
+    A failure names the last d that converged on the path (from above: the end of the branch)."""
+    from .large_y_path import MEMO, continue_in_d
+
+    t0 = time.perf_counter()
+    key, d = problem.memo_key(), problem.d
+
+    def store(p):
+        MEMO.add(key, p)
+
+    start, direct, tried, last = MEMO.nearest(key, d), None, [], None
+    if start is not None and abs(math.log(start.d / d)) < 1e-12:
+        return copy.copy(start)
+    if start is None:
+        if d >= ANCHOR_DS[0] * (1 - 1e-9):
+            direct = problem.point(**opts)
+            if direct.converged:
+                store(direct)
+                return direct
+        for da in ANCHOR_DS:
+            if abs(da - d) <= 1e-9 * d or time.perf_counter() - t0 > budget_s:
+                continue
+            last = problem.at(da).point(tol_residual=opts["tol_residual"], maxiter=ANCHOR_MAXITER,
+                                        newton_maxiter=opts["newton_maxiter"])
+            tried.append(da)
+            if last.converged:
+                start = last
+                store(start)
+                break
+        if start is None:
+            fail = direct or last or problem.point(**opts)
+            fail.note += (f"; no cold start converged (at d = {d:g} and at the anchor distances "
+                          f"{', '.join(f'{x:g}' for x in tried)}): no path to follow")
+            fail.largest_converged_d = math.nan
+            return fail
+    to_w, from_w = problem.path_coordinates()
+
+    def solve_at(dn, init, jac):
+        return problem.at(dn).point(init, jac, newton_only=True, tol_residual=opts["tol_residual"],
+                                    newton_maxiter=PATH_NEWTON_MAXITER)
+
+    left = budget_s - (time.perf_counter() - t0)
+    if d > start.d:  # upwards: towards the end of a branch, where steps fail; report it within seconds
+        left = min(left, UPWARD_BUDGET_S)
+    res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5),
+                        on_converged=store, to_w=to_w, from_w=from_w)
+    if res.reached:
+        p = copy.copy(res.point)
+        if res.steps:
+            p.note += f"; reached by a path in d from the converged point at d = {start.d:g} ({res.steps} solves)"
+        return p
+    fail = direct if direct is not None else res.point
+    fail = copy.copy(fail) if fail is res.last_point else fail
+    fail.largest_converged_d = res.last_d if d > start.d else math.nan
+    if d > start.d:
+        fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} upwards converged up to "
+                      f"d = {res.last_d:.6g} and no further ({res.reason}): the end of the branch lies there "
+                      f"(the largest d where it converged, {res.last_d:.6g})")
+    else:
+        fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} downwards converged "
+                      f"down to d = {res.last_d:.6g} and no further ({res.reason}): below it lies a gap of the "
+                      f"branch (alpha above alpha_U) or a failure of the solver")
+    return fail
 
 
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,

@@ -54,9 +54,14 @@ class LocalEntropyPoint:
         return f"{m}; {self.note}" if self.note else m
 
     def as_dict(self) -> dict:
+        """The point as plain data.  Where the saddle point did not converge, S_I, Σ and Φ are null
+        (they are not results) and the last iterate's values are kept under ``last_iterate``."""
         out = {"d": self.d, "S_I": self.S_I, "Sigma": self.Sigma, "phi": self.phi, "y": self.y,
                "converged": self.converged, "residual": self.residual, "iterations": self.iterations,
                "message": self.message}
+        if self.saddle is not None and not self.saddle.converged:
+            out["last_iterate"] = {k: out[k] for k in ("S_I", "Sigma", "phi")}
+            out.update(S_I=math.nan, Sigma=math.nan, phi=math.nan)
         if self.saddle is not None:
             out["params"] = {**self.saddle.params, **self.saddle.conjugates}
         return out

@@ -10,7 +10,8 @@ parameters (plus extremised parameters such as an optimal bias); one **sweep** i
 (physics.md §3.1: conjugates from the energetic term, order parameters from the entropic one) and a
 fixed point x' = x is a stationary point of Φ.
 
-Algorithm (:meth:`SaddleProblem.solve`):
+Algorithm (:meth:`SaddleProblem.solve`; the pieces are in :mod:`numerics.solver.strategies` and
+:mod:`numerics.solver.inner_root`):
 
 1. a few **damped fixed-point** sweeps, ``x ← (1 − η) x + η x'`` with step fraction η
    (η = 1 is the undamped map; ``damping`` = 1 − η is the weight kept on the old value);
@@ -27,6 +28,9 @@ Convergence is judged on both the step ``max|x' − x|`` and the **residual** ``
 stationarity equations (order parameters, conjugates, extremised parameters), evaluated by the
 derived gradient.  A run that does not meet both tolerances is returned with ``converged=False`` and
 a message; values are never silently NaN.
+
+Free conjugates (``inner_roots=True``) are solved inside every sweep by the one-dimensional root of
+:func:`numerics.solver.inner_root.inner_root` (MINPACK hybr when there are several).
 """
 from __future__ import annotations
 
@@ -35,18 +39,15 @@ from dataclasses import dataclass, field
 from typing import Callable, Dict, Mapping, Optional, Sequence
 
 import numpy as np
-from scipy import optimize
+
+from .inner_root import inner_root, inner_roots_hybr, is_jump, nearer_zero
+from .strategies import (damped_proposal, fixed_point_step, hybr_accept, hybr_root, newton_broyden,
+                         slow_down)
 
 __all__ = ["SaddleResult", "SaddleProblem", "Parametrisation"]
 
-
-class _Jump(Exception):
-    """Raised inside brentq when the free conjugate's equation jumps through 0 (no root)."""
-
-    def __init__(self, t):
-        super().__init__(t)
-        self.t = t
-
+# what a failed evaluation of the compiled equations raises (outside their domain)
+_FAILURES = (ValueError, FloatingPointError, ZeroDivisionError, OverflowError)
 
 @dataclass
 class SaddleResult:
@@ -98,6 +99,24 @@ class Parametrisation:
     from_u: Callable[[np.ndarray], Dict[str, float]]
 
 
+def _verdict(finite: bool, residual: float, residual_u: float, step: float, tol_residual: float,
+             msg: str):
+    """(converged, message): converged when Φ, the residuals and the unknowns are finite, either
+    residual (max |∂Φ/∂θ|, or max |∂Φ/∂u| in the solver's coordinates) is below ``tol_residual``,
+    and the last step is below 1e-6 (absolute, in the order parameters: no large move was still
+    under way).  ``msg`` (the stages' notes) is quoted when it did not converge."""
+    converged = bool(finite and min(residual, residual_u) < tol_residual and step < 1e-6)
+    if converged and residual < tol_residual:
+        message = "converged"
+    elif converged:
+        message = (f"converged: stationary in the solver's coordinates u (max |dPhi/du| {residual_u:.3g}, "
+                   f"tol {tol_residual:g}); in the raw order parameters max |dPhi/dtheta| {residual:.3g}")
+    else:
+        message = (f"not converged: residual {residual:.3g} (tol {tol_residual:g}), step {step:.3g}"
+                   + (f" [{msg.strip('; ')}]" if msg else ""))
+    return converged, message
+
+
 class SaddleProblem:
     """A derived functional plus nodes and a parametrisation, at fixed model parameters.
 
@@ -107,6 +126,13 @@ class SaddleProblem:
     nodes : callable(values: dict, step: 'energetic'|'entropic'|'full') -> {bound symbol: (x, logw)}
     param : Parametrisation of the unknowns (order parameters + extremised parameters)
     model : fixed parameter values (alpha, kappa, ...)
+    inner_roots : solve the free conjugates inside every sweep (:mod:`numerics.solver.inner_root`)
+    clamp : callable(x̂) -> x̂ applied to the conjugates of every energetic step
+
+    After :meth:`solve`: ``jacobian`` (Newton's, in the coordinates u; None unless Newton
+    converged), ``stopped_at_jump`` (the damped fallback stopped where a free conjugate's equation
+    jumps through 0), ``inner_jump`` (the last inner root found such a jump), ``evaluations``
+    (sweeps of the fixed-point map so far).
     """
 
     def __init__(self, derived, nodes, param: Parametrisation, model: Mapping[str, float],
@@ -130,6 +156,7 @@ class SaddleProblem:
         self.extra_names = [n for n in self.extra_names if n not in self.inner]
         self._inner_active = bool(self.inner)
         self.evaluations = 0
+        self.jacobian = None
         # the last inner root found its equation jumping through 0 (no root) at _jump_at
         self.inner_jump, self._jump_at, self.stopped_at_jump = False, math.nan, False
         self._jump_bracket = (math.nan, math.nan)
@@ -146,6 +173,7 @@ class SaddleProblem:
         return xh, {k[4:]: v for k, v in out.items() if k.startswith("res_")}
 
     def _raw_sweep(self, x):
+        """One sweep at x as given (no inner root): (x', x̂, residuals); all NaN outside the domain."""
         self.evaluations += 1
         try:
             xh, res = self.conjugates_of(x)
@@ -161,111 +189,38 @@ class SaddleProblem:
         res.update({k[4:]: v for k, v in out.items() if k.startswith("res_")})
         return xnew, xh, res
 
+    def _inner_residual(self, x, name):
+        """g(t): the residual of the free conjugate ``name``'s own equation at x with name = t."""
+        def g(t):
+            _, _, r = self._raw_sweep({**x, name: t})
+            return r[name]
+        return g
+
     def _solve_inner(self, x):
-        """Solve the free conjugates' own equations at fixed x: bounded secant steps, Brent's method
-        once a sign change is seen, else an expanding search for a bracket; x unchanged (t0) when g
-        has no root at this x (the damped sweeps then move x)."""
-        name = self.inner[0]  # one free conjugate (Ŝ or λ) is what the functionals here have
+        """The free conjugates' own equations solved at fixed x (:func:`inner_root.inner_root`; hybr
+        for several); x unchanged when there is no root at this x (the damped sweeps then move x).
+        A jump through 0 sets ``inner_jump``, ``_jump_at`` and ``_jump_bracket``."""
         if len(self.inner) > 1:
             def F(vec):
                 _, _, r = self._raw_sweep({**x, **dict(zip(self.inner, vec))})
                 return [r[n] for n in self.inner]
-            sol = optimize.root(F, [x[n] for n in self.inner], method="hybr")
-            return {**x, **dict(zip(self.inner, sol.x))}
-
-        def g(t):
-            _, _, r = self._raw_sweep({**x, name: t})
-            return r[name]
-
-        def brent(ta, tb, xtol):
-            """brentq on a sign change [ta, tb], stopped where g *jumps* through 0 instead of crossing
-            it: the bracket is down to 1e-9 (1 + |t|) and |g| > 1e-6 at both of its ends (a slope
-            above 1e3 (1 + |t|)⁻¹, which the distance constraints here do not have).  That happens
-            where no root exists: at y → ∞ the overlap jumps at Ŝ = 0 (the reference's best value
-            turns degenerate, the end of a branch), where brentq needed ~50 sweeps to shrink the
-            bracket to 1e-13 around the jump.  Returns the root, or the end of the final bracket
-            where |g| is smaller, and then sets ``self.inner_jump``."""
-            ends = {math.copysign(1.0, g_at[t]): (t, g_at[t]) for t in (ta, tb)}  # the bracket's two sides
-
-            def gj(t):
-                v = g_at[t] if t in g_at else g(t)
-                if math.isfinite(v) and v != 0:
-                    ends[math.copysign(1.0, v)] = (t, v)
-                    (t1, g1), (t2, g2) = ends[1.0], ends[-1.0]
-                    if abs(t1 - t2) <= 1e-9 * (1 + abs(t)) and min(abs(g1), abs(g2)) > 1e-6:
-                        self._jump_bracket = (t1, t2)
-                        raise _Jump(t1 if abs(g1) <= abs(g2) else t2)  # the side nearer to 0
-                return v
-
-            try:
-                return float(optimize.brentq(gj, ta, tb, xtol=xtol))
-            except _Jump as jump:
-                self.inner_jump, self._jump_at = True, jump.t
-                return jump.t
-
-        def root_in(pts):
-            """brentq on the first adjacent pair of evaluated points with opposite signs, if any."""
-            pts = sorted(p for p in pts if math.isfinite(p[1]))
-            for (ta, ga), (tb, gb) in zip(pts, pts[1:]):
-                if ga * gb < 0:
-                    g_at.update({ta: ga, tb: gb})
-                    return brent(ta, tb, 1e-13 * (1 + abs(ta)))
-            return None
-
-        g_at = {}
-
-        t0 = float(x[name])
-        g0 = g(t0)
-        if not math.isfinite(g0) or g0 == 0:
-            return {**x, name: t0}
-        # 1. secant steps, each at most 1 + |t| long (an unbounded secant step on the flat part of g,
-        #    where the distance constraint cannot be met at this x, went to |Ŝ| ~ 1e16)
-        seen = [(t0, g0)]
-        ta, ga, tb = t0, g0, t0 + 1e-3 * (1 + abs(t0))
-        for _ in range(12):
-            gb = g(tb)
-            seen.append((tb, gb))
-            if math.isfinite(gb) and (abs(gb) < 1e-12 or (abs(tb - ta) < 1e-13 * (1 + abs(tb)) and abs(gb) < 1e-10)):
-                return {**x, name: float(tb)}
-            if not math.isfinite(gb) or ga * gb < 0 or abs(gb - ga) <= 1e-9 * abs(gb):
-                break  # left the domain, bracketed the root, or g saturated (no root this way)
-            cap = 1 + abs(tb)
-            step = min(max(-gb * (tb - ta) / (gb - ga), -cap), cap)
-            ta, ga, tb = tb, gb, tb + step
-        r = root_in(seen)
-        if r is not None:
-            return {**x, name: r}
-        # 2. bracket by expanding around t0 in each direction while g moves towards 0 and is not
-        #    saturated (g is monotone in practice: the distance grows as Ŝ falls); no bracket → t0
-        step, last, dirs = 0.5 * (1 + abs(t0)), {1: g0, -1: g0}, [1, -1]
-        for _ in range(30):
-            for sgn in list(dirs):
-                t1 = t0 + sgn * step
-                g1 = g(t1)
-                if math.isfinite(g1) and g0 * g1 < 0:
-                    g_at.update({t0: g0, t1: g1})
-                    return {**x, name: brent(min(t0, t1), max(t0, t1), 1e-13 * (1 + abs(t0)))}
-                if (not math.isfinite(g1) or abs(g1) >= abs(last[sgn])
-                        or abs(g1 - last[sgn]) <= 1e-9 * abs(g1)):
-                    dirs.remove(sgn)  # leaving the domain, moving away from 0, or saturated
-                last[sgn] = g1
-            if not dirs:
-                break
-            step *= 1.6
-        return {**x, name: t0}
+            return {**x, **dict(zip(self.inner, inner_roots_hybr(F, [x[n] for n in self.inner])))}
+        name = self.inner[0]  # one free conjugate (Ŝ or λ) is what the functionals here have
+        found = inner_root(self._inner_residual(x, name), x[name])
+        if found.jump:
+            self.inner_jump, self._jump_at, self._jump_bracket = True, found.t, found.bracket
+        return {**x, name: found.t}
 
     def _still_jumps(self, x) -> bool:
         """The last inner root's jump (a bracket of 1e-9 with |g| > 1e-6 at both ends, opposite
         signs) is still one at x: two sweeps instead of an inner root's ~50."""
         if not (self.inner_jump and len(self.inner) == 1):
             return False
-        name = self.inner[0]
-        (t1, t2), gs = self._jump_bracket, []
-        for t in (t1, t2):
-            _, _, r = self._raw_sweep({**x, name: t})
-            gs.append(r[name])
-        if all(math.isfinite(v) and abs(v) > 1e-6 for v in gs) and gs[0] * gs[1] < 0:
-            self._jump_at = t1 if abs(gs[0]) <= abs(gs[1]) else t2
+        g = self._inner_residual(x, self.inner[0])
+        (t1, t2) = self._jump_bracket
+        g1, g2 = g(t1), g(t2)
+        if is_jump(g1, g2):
+            self._jump_at = nearer_zero(t1, g1, t2, g2)
             return True
         return False
 
@@ -276,6 +231,8 @@ class SaddleProblem:
         return self._raw_sweep(x)
 
     def _residual_u(self, u):
+        """The residual vector in the coordinates u: x' − x of the order parameters, then the
+        residuals of the extra unknowns and free conjugates; 1e6 everywhere outside the domain."""
         try:
             x = self.param.from_u(u)
             xnew, _, res = self.sweep(x)
@@ -296,7 +253,7 @@ class SaddleProblem:
         grad = {k[5:]: v for k, v in out.items() if k.startswith("grad_")}
         return out, grad, xh
 
-    # -- the solver -----------------------------------------------------------------------------------
+    # -- damped fixed point ---------------------------------------------------------------------------
     def _valid(self, x) -> bool:
         """x is inside the parametrisation's domain (round trip through u reproduces it)."""
         try:
@@ -306,115 +263,96 @@ class SaddleProblem:
         return all(abs(back[n] - x[n]) <= 1e-9 * (1 + abs(x[n])) for n in self.order_names)
 
     def _damped(self, x, eta, sweeps, tol, msgs, jumps: int = 0):
-        """Damped fixed-point sweeps x ← (1 − η) x + η x'; η is halved whenever the proposal leaves
-        the domain or makes the map non-finite.  With ``jumps`` > 0, stop after that many sweeps in a
-        row whose inner root found the free conjugate's equation jumping through 0 (no root, see
-        :meth:`_solve_inner`): sweeps pinned there do not reach a saddle point, since its residual
-        (the size of the jump) stays.  Returns (x, step, sweeps done, converged)."""
-        step, prev, it, pinned = math.inf, math.inf, 0, 0
+        """Damped fixed-point sweeps x ← (1 − η) x + η x' (:func:`strategies.damped_proposal`: η is
+        halved whenever the proposal leaves the domain; :func:`strategies.slow_down` when the step
+        grew).  With ``jumps`` > 0, stop after that many sweeps in a row whose inner root found the
+        free conjugate's equation jumping through 0 (no root, see :mod:`numerics.solver.inner_root`):
+        sweeps pinned there do not reach a saddle point, since its residual (the size of the jump)
+        stays.  Returns (x, step, sweeps done, converged)."""
+        step, prev, it, pinned, xnew = math.inf, math.inf, 0, 0, None
         for it in range(1, sweeps + 1):
-            if jumps and pinned and self._still_jumps(x):
-                pinned += 1  # the same jump at the new x: the inner root would end there again
-            else:
-                self.inner_jump = False
-                xnew, _, _ = self.sweep(x)
-                pinned = pinned + 1 if self.inner_jump else 0
+            xnew, pinned = self._pinned_sweep(x, xnew, pinned, jumps)
             if jumps and pinned >= jumps:
-                msgs.append(f"stopped: in {pinned} sweeps in a row the equation of {self.inner[0]} jumped through 0 "
-                            f"near {self.inner[0]} = {self._jump_at:.3g} with no root (beyond the end of a branch?)")
-                self.stopped_at_jump = True
-                return {**x, self.inner[0]: self._jump_at}, step, it, False
+                return self._stop_at_jump(x, pinned, msgs), step, it, False
             if not all(math.isfinite(xnew.get(n, math.nan)) for n in self.order_names):
                 msgs.append("fixed-point map not finite")
                 return x, step, it, False
-            step = max(abs(xnew[n] - x[n]) for n in self.order_names)
+            step = fixed_point_step(x, xnew, self.order_names)
             if step < tol and not self.extra_names:
                 return x, step, it, True
-            e = eta
-            while e > 1e-3:
-                prop = {**x, **{n: (1 - e) * x[n] + e * xnew[n] for n in self.order_names}}
-                if self._valid(prop):
-                    break
-                e *= 0.5
-            else:
+            prop = damped_proposal(x, xnew, eta, self.order_names, self._valid)
+            if prop is None:
                 msgs.append("damped step cannot stay in the domain")
                 return x, step, it, False
-            x = prop
-            if step > prev:
-                eta = max(0.05, eta * 0.7)
-            prev = step
+            x, eta, prev = prop, slow_down(eta, step, prev), step
         return x, step, it, False
 
-    # -- the solver -----------------------------------------------------------------------------------
+    def _pinned_sweep(self, x, xnew, pinned: int, jumps: int):
+        """One sweep of :meth:`_damped`, and the count of sweeps in a row pinned at a jump.  While
+        pinned (``jumps`` > 0), the jump is first re-checked at x by :meth:`_still_jumps` (two
+        evaluations); if it holds, the sweep is skipped (the inner root would end there again) and
+        the previous x' kept."""
+        if jumps and pinned and self._still_jumps(x):
+            return xnew, pinned + 1
+        self.inner_jump = False
+        xnew, _, _ = self.sweep(x)
+        return xnew, (pinned + 1 if self.inner_jump else 0)
+
+    def _stop_at_jump(self, x, pinned: int, msgs):
+        """Gives up the damped run pinned at a jump: a message, ``stopped_at_jump``, and x with the
+        free conjugate at the jump."""
+        name = self.inner[0]
+        msgs.append(f"stopped: in {pinned} sweeps in a row the equation of {name} jumped through 0 "
+                    f"near {name} = {self._jump_at:.3g} with no root (beyond the end of a branch?)")
+        self.stopped_at_jump = True
+        return {**x, name: self._jump_at}
+
+    # -- Newton–Broyden and hybr ----------------------------------------------------------------------
     def _newton(self, u, jac, tol, maxit, msgs, stall=None):
-        """Newton iteration with Broyden updates and backtracking, in unconstrained coordinates.
+        """Newton iteration with Broyden updates and backtracking on the residual in unconstrained
+        coordinates (:meth:`_residual_u`); see :func:`strategies.newton_broyden` (``jac`` reused when
+        given, ``stall`` the :class:`strategies.StallRule`).  Returns (u, |r|_∞, jacobian, sweeps, ok)."""
+        return newton_broyden(self._residual_u, u, jac, tol, maxit, msgs, stall)
 
-        ``jac`` (from a neighbouring solution) is reused when given; otherwise, and whenever no
-        backtracked step descends, a forward-difference Jacobian is built (n + 1 sweeps).  With
-        ``stall`` = k, k accepted steps in a row that each cut max|r| by less than 30 % rebuild the
-        Jacobian once, and the next k give up (the caller goes on to hybr).  Returns
-        (u, |r|_∞, jacobian, sweeps, ok).
-        """
-        n = len(u)
-        evals = 0
+    def _continuation_newton(self, x, jacobian, tol, tol_residual, maxiter):
+        """Newton–Broyden straight from x with a neighbour's ``jacobian`` (tolerance 100 ``tol``,
+        ``maxiter`` iterations, inner roots off: Newton takes every unknown together).  Returns
+        (the result if it converged, else None; sweeps spent)."""
+        self._inner_active = False
+        ev = 0
+        try:
+            u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, maxiter, [])
+            if ok:
+                self.jacobian = J
+                return self._result(self.param.from_u(u), nr, ev, "", tol, tol_residual), ev
+        except _FAILURES:
+            pass
+        return None, ev
 
-        def F(v):
-            nonlocal evals
-            evals += 1
-            return self._residual_u(v)
+    def _newton_then_hybr(self, x, step, jacobian, tol, msgs, stall):
+        """Stage 2: Newton–Broyden (60 iterations, tolerance 100 ``tol``, Jacobian reused from a
+        neighbour if given), then MINPACK's hybr from the same start if that fails
+        (:func:`strategies.hybr_root`, accepted by :func:`strategies.hybr_accept`).  Returns
+        (x, step, converged, sweeps)."""
+        ok, sweeps = False, 0
+        try:
+            u0 = self.param.to_u(x)
+            u, nr, J, ev, ok = self._newton(u0, jacobian, 1e2 * tol, 60, msgs, stall=stall)
+            sweeps += ev
+            if ok:
+                x, step, self.jacobian = self.param.from_u(u), nr, J
+            else:
+                sol = hybr_root(self._residual_u, u0)
+                sweeps += int(sol.nfev)
+                accepted = hybr_accept(self._residual_u, sol, 1e2 * tol)
+                if accepted is not None:
+                    x, ok, step = self.param.from_u(accepted[0]), True, accepted[1]
+                msgs.append(f"hybr: {sol.message}")
+        except _FAILURES as exc:
+            msgs.append(f"newton/hybr failed: {exc}")
+        return x, step, ok, sweeps
 
-        def fd_jac(v, r):
-            J = np.empty((len(r), n))
-            for j in range(n):
-                h = 1e-6 * max(1.0, abs(v[j]))
-                vp = v.copy()
-                vp[j] += h
-                J[:, j] = (F(vp) - r) / h
-            return J
-
-        r = F(u)
-        fresh = jac is None
-        J = fd_jac(u, r) if fresh else np.array(jac, dtype=float)
-        slow, restarted = 0, False  # accepted steps in a row that cut max|r| by < 30 %; J rebuilt after one stall
-        for _ in range(maxit):
-            nr = float(np.max(np.abs(r)))
-            if nr < tol:
-                return u, nr, J, evals, True
-            try:
-                du = -np.linalg.solve(J, r)
-            except np.linalg.LinAlgError:
-                du = -np.linalg.lstsq(J, r, rcond=None)[0]
-            if not np.all(np.isfinite(du)):
-                break
-            t, accepted = 1.0, False
-            for _ in range(12):
-                un = u + t * du
-                rn = F(un)
-                if np.all(np.isfinite(rn)) and np.max(np.abs(rn)) < (1 - 1e-4 * t) * nr:
-                    accepted = True
-                    break
-                t *= 0.5
-            if not accepted:
-                if fresh:
-                    msgs.append("newton: no descent step")
-                    break
-                J, fresh = fd_jac(u, r), True  # stale Jacobian: rebuild it and retry
-                continue
-            s_ = un - u
-            J = J + np.outer((rn - r) - J @ s_, s_) / float(s_ @ s_)
-            slow = slow + 1 if np.max(np.abs(rn)) > 0.7 * nr else 0
-            u, r, fresh = un, rn, False
-            if stall and slow >= stall and not restarted:
-                # first stall: perhaps a stale Broyden Jacobian; rebuild it once
-                J, fresh, slow, restarted = fd_jac(u, r), True, 0, True
-            elif stall and slow >= stall:
-                # a narrow curved valley (an ill-conditioned Jacobian, cond ~ 1e5 at large y):
-                # backtracked steps crawl along it; MINPACK's trust region (hybr) does better
-                msgs.append(f"newton: stalled ({slow} steps in a row cut the residual by less than 30 %)")
-                break
-        nr = float(np.max(np.abs(r)))
-        return u, nr, J, evals, nr < tol
-
+    # -- the solver -----------------------------------------------------------------------------------
     def solve(self, init: Mapping[str, float], *, tol: float = 1e-11, tol_residual: float = 1e-8,
               damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000,
               jacobian=None, newton_first: bool = False, newton_only: bool = False,
@@ -424,10 +362,11 @@ class SaddleProblem:
         sweeps; the full sequence follows if it fails, unless ``newton_only`` (a cheap continuation
         attempt: the caller shortens its step instead); ``newton_maxiter`` caps that first Newton.
         ``newton_stall`` = k hands stage 2 over from Newton to hybr once Newton crawls (k slow steps
-        after a rebuilt Jacobian, see :meth:`_newton`): in a narrow curved valley backtracked Newton
-        steps cut the residual by a few per cent each, where MINPACK's trust region does better
-        (finite y = 15, excitatory(4), α = 0.65, d = 0.02 from the y = 10 rung: the Jacobian's
-        condition number 6e4; Newton failed after 372 sweeps, hybr from the same start took 95)."""
+        after a rebuilt Jacobian, see :class:`strategies.StallRule`): in a narrow curved valley
+        backtracked Newton steps cut the residual by a few per cent each, where MINPACK's trust
+        region does better (finite y = 15, excitatory(4), α = 0.65, d = 0.02 from the y = 10 rung:
+        the Jacobian's condition number 6e4; Newton failed after 372 sweeps, hybr from the same
+        start took 95).  The damping convention is x ← (1 − η) x + η x' with η = 1 − ``damping``."""
         x = {n: float(init[n]) for n in self.param.names}
         x = self.param.from_u(self.param.to_u(x))  # project the start into the domain
         msgs = []
@@ -435,15 +374,9 @@ class SaddleProblem:
         self.stopped_at_jump = False
         iterations = 0
         if newton_first and jacobian is not None:
-            self._inner_active = False
-            try:
-                u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, newton_maxiter, [])
-                iterations += ev
-                if ok:
-                    self.jacobian = J
-                    return self._result(self.param.from_u(u), nr, iterations, "", tol, tol_residual)
-            except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError):
-                pass
+            res, iterations = self._continuation_newton(x, jacobian, tol, tol_residual, newton_maxiter)
+            if res is not None:
+                return res
             msgs.append("continuation Newton failed")
             if newton_only:
                 return self._result(x, math.inf, iterations, "; ".join(msgs), tol, tol_residual)
@@ -456,65 +389,51 @@ class SaddleProblem:
         if self.inner:
             x = self._solve_inner(x)
         self._inner_active = False  # Newton takes every unknown together
-        # 2. Newton–Broyden in unconstrained coordinates (Jacobian reused from a neighbour if given),
-        #    then MINPACK's hybrid method if that fails
-        ok = False
-        try:
-            u0 = self.param.to_u(x)
-            u, nr, J, ev, ok = self._newton(u0, jacobian, 1e2 * tol, 60, msgs, stall=newton_stall)
-            iterations += ev
-            if ok:
-                x, step, self.jacobian = self.param.from_u(u), nr, J
-            else:
-                sol = optimize.root(self._residual_u, u0, method="hybr",
-                                    options={"xtol": 1e-13, "maxfev": 25 * (len(u0) + 1)})
-                iterations += int(sol.nfev)
-                if np.all(np.isfinite(sol.x)):
-                    r = self._residual_u(sol.x)
-                    if np.max(np.abs(r)) < 1e2 * tol:
-                        x, ok, step = self.param.from_u(sol.x), True, float(np.max(np.abs(r)))
-                msgs.append(f"hybr: {sol.message}")
-        except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
-            msgs.append(f"newton/hybr failed: {exc}")
-        # 3. fallback: long damped iteration
-        if not ok and not self.extra_names:  # the damped map alone cannot zero extra residuals
-            self._inner_active = bool(self.inner)
-            x, step, it, ok = self._damped(x, 1.0 - damping, maxiter, tol, msgs, jumps=2)
+        # 2. Newton–Broyden in unconstrained coordinates, then MINPACK's hybrid method
+        x, step, ok, sweeps = self._newton_then_hybr(x, step, jacobian, tol, msgs, newton_stall)
+        iterations += sweeps
+        # 3. fallback: long damped iteration (the damped map alone cannot zero extra residuals)
+        if not ok and not self.extra_names:
+            x, step, it, ok = self._damped_fallback(x, 1.0 - damping, maxiter, tol, msgs)
             iterations += it
-            if self.inner and not self.stopped_at_jump:
-                x = self._solve_inner(x)
-            if ok:
-                msgs.append("damped fixed point converged")
         return self._result(x, step, iterations, "; ".join(msgs), tol, tol_residual)
 
+    def _damped_fallback(self, x, eta, maxiter, tol, msgs):
+        """Stage 3: up to ``maxiter`` damped sweeps with inner roots, stopped after two sweeps in a row
+        pinned at a jump; then the inner root at the final x (unless stopped at a jump).  Returns
+        (x, step, sweeps, converged)."""
+        self._inner_active = bool(self.inner)
+        x, step, it, ok = self._damped(x, eta, maxiter, tol, msgs, jumps=2)
+        if self.inner and not self.stopped_at_jump:
+            x = self._solve_inner(x)
+        if ok:
+            msgs.append("damped fixed point converged")
+        return x, step, it, ok
+
+    # -- the result -----------------------------------------------------------------------------------
+    def _stationarity(self, grad: Mapping[str, float]) -> Dict[str, float]:
+        """The gradient entries that must vanish: every unknown (order parameters, conjugates and the
+        extremised parameters being solved for); a parameter held fixed (a bias) has ∂Φ/∂b ≠ 0."""
+        F = self.D.functional
+        fixed = {s.name for s in F.extremised + F.conjugates + F.order} - set(self.param.names) \
+            - set(self.order_names) - {c.name for c in F.paired_conjugates}
+        return {k: v for k, v in grad.items() if k not in fixed}
+
     def _result(self, x, step, iterations, msg, tol, tol_residual) -> SaddleResult:
+        """The :class:`SaddleResult` at x: Φ and its parts, the residuals max |∂Φ/∂θ| and
+        max |∂Φ/∂u| (:meth:`residual_in_u`), and the verdict of :func:`_verdict`."""
         try:
             out, grad, xh = self.evaluate(x)
-        except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError) as exc:
+        except _FAILURES as exc:
             out, grad, xh = {"phi": math.nan}, {}, {}
             msg += f"; evaluation failed: {exc}"
-        # stationarity is required in every unknown: order parameters, conjugates and the
-        # extremised parameters that are being solved for (a bias held fixed has ∂Φ/∂b ≠ 0)
-        fixed = {s.name for s in self.D.functional.extremised + self.D.functional.conjugates
-                 + self.D.functional.order} - set(self.param.names) - set(self.order_names) \
-            - {c.name for c in self.D.functional.paired_conjugates}
-        grad = {k: v for k, v in grad.items() if k not in fixed}
+        grad = self._stationarity(grad)
         residual = max((abs(v) for v in grad.values()), default=math.inf)
         value = out.get("phi", math.nan)
         finite = math.isfinite(value) and math.isfinite(residual) and all(
             math.isfinite(v) for v in list(x.values()) + list(xh.values()))
-        # the residual of every stationarity equation is the criterion; the last step must also be
-        # small (1e-6, absolute, in the order parameters): no large move was still under way
         residual_u = self.residual_in_u(x, grad) if finite else math.inf
-        converged = bool(finite and min(residual, residual_u) < tol_residual and step < 1e-6)
-        if converged and residual < tol_residual:
-            message = "converged"
-        elif converged:
-            message = (f"converged: stationary in the solver's coordinates u (max |dPhi/du| {residual_u:.3g}, "
-                       f"tol {tol_residual:g}); in the raw order parameters max |dPhi/dtheta| {residual:.3g}")
-        else:
-            message = (f"not converged: residual {residual:.3g} (tol {tol_residual:g}), step {step:.3g}"
-                       + (f" [{msg.strip('; ')}]" if msg else ""))
+        converged, message = _verdict(finite, residual, residual_u, step, tol_residual, msg)
         parts = {k: v for k, v in out.items() if k != "phi" and not k.startswith("grad_")}
         return SaddleResult(
             params={k: float(v) for k, v in x.items()},

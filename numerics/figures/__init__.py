@@ -1,0 +1,1 @@
+"""Figures, their style, and the main job (``fewbits paper``)."""

@@ -1,0 +1,71 @@
+"""Parameters of the main job (``fewbits paper``): :data:`CONFIG`, one entry for ``--quick`` and one for
+the full run, and the seed base :data:`SEED0` of its simulations (instance ``i`` uses ``SEED0 + i``)."""
+from __future__ import annotations
+
+import math
+
+__all__ = ["CONFIG", "SEED0", "SYMMETRIC", "EXCITATORY", "NOT_AVAILABLE"]
+
+SYMMETRIC = [f"symmetric:{L}" for L in range(2, 16)]
+EXCITATORY = [f"excitatory:{L}" for L in range(2, 9)]
+SEED0 = 1000
+
+# what the report and the figures say of a theory module that is not importable in this build
+NOT_AVAILABLE = "not available in this build"
+
+# Theory settings are chosen for the time budget (quick ≤ 2 min, full ≤ 15 min on 2 cores, first
+# run, empty cache).
+#
+# - The main local-entropy curves are the y → ∞ theory ("y": math.inf; numerics.problems.large_y through
+#   local_entropy_curve, continuation upwards in d).  At this order Σ is not given (NaN).  A y → ∞
+#   branch ENDS where its slope dS_I/dd = Δ²Ŝ/2 reaches 0+: past it there is no solution, so each
+#   panel has its own grid "ds" (overriding the global "ds" for its y → ∞ curves), kept below the
+#   branch end, and "branch_end" records where the end was measured (α = 0.6, reported and written
+#   in the panel).  Binary: slope 0+ near d ≈ 0.22 (converged at 0.21, no solution at 0.25 or 0.3).
+#   symmetric(3): slope 1.19, 0.29, 0.083 at d = 0.10, 0.12, 0.125, no converged point at 0.1275
+#   and beyond: the end is at d ≈ 0.127.  Points below d ≈ 0.02 are slow (0.03–0.04 is the floor).
+# - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
+#   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
+#   the y → ∞ order does not: full mode computes y = 3 for every theory panel; quick mode none (time).
+# - α_U (numerics.analyses.alpha_u, 1–10 minutes per state set): full mode computes binary (40 s) and
+#   symmetric(3) (about 2 minutes) so that the capacity figure shows α_U; the other sets are left to
+#   `fewbits paper --alpha-u` and `fewbits alpha-u --table` (both fill the cache this job reads), and
+#   the report says so.
+CONFIG = {
+    "quick": {
+        "capacity_sets": SYMMETRIC[:6] + EXCITATORY[:4],
+        "alpha_u_sets": [],
+        "entropy_sets": ["binary", "symmetric:3", "excitatory:2", "excitatory:3"],
+        "entropy_points": 10,
+        "panels": [
+            {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 205, "enum_N": 15, "theory": True,
+             "ds": [0.05, 0.1, 0.15, 0.2], "branch_end": 0.22},
+            {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 105, "enum_N": 10,
+             "theory": False, "ds": [0.04, 0.08, 0.12], "branch_end": 0.127},
+        ],
+        "ds": [0.05, 0.1, 0.2],
+        "y": math.inf,
+        "finite_y": [],
+        "unit_timeout": 300.0,
+        "bp_instances": 3,
+        "enum_instances": 4,
+    },
+    "full": {
+        "capacity_sets": SYMMETRIC + EXCITATORY,
+        "alpha_u_sets": ["binary", "symmetric:3"],
+        "entropy_sets": ["binary", "symmetric:3", "symmetric:5", "excitatory:2", "excitatory:3", "excitatory:5"],
+        "entropy_points": 30,
+        "panels": [
+            {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 1005, "enum_N": 25, "theory": True,
+             "ds": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.21], "branch_end": 0.22},
+            {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 505, "enum_N": 15,
+             "theory": True, "ds": [0.04, 0.06, 0.08, 0.1, 0.11, 0.12, 0.125], "branch_end": 0.127},
+        ],
+        "ds": [0.04, 0.06, 0.1, 0.15, 0.2, 0.25],
+        "y": math.inf,
+        "finite_y": [3.0],
+        "unit_timeout": 420.0,
+        "bp_instances": 6,
+        "enum_instances": 12,
+    },
+}

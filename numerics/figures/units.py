@@ -1,0 +1,317 @@
+"""The cached computational units of the main job: one α_c, one entropy curve, one local-entropy curve,
+one α_U, one simulated instance.  Each is cached on disk separately (:mod:`numerics.storage.cache`),
+keyed by all its parameters, so a second run is fast and an interrupted run resumes.
+
+Theory units run under a :class:`Guard`: a theory module that is not importable in this build is
+reported as not available, any other exception (or a unit over its time limit, :class:`UnitTimeout`) is
+recorded as an error; neither stops the job.
+
+Simulation seeds: instance ``i`` uses ``seed = SEED0 + i`` for :func:`numerics.simulate.instances.generate`,
+the solver seed ``i`` and the typical-solution draw seed ``i``.
+"""
+from __future__ import annotations
+
+import importlib
+import math
+import time
+from pathlib import Path
+
+import numpy as np
+
+from .config import NOT_AVAILABLE, SEED0
+from .output import to_float
+
+__all__ = ["Guard", "UnitTimeout", "optional", "capacity_table", "entropy_curve_unit", "entropy_grid",
+           "entropy_point_unit", "local_entropy_unit", "franz_parisi_unit", "alpha0_unit", "alpha_u_unit",
+           "bp_instance_unit", "enum_instance_unit"]
+
+
+# ------------------------------------------------------------------------------------------ the guard
+def optional(module: str, name: str):
+    """``module.name`` if importable, else None (the part is then reported as not available)."""
+    try:
+        mod = importlib.import_module(module)
+    except ImportError:
+        return None
+    return getattr(mod, name, None)
+
+
+class UnitTimeout(Exception):
+    """A theory unit exceeded its time limit (reported as an error; nothing cached, so a later run with a
+    larger ``--unit-timeout`` resumes it)."""
+
+
+class Guard:
+    """Runs theory units; an ImportError inside (a module still landing) marks the part as not available,
+    any other exception is recorded as an error (the part is omitted, the exit status becomes 1)."""
+
+    def __init__(self, timeout=None, cache=None):
+        self.missing, self.errors = [], []
+        self.timeout = timeout  # seconds per unit (SIGALRM, main thread on Unix); None = no limit
+        self.cache = cache  # where time-outs are remembered, so a rerun with the same limit is fast
+
+    def _timed_out_before(self, what, tkey) -> bool:
+        """True (and the error recorded) when this unit timed out earlier with a limit ≥ this one."""
+        from ..storage import cache as _cache
+
+        if self.timeout and self.cache is not None:
+            hit, rec = _cache.load(self.cache, tkey)
+            if hit and rec["limit"] >= self.timeout:
+                self.errors.append(f"{what}: timed out earlier with a limit of {rec['limit']:g} s "
+                                   "(rerun with a larger --unit-timeout)")
+                return True
+        return False
+
+    def __call__(self, what, fn, *a, **kw):
+        import signal
+        import threading
+        import warnings
+
+        from ..storage import cache as _cache
+
+        tkey = {"kind": "timeout", "what": what, "args": repr(a[:-1] if a and isinstance(a[-1], Path) else a)}
+        if self._timed_out_before(what, tkey):
+            return None
+        use_alarm = bool(self.timeout) and hasattr(signal, "setitimer") and \
+            threading.current_thread() is threading.main_thread()
+        if use_alarm:
+            def _alarm(signum, frame):
+                raise UnitTimeout(f"took longer than {self.timeout:g} s (unit time limit; not cached)")
+
+            old = signal.signal(signal.SIGALRM, _alarm)
+            signal.setitimer(signal.ITIMER_REAL, float(self.timeout))
+        try:
+            with warnings.catch_warnings(), np.errstate(all="ignore"):
+                # overflow/invalid warnings inside saddle iterations are the solver's business: the
+                # result's converged flag is what counts (and is reported)
+                warnings.simplefilter("ignore", RuntimeWarning)
+                return fn(*a, **kw)
+        except ImportError as exc:
+            msg = f"{what}: {NOT_AVAILABLE} ({type(exc).__name__}: {exc})"
+            if msg not in self.missing:
+                self.missing.append(msg)
+        except KeyboardInterrupt:
+            raise
+        except UnitTimeout as exc:
+            self.errors.append(f"{what}: {exc}")
+            if self.cache is not None:
+                _cache.store(self.cache, tkey, {"limit": float(self.timeout)})
+        except Exception as exc:  # noqa: BLE001 - reported, never silently dropped
+            self.errors.append(f"{what}: {type(exc).__name__}: {exc}")
+        finally:
+            if use_alarm:
+                signal.setitimer(signal.ITIMER_REAL, 0.0)
+                signal.signal(signal.SIGALRM, old)
+        return None
+
+
+# ------------------------------------------------------------------------------------------ theory units
+def capacity_table(state_sets, progress=None, cache=None):
+    """α_c (root of s(α) = 0, replica symmetric, κ = 0, f_out = ½, bias 0) for each state set: a list of
+    dicts (states, L, bits = log2 L, alpha_c, q, Q, converged, residual).  ``progress(i, n, name)`` is
+    called after each set."""
+    from theory.states import parse_states
+
+    from ..storage.cache import cached
+
+    rows = []
+    for i, s in enumerate(state_sets):
+        S = parse_states(s)
+
+        def compute(s=s):
+            from ..problems.equilibrium import capacity
+
+            c = capacity(s)
+            return {"alpha_c": c.alpha_c, "q": c.q, "Q": c.Q, "converged": bool(c.converged),
+                    "residual": c.saddle.residual if c.saddle else math.nan, "message": c.message}
+
+        v = cached(cache, {"kind": "capacity", "states": S.name, "kappa": 0.0, "f_out": 0.5, "bias": 0.0},
+                   compute)
+        rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_c": v["alpha_c"], "q": v["q"],
+                     "Q": v["Q"], "converged": v["converged"], "residual": v["residual"]})
+        if progress:
+            progress(i + 1, len(state_sets), S.name)
+    return rows
+
+
+def entropy_curve_unit(states: str, alphas, cache=None) -> dict:
+    """s(α) by continuation (:func:`numerics.problems.equilibrium.entropy_curve`) on the given α grid, cached."""
+    alphas = [float(a) for a in alphas]
+
+    def compute():
+        from ..problems.equilibrium import entropy_curve
+
+        res = entropy_curve(states, alphas)
+        return {"alpha": alphas, "s": [r.value for r in res], "q": [r.params.get("q", math.nan) for r in res],
+                "Q": [r.params.get("Q", math.nan) for r in res], "converged": [bool(r.converged) for r in res],
+                "residual": [r.residual for r in res]}
+
+    from ..storage.cache import cached
+
+    return cached(cache, {"kind": "entropy_curve", "states": states, "alphas": alphas, "kappa": 0.0,
+                          "f_out": 0.5, "bias": 0.0}, compute)
+
+
+def entropy_grid(alpha_c: float, n: int) -> list:
+    """n points from 0.02 to 1.1 α_c (rounded to 1e-6 so the cache key is stable)."""
+    return [round(float(a), 6) for a in np.linspace(0.02, 1.1 * alpha_c, n)]
+
+
+def entropy_point_unit(states: str, alpha: float, cache=None) -> dict:
+    """The RS equilibrium entropy s(α) at one α (:func:`numerics.problems.equilibrium.solve_equilibrium`),
+    cached: ``{"s": value, "converged": bool}``."""
+    from ..storage.cache import cached
+
+    def compute():
+        from ..problems.equilibrium import solve_equilibrium
+
+        r = solve_equilibrium(states, alpha)
+        return {"s": r.value, "converged": bool(r.converged)}
+
+    return cached(cache, {"kind": "entropy_point", "states": states, "alpha": float(alpha)}, compute)
+
+
+def _curve_dict(c) -> dict:
+    """A local-entropy curve result as plain lists (d, S_I, Sigma, phi, converged, residual, y, alpha;
+    at y → ∞ also the exact slope dS_I/dd), every per-point field of length len(d)."""
+    def arr(name):
+        v = getattr(c, name, None)
+        if v is None:
+            return None
+        return np.asarray(v, dtype=float).tolist()
+
+    d = arr("d")
+    conv = getattr(c, "converged", None)
+    conv = np.broadcast_to(np.asarray(conv if conv is not None else True, dtype=bool), (len(d),)).tolist()
+    out = {"d": d, "S_I": arr("S_I"), "Sigma": arr("Sigma"), "phi": arr("phi"), "converged": conv,
+           "residual": arr("residual"), "y": to_float(getattr(c, "y", math.nan)),
+           "alpha": to_float(getattr(c, "alpha", math.nan))}
+    n = len(d)
+    if math.isinf(out["y"]) and getattr(c, "points", None):
+        # y → ∞: the exact slope dS_I/dd at each point (→ 0+ at the end of the branch)
+        slope = optional("numerics.problems.large_y", "slope")
+        if slope is not None:
+            out["slope"] = [float(slope(p)) for p in c.points]
+    for k in ("Sigma", "phi", "residual"):
+        if out[k] is None:
+            out[k] = [math.nan] * n
+        else:
+            out[k] = np.broadcast_to(np.asarray(out[k], float), (n,)).tolist()
+    return out
+
+
+def local_entropy_unit(states, alpha, y, ds, cache=None):
+    """One local-entropy curve at finite y, or at y = math.inf the y → ∞ equations (numerics.problems.large_y,
+    continuation upwards in d: the branch is followed from small d towards its end), cached; None when
+    the module is not in this build.  The cache key holds y (``Infinity`` in the JSON for y → ∞), the
+    sweep and, for y → ∞, which equations were solved."""
+    fn = optional("numerics.problems.local_entropy", "local_entropy_curve")
+    if fn is None:
+        return None
+    from ..storage.cache import cached
+
+    y = float(y)
+    key = {"kind": "local_entropy", "states": states, "alpha": float(alpha), "y": y,
+           "ds": [float(x) for x in ds], "reference": "solution", "distance": "squared", "kappa": 0.0}
+    kw = {}
+    if math.isinf(y):
+        kw = {"sweep": "up"}
+        key.update(sweep="up", equations="y -> inf (numerics.problems.large_y)")
+    else:
+        key.update(decoupling="heat_kernel")  # curves cached before it was the default at every y are redone
+    v = cached(cache, key, lambda: _curve_dict(fn(states, float(alpha), y, np.asarray(ds, float),
+                                                   reference="solution", distance="squared", kappa=0.0, **kw)))
+    v["states"] = states
+    return v
+
+
+def franz_parisi_unit(states, alpha, ds, cache=None):
+    """The Franz–Parisi curve (y → 0, reference at the equilibrium saddle point), squared distance, cached;
+    None when the module is not in this build."""
+    fn = optional("numerics.problems.franz_parisi", "franz_parisi_curve")
+    if fn is None:
+        return None
+    from ..storage.cache import cached
+
+    key = {"kind": "franz_parisi", "states": states, "alpha": float(alpha), "ds": [float(x) for x in ds],
+           "distance": "squared"}
+    v = cached(cache, key, lambda: _curve_dict(fn(states, float(alpha), np.asarray(ds, float), distance="squared")))
+    v["states"] = states
+    return v
+
+
+def alpha0_unit(states, ds):
+    """The α = 0 curve (an upper bound on S_I), squared distance; None when not in this build."""
+    fn = optional("numerics.problems.local_entropy", "alpha0_curve")
+    if fn is None:
+        return None
+    return {"d": [float(x) for x in ds], "S_I": np.asarray(fn(states, np.asarray(ds, float), distance="squared"),
+                                                         float).tolist()}
+
+
+def alpha_u_unit(states, cache=None, compute_missing=True):
+    """α_U of one state set (numerics.analyses.alpha_u at its default y and window), cached under the key of
+    :func:`numerics.analyses.alpha_u.alpha_u_cache_key` (shared with ``fewbits alpha-u --table --cache``).
+    With ``compute_missing=False`` only a cached result is returned (None when there is none)."""
+    if optional("numerics.analyses.alpha_u", "alpha_u") is None:
+        return None
+    from ..analyses.alpha_u import cached_alpha_u
+
+    return cached_alpha_u(states, cache, compute_missing=compute_missing)
+
+
+# ------------------------------------------------------------------------------------------ simulation units
+def bp_instance_unit(states, N, alpha, i, cache=None):
+    """One instance: reinforced BP solution, then the BP local entropy F(d) around it (default γ sweep)."""
+    from ..storage.cache import cached
+
+    def compute():
+        from theory.states import parse_states
+
+        from ..simulate import bp, instances, solvers
+
+        S = parse_states(states)
+        inst = instances.generate(S, N=N, alpha=alpha, seed=SEED0 + i)
+        t0 = time.perf_counter()
+        sol = solvers.solve(inst, "rbp", seed=i, max_time=60.0)
+        out = {"M": inst.M, "alpha_actual": inst.alpha, "solved": bool(sol.solved), "errors": int(sol.errors),
+               "solver_iterations": int(sol.iterations), "gamma": [], "d": [], "F": [], "converged": []}
+        if sol.solved:
+            res = bp.local_entropy_sweep(inst, sol.W, distance="squared")
+            out.update(gamma=[r.gamma for r in res], d=[r.d for r in res], F=[r.F for r in res],
+                       converged=[bool(r.converged) for r in res])
+        out["elapsed"] = time.perf_counter() - t0
+        return out
+
+    return cached(cache, {"kind": "sim_bp_rbp", "states": states, "N": int(N), "alpha": float(alpha),
+                          "seed": SEED0 + i, "solver": "rbp", "solver_seed": i, "distance": "squared",
+                          "gammas": "default"}, compute)
+
+
+def enum_instance_unit(states, N, alpha, i, cache=None):
+    """One instance enumerated: #solutions, and the exact local entropy around a typical solution
+    (uniform draw, seed i) and around the densest solution."""
+    from ..storage.cache import cached
+
+    def compute():
+        from theory.states import parse_states
+
+        from ..simulate import enumeration, instances
+
+        S = parse_states(states)
+        inst = instances.generate(S, N=N, alpha=alpha, seed=SEED0 + i)
+        r = enumeration.enumerate_solutions(inst)
+        out = {"M": inst.M, "alpha_actual": inst.alpha, "n_solutions": int(r.n_solutions)}
+        if r.n_solutions:
+            sols = r.solutions(S)
+            typ = enumeration.sample_solutions(r, S, 1, seed=i)[0]
+            d, c, _ = enumeration.distance_histogram(sols, typ, S, "squared")
+            out["typical"] = {"d": d, "counts": c}
+            if r.n_solutions <= 20000:
+                dn = enumeration.densest_solution(sols, S, distance="squared")
+                d, c, _ = enumeration.distance_histogram(sols, dn.W, S, "squared")
+                out["densest"] = {"d": d, "counts": c}
+        return out
+
+    return cached(cache, {"kind": "sim_enum", "states": states, "N": int(N), "alpha": float(alpha),
+                          "seed": SEED0 + i, "typical_seed": i, "distance": "squared"}, compute)
