@@ -7,12 +7,14 @@ cache folder (``FEWBITS_CACHE``) empty ("cold": the functional is derived with s
 generated source written) and filled by a previous run ("warm": the source is read back, checked and
 executed).  Each process also reports, from inside, the seconds from its first line to the moment
 the compiled equations are ready ("ready": imports + derive or load), which is when computing
-starts.  Medians over ``--repeat`` runs.  ``--importtime`` adds the import time of ``theory`` and
-``numerics.problems.*`` alone (medians of a few runs, and ``python -X importtime``'s largest
-self-times).
+starts, and its CPU time (user + system, less sensitive than wall time to a busy machine).
+Medians over ``--repeat`` runs.  ``--importtime`` adds the import time of ``theory`` and
+``numerics.problems.*`` alone (medians of a few runs) and the largest cumulative times that
+``python -X importtime`` reports for the top-level imports of ``numerics.problems.local_entropy``.
 """
 import argparse
 import os
+import resource
 import shutil
 import statistics
 import subprocess
@@ -27,8 +29,8 @@ POINTS = {
            "derived_fp, solve_franz_parisi"),
     "ly": ("numerics.problems.large_y", "derived_large_y()", "solve_large_y('binary', 0.5, 0.1)",
            "derived_large_y, solve_large_y"),
-    "ld": ("numerics.problems.local_entropy", "derived_ld(form='heat_kernel')", "solve_local_entropy('binary', 0.5, 0.1, 3.0)",
-           "derived_ld, solve_local_entropy"),
+    "ld": ("numerics.problems.local_entropy", "derived_ld(form='heat_kernel')",
+           "solve_local_entropy('binary', 0.5, 0.1, 3.0)", "derived_ld, solve_local_entropy"),
 }
 
 
@@ -41,16 +43,22 @@ def _script(key: str) -> str:
 
 
 def _run(code: str, cache: str, timeout: float = 900.0):
-    """(wall seconds, in-process 'ready' seconds or nan) of one fresh interpreter."""
+    """(wall s, in-process 'ready' s or nan, CPU s (user + system)) of one fresh interpreter, started in the
+    cache's parent folder (so that ``PYTHONPATH`` decides which ``theory`` it imports, not the
+    current folder: ``PYTHONPATH=/other/tree python -m benchmarks startup`` measures another tree)."""
     env = {**os.environ, "FEWBITS_CACHE": cache, "OMP_NUM_THREADS": "1", "OPENBLAS_NUM_THREADS": "1",
            "PYTHONWARNINGS": "ignore"}
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t = time.perf_counter()
-    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout)
+    p = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True, timeout=timeout,
+                       cwd=os.path.dirname(cache))
     wall = time.perf_counter() - t
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
     if p.returncode != 0:
         raise RuntimeError(f"startup benchmark: process failed:\n{p.stderr[-2000:]}")
     ready = [float(line.split()[1]) for line in p.stdout.splitlines() if line.startswith("READY")]
-    return wall, (ready[0] if ready else float("nan"))
+    return wall, (ready[0] if ready else float("nan")), cpu
 
 
 def _median(xs):
@@ -58,7 +66,7 @@ def _median(xs):
 
 
 def measure(key: str, repeat: int):
-    """Medians (cold wall, cold ready, warm wall, warm ready) over ``repeat`` runs each."""
+    """Medians of (wall, ready, cpu) over ``repeat`` cold runs and as many warm ones."""
     code = _script(key)
     cold, warm = [], []
     root = tempfile.mkdtemp(prefix="fewbits-startup-")
@@ -67,12 +75,9 @@ def measure(key: str, repeat: int):
             folder = os.path.join(root, f"cold{i}")
             cold.append(_run(code, folder))
             warm.append(_run(code, folder))  # the cold run has filled this folder
-        for _ in range(max(0, repeat - len(warm))):
-            warm.append(_run(code, os.path.join(root, "cold0")))
     finally:
         shutil.rmtree(root, ignore_errors=True)
-    return (_median([c[0] for c in cold]), _median([c[1] for c in cold]),
-            _median([w[0] for w in warm]), _median([w[1] for w in warm]))
+    return [_median([c[j] for c in cold]) for j in range(3)], [_median([w[j] for w in warm]) for j in range(3)]
 
 
 def import_times(repeat: int = 5):
@@ -83,10 +88,27 @@ def import_times(repeat: int = 5):
         ts = []
         for _ in range(repeat):
             t = time.perf_counter()
-            subprocess.run([sys.executable, "-c", f"import {mod}"], check=True)
+            subprocess.run([sys.executable, "-c", f"import {mod}"], check=True, cwd=tempfile.gettempdir())
             ts.append(time.perf_counter() - t)
         out[mod] = _median(ts)
     return out
+
+
+def importtime_top(module: str, n: int = 12):
+    """The n largest cumulative import times (s) among packages imported at depth <= 1 by
+    ``python -X importtime -c 'import module'``."""
+    p = subprocess.run([sys.executable, "-X", "importtime", "-c", f"import {module}"], capture_output=True,
+                       text=True, check=True, cwd=tempfile.gettempdir())
+    rows = []
+    for line in p.stderr.splitlines():
+        parts = line.split("|")
+        if len(parts) != 3 or not parts[1].strip().isdigit():
+            continue
+        name = parts[2].rstrip()
+        depth = (len(name) - len(name.lstrip())) // 2
+        if depth <= 1:
+            rows.append((int(parts[1]) / 1e6, name.strip()))
+    return sorted(rows, reverse=True)[:n]
 
 
 def main(argv=None) -> int:
@@ -99,15 +121,20 @@ def main(argv=None) -> int:
     for k in keys:
         if k not in POINTS:
             ap.error(f"--only: unknown point {k!r} (choose from {', '.join(POINTS)})")
-    print(f"median of {args.repeat} fresh processes; wall = whole command, ready = imports + equations")
-    print(f"{'point':<48} {'cold wall':>9} {'cold ready':>10} {'warm wall':>9} {'warm ready':>10}")
+    print(f"median of {args.repeat} fresh processes; wall = whole command, ready = imports + equations "
+          f"(in-process), cpu = user + system time of the process; load average now {os.getloadavg()[0]:.1f}")
+    print(f"{'point':<46} {'cold: wall':>10} {'ready':>6} {'cpu':>6}   {'warm: wall':>10} {'ready':>6} {'cpu':>6}")
     for k in keys:
-        cw, cr, ww, wr = measure(k, args.repeat)
-        print(f"{POINTS[k][2]:<48} {cw:>8.2f}s {cr:>9.2f}s {ww:>8.2f}s {wr:>9.2f}s", flush=True)
+        (cw, cr, cc), (ww, wr, wc) = measure(k, args.repeat)
+        print(f"{POINTS[k][2]:<46} {cw:>9.2f}s {cr:>5.2f}s {cc:>5.2f}s   {ww:>9.2f}s {wr:>5.2f}s {wc:>5.2f}s",
+              flush=True)
     if args.importtime:
         print("import time (median of 5 fresh processes, includes interpreter start-up):")
         for mod, t in import_times().items():
             print(f"  {mod:<36} {t:.2f} s")
+        print("python -X importtime -c 'import numerics.problems.local_entropy' (cumulative, depth <= 1):")
+        for t, name in importtime_top("numerics.problems.local_entropy"):
+            print(f"  {name:<36} {t:.3f} s")
     return 0
 
 

@@ -17,7 +17,7 @@ def test_entropy_json(capsys):
 
 def test_capacity_json_and_table(capsys):
     assert main(["capacity", "--states", "binary", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+    (out,) = json.loads(capsys.readouterr().out)["results"]
     assert abs(out["alpha_c"] - 0.8331) < 1e-3 and out["converged"]
     assert main(["capacity", "--states", "binary;excitatory:2"]) == 0
     table = capsys.readouterr().out

@@ -133,6 +133,24 @@ def test_corrupt_entry_is_detected_and_rebuilt(cache_dir, damage):
     assert not list(cache_dir.glob("*.tmp"))
 
 
+@pytest.mark.parametrize("damage", ["garbage", "truncated", "stale"])
+def test_corrupt_compiled_code_beside_an_entry_is_recompiled(cache_dir, damage):
+    """The marshal file of an entry's code object is used only when it matches the entry's text."""
+    exprs, bound, nodes = _small_set()
+    want = CompiledSet(exprs, bound)({"x": 0.7}, nodes)
+    (side,) = cache_dir.glob("compiled-*.code")
+    good = side.read_bytes()
+    head, blob = good.split(b"\n", 1)
+    bad = {"garbage": head + b"\n" + blob[:20] + b"\x00garbage\x00" + blob[29:],
+           "truncated": good[: len(good) - 10],
+           "stale": head.replace(head.split(b" ")[2], b"0" * 64) + b"\n" + blob}[damage]
+    side.write_bytes(bad)
+    built = codecache.STATS["built"]
+    assert CompiledSet(exprs, bound)({"x": 0.7}, nodes) == want
+    assert codecache.STATS["built"] == built  # the entry was sound: loaded, only recompiled
+    assert side.read_bytes() == good
+
+
 def test_corrupt_derived_entry_is_rebuilt_with_the_right_numbers(cache_dir):
     D = derive(equilibrium())
     nodes = {EQ["z"]: (np.linspace(-4, 4, 9), np.full(9, -2.2)), EQ["W"]: (np.array([-1.0, 1.0]), np.zeros(2))}
@@ -145,6 +163,52 @@ def test_corrupt_derived_entry_is_rebuilt_with_the_right_numbers(cache_dir):
     got = derive(equilibrium()).full(vals, nodes)
     assert STATS["derived"] == n0 + 1
     assert got == want and path.read_text() == text
+
+
+def test_concurrent_writers_leave_complete_entries(cache_dir):
+    """Writers racing on one entry (threads here; os.replace is the same across processes): every
+    read sees a complete, verified entry, never a partial one, and no temporary file is left."""
+    import threading
+
+    key = codecache.make_key("test", "race")
+    codecache.store("test", "race", key, "X = 0\n")
+    seen, stop = [], threading.Event()
+
+    def write(i):
+        for j in range(30):
+            codecache.store("test", "race", key, f"X = {i * 100 + j}\n" + "# padding\n" * 2000)
+
+    def read():
+        while not stop.is_set():
+            hit = codecache.load("test", "race", key)
+            seen.append(hit is not None and hit[0].startswith("# fewbits"))
+
+    writers = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+    reader = threading.Thread(target=read)
+    reader.start()
+    for t in writers:
+        t.start()
+    for t in writers:
+        t.join()
+    stop.set()
+    reader.join()
+    assert seen and all(seen)
+    assert len(list(cache_dir.iterdir())) == 1
+
+
+def test_writing_an_entry_prunes_entries_unused_for_a_month(cache_dir):
+    import time
+
+    cache_dir.mkdir(parents=True)
+    old = [cache_dir / "derived-x-00.py", cache_dir / "derived-x-00.cpython-311.code", cache_dir / "compiled-y-1.py"]
+    kept = [cache_dir / "derived-x-01.py", cache_dir / "results-old.json"]
+    for f in old + kept:
+        f.write_text("x")
+    month_ago = time.time() - 40 * 86400
+    for f in old + [kept[1]]:
+        os.utime(f, (month_ago, month_ago))
+    codecache.store("derived", "z", codecache.make_key("test", "prune"), "X = 1\n")
+    assert not any(f.exists() for f in old) and all(f.exists() for f in kept)
 
 
 def test_unwritable_folder_warns_once_and_still_computes(tmp_path, monkeypatch):

@@ -53,3 +53,16 @@ def test_energetic_step_reduces_to_known_formula():
     z, lw = nodes[Z]
     ref = alpha * np.sum(np.exp(lw) * G_over_H(-np.sqrt(q) * z / np.sqrt(Q - q)) ** 2) / (Q - q)
     assert abs(out["new_qhat"] - ref) < 1e-12
+
+
+def test_no_function_in_theory_is_over_80_lines():
+    """The project's standard (issue 18): every function of theory/ fits in 80 lines."""
+    import ast
+    from pathlib import Path
+
+    long = []
+    for path in sorted((Path(__file__).resolve().parents[1] / "theory").rglob("*.py")):
+        for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+            if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and node.end_lineno - node.lineno >= 80:
+                long.append(f"{path.name}:{node.lineno} {node.name} ({node.end_lineno - node.lineno + 1} lines)")
+    assert not long, long

@@ -377,3 +377,67 @@ def test_small_d_points_are_stationary_in_the_solvers_coordinates():
                          outer=GaussianRule(48, 16))
     assert fine.converged and abs(fine.S_I - p.S_I) < 1e-7, (fine.S_I, p.S_I)
     assert np.all(np.diff(c.S_I) < 0)  # S_I falls with d towards 0 (ds decreasing)
+
+
+# -- alpha = 0, cold calls, the path in d (numerics.problems.large_y_path) ---------------------------------
+
+@pytest.mark.parametrize("d", [0.001, 0.01, 0.1, 0.3])
+def test_alpha_zero_is_the_exact_single_site_solution(d):
+    """α = 0 (physics.md §3.2): S_I is the α = 0 curve, H₂(d) for binary synapses, reported as
+    converged with the residual of the distance constraint of the single-site dual (|d − ⟨dist⟩|),
+    δq = ∞, q̂1 = δ̂ = 0, and a message saying it is the exact α = 0 solution.  (Before: converged
+    false, 'residual inf'.)  Symmetric(3) and excitatory(3) give their own α = 0 curve."""
+    from numerics.problems.alpha_zero import alpha0_curve
+
+    p = solve_large_y("binary", 0.0, d)
+    assert p.converged and p.residual < 1e-12, p.message
+    assert abs(p.S_I - float(binary_entropy(d))) < 1e-14
+    assert "exact alpha = 0" in p.message
+    assert p.saddle.params["dq"] == math.inf and p.saddle.conjugates["q1h"] == 0.0
+    assert abs(p.saddle.params["Sh"] - 0.5 * math.log((1 - d) / d)) < 1e-10  # tanh Ŝ = 1 − 2d
+    for name in ("symmetric:3", "excitatory:3"):
+        q = solve_large_y(name, 0.0, d)
+        assert q.converged and abs(q.S_I - alpha0_curve(name, [d])[0]) < 1e-12, (name, q.message)
+
+
+def test_cold_binary_point_at_small_d_converges_below_the_alpha_zero_curve():
+    """Binary, α = 0.5, d = 0.005 from a cold call (no start, empty memo): it converges by a path in d
+    from the anchor d = 0.06, to the value that the former solver reached by continuation from d = 0.02
+    (large_y_curve over 0.02, 0.015, 0.0125, 0.01, 0.008, 0.0065, 0.0055, 0.005, before this change:
+    S_I = 0.0314784200), and below H₂(d) (δq ≈ 1.9e4 there; the raw residuals carry the rounding of
+    δq-sized terms, which the scaled residuals do not).  A second call is answered from the memo."""
+    from numerics.problems.large_y_path import MEMO
+
+    MEMO.clear()
+    p = solve_large_y("binary", 0.5, 0.005)
+    assert p.converged and p.residual < 1e-7, p.message
+    assert abs(p.S_I - 0.0314784200) < 2e-8, p.S_I
+    assert 0 < float(binary_entropy(0.005)) - p.S_I < 1e-5
+    assert p.saddle.params["dq"] > 1e4
+    again = solve_large_y("binary", 0.5, 0.005)
+    assert again.converged and again.S_I == p.S_I
+
+
+def test_cold_point_past_the_end_of_the_branch_names_the_largest_converged_d():
+    """Binary, α = 0.6, d = 0.3 (the branch ends near d ≈ 0.22): not converged, and the path from the
+    anchor upwards names the largest d where it converged, between the anchor and the end."""
+    from numerics.problems.large_y_path import MEMO
+
+    MEMO.clear()
+    p = solve_large_y("binary", 0.6, 0.3)
+    assert not p.converged
+    assert 0.1 < p.largest_converged_d < 0.3, p.note
+    assert "the largest d where it converged" in p.note and f"{p.largest_converged_d:.6g}" in p.note
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("states,alpha", [("symmetric:3", 0.8), ("excitatory:3", 0.55)])
+def test_cold_multi_state_points_at_small_d_converge(states, alpha):
+    """Cold calls at d = 0.005 for the multi-state sets of physics.md §3.2, below their α = 0 curve."""
+    from numerics.problems.alpha_zero import alpha0_curve
+    from numerics.problems.large_y_path import MEMO
+
+    MEMO.clear()
+    p = solve_large_y(states, alpha, 0.005, budget_s=150)
+    assert p.converged, p.message
+    assert p.S_I < alpha0_curve(states, [0.005])[0]

@@ -138,6 +138,25 @@ def test_bp_fixed_point_is_deterministic_and_flags_convergence():
     assert not c.converged and "not converged" in c.message
 
 
+def test_contradiction_is_not_converged():
+    """Above capacity (binary, N = 21, alpha = 5: enumeration finds no solution) BP freezes into a fixed
+    point that violates patterns with certainty; a large coupling to a reference that is not a solution
+    does the same on a solvable instance.  Both are reported as contradictions, not as converged values
+    (before: 'converged' with F ~ -3e9 and +3e8).  Around a solution the same coupling converges."""
+    hard = generate("binary", 21, 5.0, seed=0)
+    assert enumerate_solutions(hard, keep=False).n_solutions == 0
+    r = run_bp(PerceptronBP(hard, np.ones(21), gamma=0.0))
+    assert r.contradiction and not r.converged and math.isnan(r.F) and "no solution" in r.message
+    easy = generate("binary", 21, 0.5, seed=1)
+    ex = enumerate_solutions(easy)
+    sol = ex.solutions(easy.states)[0]
+    assert not easy.is_solution(np.ones(21))
+    frozen = run_bp(PerceptronBP(easy, np.ones(21), gamma=8.0))
+    assert frozen.contradiction and not frozen.converged
+    good = run_bp(PerceptronBP(easy, sol, gamma=8.0))
+    assert good.converged and not good.contradiction and 0.0 <= good.F <= math.log(2)
+
+
 def test_bp_speed_N2000():
     """N = 2000, alpha = 0.5, binary: one point of the sweep within a minute."""
     import time

@@ -134,7 +134,8 @@ def test_solve_cli_writes_only_solutions(tmp_path, capsys):
     # refuses to overwrite
     assert main(["solve", str(f), "-o", str(out)]) == 2
     assert "exists" in capsys.readouterr().err
-    # an impossible instance (alpha far above capacity): exit 1, nothing written
+    # an impossible instance (alpha far above capacity): exit 1, -o not written, the best configuration
+    # under a name that says it failed
     g = tmp_path / "hard.npz"
     main(["instance", "new", "--states", "binary", "--N", "31", "--alpha", "3", "-o", str(g)])
     capsys.readouterr()
@@ -142,6 +143,8 @@ def test_solve_cli_writes_only_solutions(tmp_path, capsys):
     assert main(["solve", str(g), "--algorithm", "rbp", "--max-iter", "30", "-o", str(out2)]) == 1
     assert "errors left" in capsys.readouterr().err
     assert not out2.exists()
+    (failed,) = tmp_path.glob("w2.failed-*errors.npy")
+    assert int(failed.name.split("-")[1].split("errors")[0]) == load_instance(g).n_errors(np.load(failed)) > 0
     assert main(["solve", str(g), "--algorithm", "magic", "-o", str(out2)]) == 2
     assert "--algorithm" in capsys.readouterr().err
 

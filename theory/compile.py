@@ -88,9 +88,9 @@ class CompiledSet:
     (nodes, log_weights)); returns a dict name -> float (or array, if the expression keeps a bound
     variable free).  Missing parameters raise KeyError naming the symbol.
 
-    The generated code is cached on disk (:mod:`theory.codecache`), keyed by ``sympy.srepr`` of the
-    expressions and of ``bound``.  :func:`theory.derive.derive` builds its sets from one module with
-    :meth:`from_plan` instead.
+    The generated code is cached on disk (:mod:`theory.codecache`), keyed by the expressions and
+    ``bound`` (:func:`theory.codecache.fingerprint`).  :func:`theory.derive.derive` builds its sets
+    from one module with :meth:`from_plan` instead.
     """
 
     def __init__(self, exprs: Mapping[str, Any], bound: Sequence[Any]):
@@ -99,8 +99,8 @@ class CompiledSet:
         from . import codecache
 
         exprs, bound = dict(exprs), tuple(bound)
-        key = codecache.make_key("compiled", *(f"{n}={sp.srepr(sp.sympify(e))}" for n, e in exprs.items()),
-                                 "bound=" + sp.srepr(bound))
+        parts = [f"{n}={codecache.fingerprint(sp.sympify(e))}" for n, e in exprs.items()]
+        key = codecache.make_key("compiled", *parts, "bound=" + codecache.fingerprint(bound))
         label = "-".join(exprs)[:40]
         hit = codecache.load("compiled", label, key)
         if hit is None:

@@ -19,21 +19,21 @@ holds the sympy expressions (for reading, printing, testing) and three :class:`C
 evaluators: ``energetic`` (x, model → x̂, residuals of extremised parameters), ``entropic``
 (x̂, model → x) and ``full`` (Φ, its parts, every component of the gradient, extras).
 
-**Cache.**  The compiled sets and the sympy results are written once as a generated Python module
-(:mod:`theory.codegen`) in the cache folder (:mod:`theory.codecache`), keyed by ``sympy.srepr`` of
-the functional's parts and of every extra, and by the fewbits and sympy versions and the source of
-the generating modules.  A later ``derive`` of the same functional executes that module instead of
-differentiating again (the same code on the same objects: the same numbers, bit for bit).  The
+**Cache.**  The compiled sets are written once as a generated Python module (:mod:`theory.codegen`)
+in the cache folder (:mod:`theory.codecache`), keyed by the functional's parts and every extra (a
+hash of their ``sympy.srepr`` trees), the fewbits and sympy versions and the source of the
+generating modules.  A later ``derive`` of the same functional executes that module instead of
+differentiating again: the same code on the same objects, so the same numbers, bit for bit.  The
 entry holds the compiled code only: the sympy expressions of a loaded ``Derived`` (``gradient``,
-``conjugate_update``, ...) are derived again on first access (a few seconds for the finite-y form;
-the solvers never ask for them).  Written as source (``srepr``), they were 3.7 MB and took 30 s for
-the finite-y form, without sharing of common subtrees.  ``derive(..., cache=False)`` derives in any
-case (and writes nothing).
-``STATS["derived"]`` counts the derivations done by this process.
+``conjugate_update``, ...) are derived again on first access (seconds for the finite-y form; the
+solvers never ask for them).  Written as ``srepr`` source they took 3.7 MB and 30 s for the
+finite-y form (``srepr`` repeats shared subtrees).  ``derive(..., cache=False)`` derives in any case
+and writes nothing.  ``STATS["derived"]`` counts the derivations done by this process.
 """
 
 from __future__ import annotations
 
+from functools import partial
 from typing import Dict, Mapping, Tuple
 
 import sympy as sp
@@ -146,13 +146,14 @@ def _set_exprs(F: Functional, parts: dict) -> Dict[str, Dict[str, sp.Expr]]:
 
 
 def _functional_key(F: Functional, extra: Mapping[str, sp.Expr]) -> Tuple[str, ...]:
-    """The strings that identify a derivation: srepr of every part of F that derive reads, of
-    every extra (in order), and the derivation options (none so far besides the extras)."""
+    """The strings that identify a derivation: the fingerprint (a Merkle hash of the srepr tree,
+    :func:`theory.codecache.fingerprint`) of every part of F that derive reads and of every extra
+    (in order); derive has no further options."""
     fields = ("order", "conjugates", "model", "alpha", "trace", "entropic", "energetic", "gaussian",
               "state_vars", "bound", "extremised", "pairs")
-    parts = [f"name={F.name}"] + [f"{f}={sp.srepr(getattr(F, f))}" for f in fields]
-    parts.append("domains=" + sp.srepr(sorted((s.name, str(d)) for s, d in F.domains.items())))
-    parts += [f"extra:{n}={sp.srepr(sp.sympify(e))}" for n, e in extra.items()]
+    parts = [f"name={F.name}"] + [f"{f}={codecache.fingerprint(getattr(F, f))}" for f in fields]
+    parts.append("domains=" + repr(sorted((s.name, str(d)) for s, d in F.domains.items())))
+    parts += [f"extra:{n}={codecache.fingerprint(sp.sympify(e))}" for n, e in extra.items()]
     return tuple(parts)
 
 
@@ -175,7 +176,7 @@ def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None, c
     ns = codecache.execute(*hit, label=f"derived_{F.name}_{key[:12]}")
     sets = {s: CompiledSet.from_plan(ns["PLANS"][s], ns) for s in _SETS}
     if symbolic is None:  # derived again only if asked for (reading, tests): see the module docstring
-        symbolic = lambda: _derive_symbolic(F, extra)  # noqa: E731
+        symbolic = partial(_derive_symbolic, F, extra)
     return Derived(F, sets["energetic"], sets["entropic"], sets["full"], symbolic, extra)
 
 

@@ -570,21 +570,33 @@ def cached_alpha_u(states, cache=None, *, compute_missing: bool = True, progress
 
 
 def alpha_u_table(state_sets: Sequence[str] = TABLE_SETS, *, y: float = DEFAULT_Y, cache=None, progress=None,
-                  **kw) -> List[dict]:
+                  scheduler=None, workers=None, **kw) -> List[dict]:
     """α_U and α_c side by side, with bits = log2 L.  With a ``cache`` folder (y → ∞ and default
-    settings only) each row is read from / stored in it (:func:`cached_alpha_u`)."""
-    from ..problems.equilibrium import capacity
+    settings only) each row is read from / stored in it (:func:`cached_alpha_u`).  ``scheduler``: None
+    (this process, ``progress(alpha, holds, margin)`` after every evaluation), or ``"local"`` / a Dask
+    address / ``"none"``: one task per set (:mod:`numerics.analyses.sweep`; ``progress`` is then not called)."""
+    if scheduler is None:
+        return [_table_row(name, y, cache, progress, kw) for name in state_sets]
+    from .sweep import run_all
 
-    rows = []
-    for name in state_sets:
-        S = parse_states(name)
-        c = capacity(S)
-        if cache is not None and y == DEFAULT_Y and not kw:
-            r = cached_alpha_u(S, cache, progress=progress)
-        else:
-            r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.995 * c.alpha_c, 6)), progress=progress,
-                        **kw).as_dict()
-        rows.append({"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r["alpha_U"], "interval": r["interval"],
-                     "alpha_c": c.alpha_c, "y": r["y"], "converged": bool(r["converged"] and c.converged),
-                     "upper_bound": bool(r.get("upper_bound", False)), "message": r["message"]})
-    return rows
+    warm = [("numerics.problems.equilibrium", "derived", ()), ("numerics.problems.large_y", "derived_large_y", ("squared",))]
+    return run_all(_table_row, [(name, y, None if cache is None else str(cache), None, kw) for name in state_sets],
+                   scheduler, workers, warm=warm, label="alpha-u-table")
+
+
+def _table_row(name, y, cache, progress, kw) -> dict:
+    """One row of :func:`alpha_u_table` (a task of its own on a cluster)."""
+    from ..problems.equilibrium import capacity
+    from ..problems.large_y_path import MEMO
+
+    MEMO.clear()  # the row does not depend on what this process solved before
+    S = parse_states(name)
+    c = capacity(S)
+    if cache is not None and y == DEFAULT_Y and not kw:
+        r = cached_alpha_u(S, cache, progress=progress)
+    else:
+        r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.995 * c.alpha_c, 6)), progress=progress,
+                    **kw).as_dict()
+    return {"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r["alpha_U"], "interval": r["interval"],
+            "alpha_c": c.alpha_c, "y": r["y"], "converged": bool(r["converged"] and c.converged),
+            "upper_bound": bool(r.get("upper_bound", False)), "message": r["message"]}

@@ -24,6 +24,9 @@ not.
 Cost: one to three minutes per point on one core (the y = 10 and 15 rungs dominate).  The test suite
 runs the first point of every set (and the binary pair); this table runs both.  With a cache folder
 each point is stored when done (:mod:`numerics.storage.cache`), so an interrupted table resumes.
+:func:`check_table` runs the points in this process or, with ``scheduler``, one task per point on a Dask
+cluster (:mod:`numerics.analyses.sweep`: 16 independent tasks, so the table's wall time is about its
+longest point, ~3 minutes, with 16 workers).
 """
 from __future__ import annotations
 
@@ -163,12 +166,39 @@ def check_point(states, alpha: float, d: float, *, ys: Sequence[float] = LADDER_
                     float(v["seconds"]), ratio_max, v.get("messages", []))
 
 
-def check_table(points: Sequence[tuple] = CHECK_POINTS, *, cache=None, progress=None, **kw) -> List[LadderCheck]:
-    """:func:`check_point` at every (states, α, d) of ``points``; ``progress(i, n, check)`` after each."""
-    out = []
-    for i, (states, alpha, d) in enumerate(points):
-        c = check_point(states, alpha, d, cache=cache, **kw)
-        out.append(c)
+def check_table(points: Sequence[tuple] = CHECK_POINTS, *, cache=None, progress=None, scheduler=None, workers=None,
+                **kw) -> List[LadderCheck]:
+    """:func:`check_point` at every (states, α, d) of ``points``; ``progress(i, n, check)`` after each.
+    ``scheduler``: None (this process, in order), or ``"local"`` / a Dask address / ``"none"``: one task
+    per point (:mod:`numerics.analyses.sweep`), ``progress`` called as the points finish (i counts them)."""
+    if scheduler is None:
+        out = []
+        for i, (states, alpha, d) in enumerate(points):
+            c = check_point(states, alpha, d, cache=cache, **kw)
+            out.append(c)
+            if progress is not None:
+                progress(i + 1, len(points), c)
+        return out
+    from .sweep import run_all
+
+    done = []
+
+    def arrived(i, c):
+        done.append(i)
         if progress is not None:
-            progress(i + 1, len(points), c)
-    return out
+            progress(len(done), len(points), c)
+
+    warm = [("numerics.problems.equilibrium", "derived", ()), ("numerics.problems.franz_parisi", "derived_fp", ("squared",)),
+            ("numerics.problems.local_entropy", "derived_ld", ("solution", "squared", "heat_kernel")),
+            ("numerics.problems.large_y", "derived_large_y", ("squared",))]
+    items = [(st, a, d, None if cache is None else str(cache), kw) for st, a, d in points]
+    return run_all(_check_task, items, scheduler, workers, warm=warm, on_result=arrived, label="ladder-check")
+
+
+def _check_task(states, alpha, d, cache, kw) -> LadderCheck:
+    """One point of :func:`check_table` as a task (the y → ∞ memo emptied first: no dependence on what
+    the worker solved before)."""
+    from ..problems.large_y_path import MEMO
+
+    MEMO.clear()
+    return check_point(states, alpha, d, cache=cache, **kw)

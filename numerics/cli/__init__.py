@@ -4,7 +4,7 @@ Each group of sub-commands lives in its own module that exposes ``register(subpa
 sub-command sets ``func`` (taking the parsed namespace, returning an exit code).
 
 Exit codes: 0 done; 1 a result that did not converge / no solution found; 2 a user error; 3 an internal
-error (a bug); 130 interrupted.
+error (a bug); 130 interrupted; 141 stdout closed by its reader (``fewbits ... | head``).
 
 * User errors (bad arguments, bad files, unusable output folders) are raised as ``ValueError`` (from the
   package's own code) or ``OSError`` and printed as one line ``fewbits: error: ...`` that names the
@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "numerics.cli.local",
     "numerics.cli.simulate",
     "numerics.cli.paper",
+    "numerics.cli.sweep",
 )
 
 
@@ -168,8 +169,7 @@ def _from_project(exc: BaseException) -> bool:
     last = None
     while tb is not None:
         last, tb = tb.tb_frame.f_code.co_filename, tb.tb_next
-    root = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))  # .../numerics
-    top = os.path.dirname(root)
+    top = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))  # holds numerics/, theory/
     return last is not None and any(os.path.abspath(last).startswith(os.path.join(top, d) + os.sep)
                                     for d in ("numerics", "theory"))
 
@@ -203,6 +203,12 @@ def main(argv=None) -> int:
 
 def _report(exc: Exception, debug: bool) -> int:
     """Print one line for a user error, a short 'this is a bug' message for anything else."""
+    if isinstance(exc, BrokenPipeError):  # `fewbits ... | head`: the reader left; nothing to report
+        try:
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())  # no second error at exit
+        except (OSError, ValueError, AttributeError):
+            pass
+        return 141  # 128 + SIGPIPE, as a shell reports it
     if debug:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     if isinstance(exc, OSError):

@@ -116,10 +116,25 @@ def _cmd_fp(args) -> int:
 
     states = parse_states(args.states)
     ds = _distances(args)
-    curve = franz_parisi_curve(states, args.alpha, ds, distance=args.distance, kappa=args.kappa)
-    _print_curve(curve, args, f"Franz-Parisi potential (typical reference), states {states.name}, "
-                              f"alpha={args.alpha:g}, distance={args.distance}; Sigma = s(alpha)")
+    curve = franz_parisi_curve(states, args.alpha, ds, distance=args.distance, kappa=args.kappa,
+                               reference_kappa=args.reference_kappa)
+    ref = "" if args.reference_kappa is None else f", reference margin {args.reference_kappa}"
+    _print_curve(curve, args, f"Franz-Parisi potential (typical reference{ref}), states {states.name}, "
+                              f"alpha={args.alpha:g}, distance={args.distance}; Sigma = s(alpha) of the reference")
     return 0 if bool(curve.converged.all()) else 1
+
+
+def reference_kappa_value(text: str):
+    """``--reference-kappa``: 'max' or a finite number >= 0."""
+    if text.strip().lower() == "max":
+        return "max"
+    try:
+        k = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 or 'max', got {text!r}") from None
+    if not (math.isfinite(k) and k >= 0):
+        raise argparse.ArgumentTypeError(f"must be a number >= 0 or 'max', got {text!r}")
+    return k
 
 
 def _alpha_u_progress(alpha, holds, margin=math.nan):
@@ -277,6 +292,10 @@ def register(sub) -> None:
 
     p = sub.add_parser("franz-parisi", help="Franz–Parisi potential: local entropy around typical solutions")
     common(p)
+    p.add_argument("--reference-kappa", type=reference_kappa_value, default=None, metavar="K|max",
+                   help="the reference's own margin: a number >= 0, or 'max' for kappa_max(alpha), where the "
+                        "reference's entropy vanishes (maximum-margin references); the solutions around it "
+                        "keep --kappa (default: the reference at --kappa)")
     p.set_defaults(func=_cmd_fp)
 
     p = sub.add_parser("alpha-u", help="alpha_U: where the dense regions break up",

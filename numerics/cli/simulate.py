@@ -12,6 +12,7 @@ overwrites an existing file without ``--force``; output folders are checked befo
 """
 from __future__ import annotations
 
+import argparse
 import inspect
 import math
 import os
@@ -360,9 +361,27 @@ def _solver_help(param: str, text: str) -> str:
     return f"{', '.join(defaults)}: {text} (default: " + ", ".join(f"{a} {v}" for a, v in defaults.items()) + ")"
 
 
-def _progress_option(p) -> None:
-    import argparse
+class _SolverOption(argparse.Action):
+    """A solver setting (stored as given, checked in :func:`_solver_kwargs`); its help lists each solver's
+    default, read from the signatures only when --help is shown (so the parser does not import the solvers)."""
 
+    def __init__(self, option_strings, dest, param="", text="", **kwargs):
+        self._param, self._text = param, text
+        super().__init__(option_strings, dest, **kwargs)
+
+    @property
+    def help(self):
+        return _solver_help(self._param, self._text)
+
+    @help.setter
+    def help(self, value):
+        pass
+
+    def __call__(self, parser, namespace, values, option_string=None):
+        setattr(namespace, self.dest, values)
+
+
+def _progress_option(p) -> None:
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="a progress bar on stderr (default: on when stderr is a terminal)")
 
@@ -429,10 +448,10 @@ def register(subparsers) -> None:
     s.add_argument("file")
     s.add_argument("--algorithm", default="rbp", help="rbp | fbp | cpr | edmc | sa")
     s.add_argument("--seed", default="0", help="random seed, >= 0")
-    s.add_argument("--max-iter", default=None, help=_solver_help("max_iter", "iterations, >= 1"))
+    s.add_argument("--max-iter", default=None, action=_SolverOption, param="max_iter", text="iterations, >= 1")
     s.add_argument("--max-time", default=None, help="time limit in seconds, > 0 (default: none)")
     for opt, (param, _, text) in SOLVER_SETTINGS.items():
-        s.add_argument(opt, default=None, help=_solver_help(param, text))
+        s.add_argument(opt, default=None, action=_SolverOption, param=param, text=text)
     s.add_argument("-o", "--output", required=True, help="the .npy file for the solution")
     s.add_argument("--force", action="store_true", help="overwrite an existing file")
     _progress_option(s)

@@ -10,10 +10,26 @@ constraint), in the parametrisation of :func:`_param` that keeps every Gaussian 
 
 Distance convention (physics.md §1): ``squared`` d = mean (W − W̃)²/Δ², Δ = max S − min S (for ±1
 weights, the Hamming fraction); ``hamming`` d = mean 1[W ≠ W̃].
+
+Reference margin (``reference_kappa``): the reference may be a typical solution of its own margin κ̃
+(the probes keep κ).  ``None`` (default) is the one-margin functional, reference at κ; a number
+κ̃ ≥ 0 uses ``franz_parisi(distance, reference_margin=True)`` with the reference's order parameters
+at the equilibrium point of margin κ̃; ``"max"`` takes κ̃ = κ_max(α), the root in κ of the
+equilibrium entropy s(α; κ) = 0 (:func:`kappa_max`): the reference is then a *maximum-margin*
+solution (Baldassi, Lauditi, Malatesta, Perugini, Zecchina, PRL 127, 278301 (2021)).
+
+The limit κ̃ → κ_max is taken at the endpoint itself: the RS equilibrium point at κ_max is regular
+(binary, α = 0.78: s = 0 with P = q < Q̃, the self-overlap gap Q̃ − P stays finite), so the
+reference's Q̃, P, Q̂̃, P̂ are those of that saddle point, found by a root in κ to |s| < 1e-10; the
+reference's own entropy s(α; κ_max) = 0 only drops out (S_FP is a quenched average over references
+of the log-count around each, it does not weigh them).  If the gap Q̃ − P fell below 1e-6 Q̃ there
+(the RS solution collapsing onto one configuration) the reference field would be degenerate and
+:func:`kappa_max` says so (``converged=False``) instead of returning a point.
 """
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from functools import lru_cache
 from typing import Optional, Sequence, Union
 
@@ -30,15 +46,17 @@ from ..solver.quadrature import GaussianRule
 from ..solver.saddle import Parametrisation, SaddleResult
 from .protocol import SaddleBacked
 
-__all__ = ["derived_fp", "FranzParisiProblem", "solve_franz_parisi", "franz_parisi_curve"]
+__all__ = ["derived_fp", "FranzParisiProblem", "solve_franz_parisi", "franz_parisi_curve", "kappa_max",
+           "KappaMax", "reference_margin"]
 
 _z1, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "Wt", "u", "W", "v"))
 
 
 @lru_cache(maxsize=None)
-def derived_fp(distance: str = "squared"):
-    """Derived and compiled Franz–Parisi equations (once per process and distance)."""
-    return derive(franz_parisi(distance))
+def derived_fp(distance: str = "squared", reference_margin: bool = False):
+    """Derived and compiled Franz–Parisi equations (once per process, distance and functional: with
+    ``reference_margin`` the reference has its own margin κ̃, model parameter ``kappa_t``)."""
+    return derive(franz_parisi(distance, reference_margin))
 
 
 def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule):
@@ -114,6 +132,100 @@ def reference_parameters(states: StateSet, alpha: float, kappa: float = 0.0, f_o
             "Ph": eq.conjugates["qhat"]}, eq
 
 
+@dataclass
+class KappaMax:
+    """κ_max(α): the margin at which the RS equilibrium entropy s(α; κ) vanishes, with the bracket
+    [lo, hi] (s(lo) > 0 ≥ s(hi)), the equilibrium point at ``kappa`` = lo and the diagnostics."""
+
+    states: str
+    alpha: float
+    kappa: float
+    interval: tuple
+    eq: Optional[SaddleResult]
+    converged: bool
+    iterations: int
+    message: str
+
+    def as_dict(self) -> dict:
+        eq = self.eq
+        return {"states": self.states, "alpha": self.alpha, "kappa_max": self.kappa, "interval": list(self.interval),
+                "s": eq.value if eq is not None else math.nan,
+                "P": eq.params["q"] if eq is not None else math.nan,
+                "Qt": eq.params["Q"] if eq is not None else math.nan,
+                "converged": self.converged, "iterations": self.iterations, "message": self.message}
+
+
+_KMAX_CACHE: dict = {}
+
+
+def kappa_max(states, alpha: float, *, f_out: float = 0.5, xtol: float = 1e-10, maxiter: int = 80) -> KappaMax:
+    """κ_max(α) = the root in κ of s(α; κ) = 0 (s decreases with κ), by regula falsi (Illinois) on a
+    bracket found by doubling from κ = 0.25; warm starts from the nearest solved κ.  The point kept is
+    the bracket's lower end (s ≥ 0, |s| < 1e-10 when converged), so the reference exists there.  Not
+    converged when α ≥ α_c (s(α; 0) ≤ 0: no margin is attainable) or the RS gap Q − q collapses."""
+    states = parse_states(states)
+    key = (states.name, float(alpha), float(f_out), float(xtol))
+    if key in _KMAX_CACHE:
+        return _KMAX_CACHE[key]
+    check_model(alpha, 0.0, f_out, 0.0)
+    evals = []
+
+    def s_of(k, init):
+        r = solve_equilibrium(states, alpha, kappa=k, f_out=f_out, init=init)
+        if not r.converged:
+            raise ValueError(f"equilibrium at alpha={alpha:g}, kappa={k:.6g} did not converge: {r.message}")
+        evals.append(r)
+        return r.value, r
+
+    (s_lo, r_lo), lo = s_of(0.0, None), 0.0
+    if s_lo <= 0:
+        out = KappaMax(states.name, alpha, math.nan, (math.nan, math.nan), r_lo, False, 1,
+                       f"alpha = {alpha:g} is at or above the capacity (s(alpha; 0) = {s_lo:.4g}): no kappa_max")
+        return _KMAX_CACHE.setdefault(key, out)
+    hi = 0.25
+    s_hi, r_hi = s_of(hi, r_lo.params)
+    while s_hi > 0 and hi < 64:
+        lo, s_lo, r_lo = hi, s_hi, r_hi
+        hi *= 2
+        s_hi, r_hi = s_of(hi, r_lo.params)
+    side = 0
+    while hi - lo > xtol and abs(s_lo) > 1e-12 and len(evals) < maxiter:
+        k = (lo * s_hi - hi * s_lo) / (s_hi - s_lo)
+        k = min(max(k, lo + 0.01 * xtol), hi - 0.01 * xtol)
+        s_k, r_k = s_of(k, r_lo.params)
+        if s_k > 0:
+            lo, s_lo, r_lo = k, s_k, r_k
+            s_hi = s_hi / 2 if side == 1 else s_hi  # Illinois: halve the stale end
+            side = 1
+        else:
+            hi, s_hi, r_hi = k, s_k, r_k
+            s_lo = s_lo / 2 if side == -1 else s_lo
+            side = -1
+    s_lo = r_lo.value
+    gap = r_lo.params["Q"] - r_lo.params["q"]
+    ok = (hi - lo <= xtol or s_lo < 1e-10) and 0 <= s_lo < 1e-10 and gap > 1e-6 * r_lo.params["Q"]
+    msg = "converged" if ok else (f"not converged: s = {s_lo:.3g} on [{lo:.10g}, {hi:.10g}], Q - q = {gap:.3g}"
+                                  f" after {len(evals)} equilibrium solves")
+    out = KappaMax(states.name, float(alpha), lo, (lo, hi), r_lo, bool(ok), len(evals), msg)
+    return _KMAX_CACHE.setdefault(key, out)
+
+
+def reference_margin(states: StateSet, alpha: float, reference_kappa, f_out: float = 0.5):
+    """(κ̃, the equilibrium point at κ̃) for ``reference_kappa`` = a number ≥ 0 or ``"max"``
+    (κ_max(α), :func:`kappa_max`; a ValueError naming the argument if it does not exist)."""
+    if isinstance(reference_kappa, str):
+        if reference_kappa != "max":
+            raise ValueError(f"reference_kappa must be a number >= 0 or 'max', got {reference_kappa!r}")
+        km = kappa_max(states, alpha, f_out=f_out)
+        if not km.converged:
+            raise ValueError(f"reference_kappa='max': no maximum margin at alpha={alpha:g}: {km.message}")
+        return km.kappa, km.eq
+    kt = float(reference_kappa)
+    if not (math.isfinite(kt) and kt >= 0):
+        raise ValueError(f"reference_kappa must be a number >= 0 or 'max', got {reference_kappa!r}")
+    return kt, None
+
+
 def _initial(states, ref, d, distance):
     Qt, P = ref["Qt"], ref["P"]
     Delta = states.spread
@@ -130,27 +242,39 @@ class FranzParisiProblem(SaddleBacked):
     """S_FP(d) at load α as a :class:`~numerics.problems.protocol.Problem`: the y → 0 limit of the
     large-deviation functional, the reference's order parameters fixed at the equilibrium saddle
     point ``eq`` (solved here when not given).  Anchor ``"ball"``: the probes on a sphere of the
-    reference's radius at distance d, q1 a third of the way from its lower bound to Q."""
+    reference's radius at distance d, q1 a third of the way from its lower bound to Q.
+
+    ``reference_kappa`` (κ̃: ``None``, a number ≥ 0 or ``"max"``, see the module docstring): the
+    reference is a typical solution of margin κ̃, the probes of margin ``kappa``; ``eq`` is then the
+    equilibrium point at κ̃.  ``None`` keeps the one-margin functional (reference at κ)."""
 
     name = "franz_parisi"
     anchors = ("ball",)
 
     def __init__(self, states: StateSet, alpha: float, d: float, *, kappa: float = 0.0, f_out: float = 0.5,
                  distance: str = "squared", eq: Optional[SaddleResult] = None,
-                 outer: Optional[GaussianRule] = None, inner: Optional[GaussianRule] = None):
+                 outer: Optional[GaussianRule] = None, inner: Optional[GaussianRule] = None,
+                 reference_kappa: Union[None, float, str] = None):
         check_model(alpha, kappa, f_out, 0.0)
         if alpha <= 0:
             raise ValueError("alpha must be > 0 for the Franz-Parisi potential (at alpha = 0 every "
                              "configuration is a solution: use local_entropy with reference='free')")
         check_distance(d, distance)
         self.states, self.d, self.distance = states, d, distance
-        self.ref, self.eq = reference_parameters(states, alpha, kappa, f_out, eq)
+        self.kappa_t = None
+        if reference_kappa is not None:
+            self.kappa_t, eq_max = reference_margin(states, alpha, reference_kappa, f_out)
+            eq = eq or eq_max
+        self.ref, self.eq = reference_parameters(states, alpha, kappa if self.kappa_t is None else self.kappa_t,
+                                                 f_out, eq)
         self._model = {"alpha": alpha, "kappa": kappa, "b": 0.0, "f_out": f_out, "d": d,
                        "Delta": states.spread, **self.ref}
+        if self.kappa_t is not None:
+            self._model["kappa_t"] = self.kappa_t
         self.outer, self.inner = outer or GaussianRule(24, 8), inner or GaussianRule(16, 8)
 
     def derived(self):
-        return derived_fp(self.distance)
+        return derived_fp(self.distance, self.kappa_t is not None)
 
     def model(self):
         return dict(self._model)
@@ -171,19 +295,51 @@ class FranzParisiProblem(SaddleBacked):
         return {"S_I": res.value, "s_eq": self.eq.value}
 
 
+def typical_distance(prob: "FranzParisiProblem") -> float:
+    """d* = 2(Q̃ − P)/Δ² (squared distance, one margin): the distance of two typical solutions, where
+    S_FP is maximal and equals s(α).  NaN for the Hamming distance or a reference of its own margin."""
+    if prob.distance != "squared" or prob.kappa_t is not None:
+        return math.nan
+    return 2 * (prob.ref["Qt"] - prob.ref["P"]) / prob.states.spread ** 2
+
+
+#: |d − d*| below which :func:`solve_franz_parisi` returns the exact solution at the typical distance
+AT_TYPICAL = 1e-9
+
+
+def _exact_at_typical(prob: "FranzParisiProblem") -> SaddleResult:
+    """The exact saddle point at d = d*: the probes are typical solutions decoupled from the reference,
+    R = q1 = P, Q = Q̃, Ŝ = R̂ = q̂1 = P̂, Q̂ = Q̂̃, and S_FP = s(α).  The equations are 0/0 there (the
+    annealed variance q1 − R²/P and σ̃ vanish together), so the point is set, not iterated."""
+    ref, eq = prob.ref, prob.eq
+    return SaddleResult(
+        params={"R": ref["P"], "Q": ref["Qt"], "q1": ref["P"], "Sh": ref["Ph"]},
+        conjugates={"Rh": ref["Ph"], "Qh": ref["Qth"], "q1h": ref["Ph"]},
+        model=prob.model(), value=float(eq.value), parts={}, converged=bool(eq.converged), residual=0.0,
+        step=0.0, iterations=0,
+        message=("exact solution at the typical distance d* = 2(Qt - P)/Delta^2 (R = q1 = P, Q = Qt, "
+                 "S_FP = s): the equations are 0/0 there, the point is not iterated"))
+
+
 def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, kappa: float = 0.0,
                        f_out: float = 0.5, distance: str = "squared", init: Optional[dict] = None,
                        eq: Optional[SaddleResult] = None, outer: Optional[GaussianRule] = None,
-                       inner: Optional[GaussianRule] = None, maxiter: int = 400) -> LocalEntropyPoint:
+                       inner: Optional[GaussianRule] = None, maxiter: int = 400,
+                       reference_kappa: Union[None, float, str] = None) -> LocalEntropyPoint:
     """S_FP(d) at load α: the local entropy at distance d from a typical solution
-    (:class:`FranzParisiProblem`); ``Sigma`` holds the equilibrium entropy s(α)."""
+    (:class:`FranzParisiProblem`); ``Sigma`` holds the reference's equilibrium entropy s(α; κ̃)
+    (κ̃ = κ unless ``reference_kappa`` is given).  At the typical distance d* (one margin, squared
+    distance, |d − d*| ≤ :data:`AT_TYPICAL`) the exact solution is returned (:func:`_exact_at_typical`)."""
     states = parse_states(states)
     prob = FranzParisiProblem(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance, eq=eq,
-                              outer=outer, inner=inner)
-    x0 = prob.start()
-    if init:
-        x0.update({k: v for k, v in init.items() if k in x0})
-    res, _ = prob.solve(x0, maxiter=maxiter)
+                              outer=outer, inner=inner, reference_kappa=reference_kappa)
+    if abs(d - typical_distance(prob)) <= AT_TYPICAL:
+        res = _exact_at_typical(prob)
+    else:
+        x0 = prob.start()
+        if init:
+            x0.update({k: v for k, v in init.items() if k in x0})
+        res, _ = prob.solve(x0, maxiter=maxiter)
     note = ""
     if prob.eq.value < 0:
         note = (f"alpha = {alpha:g} is above the capacity: the equilibrium entropy is negative "
@@ -192,27 +348,33 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
 
 
 def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared",
-                       kappa: float = 0.0, f_out: float = 0.5, **kw) -> LocalEntropyCurve:
+                       kappa: float = 0.0, f_out: float = 0.5, reference_kappa: Union[None, float, str] = None,
+                       **kw) -> LocalEntropyCurve:
     """S_FP on a grid of distances, by continuation from the largest d down (warm starts).
 
-    ``Sigma`` holds the equilibrium entropy s(α) (the external entropy of typical references).
+    ``Sigma`` holds the reference's equilibrium entropy s(α; κ̃) (the external entropy of typical
+    references; κ̃ = κ unless ``reference_kappa``, a number or ``"max"``, is given).
     """
     states = parse_states(states)
     check_model(alpha, kappa, f_out, 0.0)
-    eq = solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out)
+    if reference_kappa is None:
+        eq = kw.pop("eq", None) or solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out)
+    else:
+        reference_kappa, eq = reference_margin(states, alpha, reference_kappa, f_out)
+        eq = kw.pop("eq", None) or eq or solve_equilibrium(states, alpha, kappa=reference_kappa, f_out=f_out)
     order = np.argsort(ds)[::-1]
     points = [None] * len(ds)
     init = None
     for i in order:
-        p = solve_franz_parisi(states, alpha, float(ds[i]), kappa=kappa, f_out=f_out, distance=distance,
-                               init=init, eq=eq, **kw)
+        call = dict(kappa=kappa, f_out=f_out, distance=distance, eq=eq, reference_kappa=reference_kappa, **kw)
+        p = solve_franz_parisi(states, alpha, float(ds[i]), init=init, **call)
         if not p.converged and init is not None:
             # the curve has a degenerate point at the typical distance, where the two sides meet:
             # a warm start from across it can fail, a cold start does not
-            p = solve_franz_parisi(states, alpha, float(ds[i]), kappa=kappa, f_out=f_out,
-                                   distance=distance, eq=eq, **kw)
+            p = solve_franz_parisi(states, alpha, float(ds[i]), **call)
         points[i] = p
         if p.converged:
             init = p.saddle.params
-    return LocalEntropyCurve.from_points(points, states=states.name, alpha=alpha, y=0.0, kind="franz-parisi",
-                                         reference="solution", distance=distance)
+    curve = LocalEntropyCurve.from_points(points, states=states.name, alpha=alpha, y=0.0, kind="franz-parisi",
+                                          reference="solution", distance=distance)
+    return curve

@@ -369,9 +369,18 @@ class LargeYProblem(SaddleBacked):
 
     def point(self, init: Optional[dict] = None, jacobian=None, *, anchor: Optional[str] = None,
               newton_only: bool = False, tol_residual: float = 1e-7, maxiter: int = 400,
-              newton_maxiter: int = 15) -> LocalEntropyPoint:
+              newton_maxiter: int = 15, scaled: bool = True) -> LocalEntropyPoint:
         """One solve (from ``init`` or the ``anchor``) as a LocalEntropyPoint; ``newton_only`` with
-        ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else."""
+        ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else.
+        ``scaled=False`` solves with the raw residuals of :class:`SaddleProblem` (the former solver)."""
+        if not scaled:
+            problem = SaddleProblem(self.derived(), self.nodes(), self.parametrisation(), self.model(),
+                                    **self.solver_options())
+            res = problem.solve(dict(init) if init else self.start(anchor), tol_residual=tol_residual,
+                                maxiter=maxiter, jacobian=jacobian, newton_first=True, newton_maxiter=newton_maxiter)
+            return LocalEntropyPoint(d=self.d, S_I=res.value, Sigma=math.nan, phi=res.value, y=math.inf, saddle=res,
+                                     note="y → ∞ equations (leading order in 1/y); Σ not given at this order",
+                                     jacobian=problem.jacobian)
         # Newton's target 1e2·tol = 1e-8 on the scaled residuals: their noise floor (quadrature, the
         # maximisers) is ~1e-9 (binary, α = 0.5, d = 0.03), where a target of 1e-9 stalls
         res, problem = self.solve(init, anchor=anchor, tol=NEWTON_TOL, tol_residual=tol_residual, maxiter=maxiter,
@@ -387,6 +396,29 @@ class LargeYProblem(SaddleBacked):
         obs = self.observables(res)
         return LocalEntropyPoint(d=self.d, S_I=obs["S_I"], Sigma=math.nan, phi=obs["S_I"], y=math.inf, saddle=res,
                                  note=note, jacobian=problem.jacobian, branch_end=end)
+
+
+def _newton_point(problem: LargeYProblem, init: dict, jacobian, maxiter: int, tol_residual: float) -> LocalEntropyPoint:
+    """One step of a path in d: Newton from ``init`` with the neighbour's ``jacobian``, and if that
+    fails once more with a fresh finite-difference Jacobian at ``init`` (n + 1 sweeps): the
+    Broyden-updated Jacobian carried along a path goes stale, and a step that fails with it
+    usually converges in 2–4 iterations with a fresh one."""
+    p = problem.point(init, jacobian, newton_only=True, tol_residual=tol_residual, newton_maxiter=maxiter)
+    if p.converged or jacobian is None:
+        return p
+    sp = problem.saddle()
+    sp._inner_active = False  # Newton takes every unknown together, as in SaddleProblem.solve
+    try:
+        u, nr, J, ev, ok = sp._newton(np.asarray(sp.param.to_u(init), dtype=float), None, 1e2 * NEWTON_TOL, maxiter,
+                                      [], stall=3)
+    except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError):
+        return p
+    if not ok:
+        return p
+    res = sp._result(sp.param.from_u(u), nr, p.iterations + ev, "", NEWTON_TOL, tol_residual)
+    obs = problem.observables(res)
+    return LocalEntropyPoint(d=problem.d, S_I=obs["S_I"], Sigma=math.nan, phi=obs["S_I"], y=math.inf, saddle=res,
+                             note=p.note.split("; no root")[0], jacobian=J)
 
 
 def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_residual: float) -> LocalEntropyPoint:
@@ -409,9 +441,10 @@ def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_r
 # where cold solves converge for every set of the α_U table) and the cap of their damped sweeps
 ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
 ANCHOR_MAXITER = 60
+FALLBACK_MAXITER = 150  # the capped direct solve after a stalled path
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
 NEWTON_TOL = 1e-10  # SaddleProblem.solve's tol: Newton stops at max |r| < 1e2 tol
-PATH_NEWTON_MAXITER = 8  # Newton iterations of one step of a path in d (a failed step is halved)
+PATH_NEWTON_MAXITER = 6  # Newton iterations of one step of a path in d (a failed step is halved)
 
 
 def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, distance: str = "squared",
@@ -492,8 +525,7 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
     to_w, from_w = problem.path_coordinates()
 
     def solve_at(dn, init, jac):
-        return problem.at(dn).point(init, jac, newton_only=True, tol_residual=opts["tol_residual"],
-                                    newton_maxiter=PATH_NEWTON_MAXITER)
+        return _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER, opts["tol_residual"])
 
     left = budget_s - (time.perf_counter() - t0)
     if d > start.d:  # upwards: towards the end of a branch, where steps fail; report it within seconds
@@ -505,6 +537,14 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         if res.steps:
             p.note += f"; reached by a path in d from the converged point at d = {start.d:g} ({res.steps} solves)"
         return p
+    if d < start.d and direct is None:
+        # the former cold solve (raw residuals, from the ball start), capped: it converges where the
+        # path stalls for some multi-state sets (excitatory(3), α = 0.55, d = 0.005: 9 s)
+        raw = problem.point(maxiter=FALLBACK_MAXITER, scaled=False)
+        if raw.converged:
+            raw.note += "; found by a direct solve with raw residuals after the path in d stalled"
+            store(raw)
+            return raw
     fail = direct if direct is not None else res.point
     fail = copy.copy(fail) if fail is res.last_point else fail
     fail.largest_converged_d = res.last_d if d > start.d else math.nan

@@ -49,6 +49,7 @@ __all__ = ["SaddleResult", "SaddleProblem", "Parametrisation"]
 # what a failed evaluation of the compiled equations raises (outside their domain)
 _FAILURES = (ValueError, FloatingPointError, ZeroDivisionError, OverflowError)
 
+
 @dataclass
 class SaddleResult:
     """A solved (or not) saddle point, with its diagnostics.
@@ -428,7 +429,9 @@ class SaddleProblem:
             out, grad, xh = {"phi": math.nan}, {}, {}
             msg += f"; evaluation failed: {exc}"
         grad = self._stationarity(grad)
-        residual = max((abs(v) for v in grad.values()), default=math.inf)
+        # a NaN entry makes the residual infinite (max() over NaNs depends on their order: a point
+        # whose conjugates' gradient was NaN once reported "residual 0.0")
+        residual = max((abs(v) if math.isfinite(v) else math.inf for v in grad.values()), default=math.inf)
         value = out.get("phi", math.nan)
         finite = math.isfinite(value) and math.isfinite(residual) and all(
             math.isfinite(v) for v in list(x.values()) + list(xh.values()))

@@ -13,6 +13,9 @@ parameters and their conjugates (``−½ X̂ W²`` convention for self terms):
 
 (bias b = 0: then the σ = ±1 branches coincide and f_out drops out), β = (S − R)/√(q1 − q0), σ̃² = Q̃ − P − β² (the ũ integral done as one H given u),
 ``c = 1`` when the reference must be a solution, ``c = 0`` when it is free.
+The Franz–Parisi limit may give the reference its own margin κ̃ (``kappa_t``): its constraint then
+reads H((κ̃ − g̃ − β u)/σ̃) while the probes keep H((κ − g − …)/√(Q − q1)); κ̃ = κ is the one-margin
+functional (physics.md §3).
 
 Distances (Δ = max S − min S):
 * ``squared``: Δ² d = Q + Q̃ − 2S, so S is *not* an independent order parameter; it is replaced by
@@ -31,7 +34,8 @@ Parametrisations of the quenched Gaussian pairs (``form``):
 
 :func:`franz_parisi` derives the y → 0 limit from this same expression:
 yΦ = s_eq + y S_FP + O(y²), so S_FP = ∂_y(yΦ)|_{y=0} with the reference's order parameters at
-their equilibrium values (Q̃ = Q_eq, P = q_eq, P̂ = q̂_eq, Q̂̃ = A_eq − q̂_eq).
+their equilibrium values (Q̃ = Q_eq, P = q_eq, P̂ = q̂_eq, Q̂̃ = A_eq − q̂_eq) — with two margins, the
+equilibrium at the reference's margin κ̃.
 """
 from __future__ import annotations
 
@@ -48,12 +52,15 @@ _pos = dict(positive=True)
 Qt, P, S, R, Q, q1, q0 = sp.symbols("Qt P S R Q q1 q0", **_pos)
 Qth, Ph, Sh, Rh, Qh, q1h, q0h, lam = sp.symbols("Qth Ph Sh Rh Qh q1h q0h lam", real=True)
 alpha, kappa, b, f_out, y, d, Delta = sp.symbols("alpha kappa b f_out y d Delta", real=True)
+kappa_t = sp.Symbol("kappa_t", real=True)  # the reference's own margin κ̃ (Franz–Parisi, two margins)
 z1, z2, Wt, u, W, v = sp.symbols("z1 z2 Wt u W v", real=True)
 SYMBOLS = {s.name: s for s in (Qt, P, S, R, Q, q1, q0, Qth, Ph, Sh, Rh, Qh, q1h, q0h, lam, alpha, kappa,
-                                b, f_out, y, d, Delta, z1, z2, Wt, u, W, v)}
+                                kappa_t, b, f_out, y, d, Delta, z1, z2, Wt, u, W, v)}
 
 
-def _parts(reference: str, distance: str, form: str):
+def _parts(reference: str, distance: str, form: str, kappa_ref=kappa):
+    """(G_T, G_S, G_E) of yΦ; ``kappa_ref`` is the margin in the reference's constraint (κ unless the
+    reference has its own, κ̃)."""
     if reference not in ("solution", "free"):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
     if distance not in ("squared", "hamming"):
@@ -83,14 +90,14 @@ def _parts(reference: str, distance: str, form: str):
     beta = (S_ov - R) / sp.sqrt(var_u)
     sig_t = sp.sqrt(Qt - P - beta**2)
 
-    def branch(k):
+    def branch(k, k_ref):
         E = y * LogH((k - g - sp.sqrt(var_u) * v) / sp.sqrt(Q - q1))
         if c:
-            E += LogH((k - gt - beta * v) / sig_t)
+            E += LogH((k_ref - gt - beta * v) / sig_t)
         return LogSum(E, v)
 
     # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
-    energetic = average_E(branch(kappa))
+    energetic = average_E(branch(kappa, kappa_ref))
     return trace, entropic, energetic
 
 
@@ -143,21 +150,30 @@ def large_deviation(reference: str = "solution", distance: str = "squared", form
 
 
 @lru_cache(maxsize=None)
-def franz_parisi(distance: str = "squared") -> Functional:
+def franz_parisi(distance: str = "squared", reference_margin: bool = False) -> Functional:
     """S_FP = ∂_y(yΦ)|_{y=0}, reference a typical equilibrium solution (its parameters fixed).
 
     Unknowns: R, Q, q1 (with R̂, Q̂, q̂1), Ŝ (and S, λ for the Hamming distance).  The reference's
     Q̃, P, Q̂̃, P̂ are model parameters, to be set to the equilibrium values at the same α.
+
+    ``reference_margin=True``: the reference is a typical solution of margin κ̃ (model parameter
+    ``kappa_t``), the probes solutions of margin κ:
+
+        G_E → E_{g̃,g} [∫Dv H((κ̃ − g̃ − βv)/σ̃) log H((κ − g − √(q1 − q0) v)/√(Q − q1))] / E_v H(…)
+
+    (the y-derivative at y = 0), and Q̃, P, Q̂̃, P̂ are the equilibrium values at margin κ̃.  At
+    κ̃ = κ it is the one-margin functional term by term.
     """
-    trace, entropic, energetic = _parts("solution", distance, "rank_one")
+    trace, entropic, energetic = _parts("solution", distance, "rank_one",
+                                        kappa_t if reference_margin else kappa)
     dy = lambda e: sp.diff(e, y).subs(y, 0)  # noqa: E731
     order = (R, Q, q1)
     conj = (Rh, Qh, q1h)
     order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
     return Functional(
-        name=f"franz_parisi[{distance}]",
+        name=f"franz_parisi[{distance}{',kappa_t' if reference_margin else ''}]",
         order=order, conjugates=conj, pairs=pairs,
-        model=(alpha, kappa, d, Delta, Qt, P, Qth, Ph), alpha=alpha,
+        model=(alpha, kappa) + ((kappa_t,) if reference_margin else ()) + (d, Delta, Qt, P, Qth, Ph), alpha=alpha,
         trace=dy(trace), entropic=dy(entropic), energetic=dy(energetic),
         gaussian=(z1, u, v), state_vars=(Wt, W), bound=(z1, Wt, u, W, v),
         description=franz_parisi.__doc__)
