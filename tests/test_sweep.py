@@ -116,6 +116,16 @@ def test_interrupted_sweep_resumes_from_the_cache_with_the_same_numbers(monkeypa
     assert resumed.rows == plain.rows
 
 
+def test_a_point_whose_solver_fails_is_a_row_that_says_so(tmp_path):
+    """Binary synapses at α = 1.6 > α_c = 0.833: no equilibrium reference for the Franz–Parisi potential.
+    The row is there, not converged, NaN values, the reason as its message; it is not cached."""
+    res = sweep("franz_parisi", states="binary", alpha=1.6, d=0.1, scheduler="none", cache=tmp_path)
+    (row,) = res.rows
+    assert row["converged"] is False and math.isnan(row["S_I"]) and math.isnan(row["s_eq"])
+    assert row["message"].startswith("error: ValueError: the equilibrium saddle point at alpha=1.6")
+    assert not list(tmp_path.glob("sweep-*.json"))
+
+
 # ------------------------------------------------------------------------------------------ a real cluster
 def test_two_workers_give_the_serial_table_bit_for_bit(client, fp_serial):
     assert fp_serial.converged, fp_serial.failed

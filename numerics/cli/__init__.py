@@ -34,6 +34,7 @@ COMMAND_MODULES = (
     "numerics.cli.local",
     "numerics.cli.simulate",
     "numerics.cli.paper",
+    "numerics.cli.break_up",
     "numerics.cli.sweep",
 )
 

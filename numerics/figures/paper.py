@@ -85,14 +85,17 @@ def _job(out, quick, cache, stream, unit_timeout, progress):
 
 
 def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_timeout=None,
-              alpha_u=False, ladder_check=False, progress=None) -> int:
+              alpha_u=False, ladder_check=False, progress=None, scheduler=None, workers=None) -> int:
     """The main job (module docstring) into the folder ``out``; returns the exit status (0: every theory
     quantity written converged, 1: some did not, listed in report.md).
 
     ``cache``: cache folder (default ``out/.cache``); ``simulate``: run the simulations; ``unit_timeout``:
     seconds per theory unit (default ``CONFIG[mode]["unit_timeout"]``, 0 = none); ``alpha_u`` /
     ``ladder_check``: the opt-in α_U table and ladder checks; ``stream``: where progress bars go (default
-    stderr); ``progress``: True shows them, False hides them, None shows them when ``stream`` is a terminal."""
+    stderr); ``progress``: True shows them, False hides them, None shows them when ``stream`` is a terminal;
+    ``scheduler``: None (every unit in this process, in order), or ``"local"`` / a Dask address / ``"none"``:
+    the units are first computed as tasks into the cache (:func:`~numerics.figures.units.prefetch_units`,
+    ``workers`` for the local cluster), then the parts read them back."""
     from .capacity import capacity_part
     from .comparison import comparison_part
     from .entropy import entropy_part
@@ -102,6 +105,10 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     from .simulations import simulations_part
 
     job = _job(out, quick, cache, stream, unit_timeout, progress)
+    if scheduler is not None:
+        from .units import prefetch_units
+
+        prefetch_units(job, scheduler, workers, alpha_u, ladder_check, simulate)
     cap = capacity_part(job, alpha_u)
     entropy_part(job, cap.rows)
     th = theory_part(job)

@@ -23,7 +23,7 @@ from .output import to_float
 
 __all__ = ["Guard", "UnitTimeout", "optional", "capacity_table", "entropy_curve_unit", "entropy_grid",
            "entropy_point_unit", "local_entropy_unit", "franz_parisi_unit", "alpha0_unit", "alpha_u_unit",
-           "bp_instance_unit", "enum_instance_unit"]
+           "bp_instance_unit", "enum_instance_unit", "unit_plan", "prefetch_units"]
 
 
 # ------------------------------------------------------------------------------------------ the guard
@@ -315,3 +315,82 @@ def enum_instance_unit(states, N, alpha, i, cache=None):
 
     return cached(cache, {"kind": "sim_enum", "states": states, "N": int(N), "alpha": float(alpha),
                           "seed": SEED0 + i, "typical_seed": i, "distance": "squared"}, compute)
+
+
+# ------------------------------------------------------------------------------------------ on a cluster
+def _unit_task(name: str, args: tuple, kw: dict):
+    """One unit as a Dask task: ``(name, None)`` when it ran (its value is in the cache), or
+    ``(name, error text)`` — the serial pass then meets the unit again under the :class:`Guard`."""
+    import warnings
+
+    from ..problems.large_y_path import MEMO
+
+    MEMO.clear()  # a unit does not depend on what the worker computed before
+    fn = {"capacity": capacity_table, "local_entropy": local_entropy_unit, "franz_parisi": franz_parisi_unit,
+          "alpha_u": alpha_u_unit, "bp": bp_instance_unit, "enum": enum_instance_unit,
+          "entropy_curve": entropy_curve_unit}.get(name)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore")
+            if name == "ladder":
+                from ..analyses.ladder_check import check_point
+                fn = check_point
+            fn(*args, **kw)
+        return name, None
+    except Exception as exc:  # noqa: BLE001 - reported by the serial pass, which reruns the unit
+        return name, f"{type(exc).__name__}: {exc}"
+
+
+def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = False, simulate: bool = True) -> list:
+    """The main job's independent units as ``(name, args, kwargs)``: α_c per set, every local-entropy and
+    Franz–Parisi curve of the theory panels, α_U, the ladder checks (opt-in) and the simulated instances
+    — what the parts then read back from ``cache``.  (The entropy curves need α_c first: a second wave.)"""
+    from theory.states import parse_states
+
+    from ..analyses.alpha_u import TABLE_SETS
+
+    c = str(cache)
+    au_sets = list(TABLE_SETS) if alpha_u else list(cfg["alpha_u_sets"])
+    sets = dict.fromkeys(parse_states(s).name for s in cfg["capacity_sets"] + cfg["entropy_sets"] + au_sets)
+    plan = [("capacity", ([s],), {"cache": c}) for s in sets]
+    for p in (p for p in cfg["panels"] if p.get("theory", True)):
+        for a in p["alphas"]:
+            plan.append(("local_entropy", (p["states"], a, cfg["y"], p.get("ds", cfg["ds"]), c), {}))
+            plan += [("local_entropy", (p["states"], a, fy, cfg["ds"], c), {})
+                     for fy in cfg["finite_y"] if a == p["alphas"][0]]
+            plan.append(("franz_parisi", (p["states"], a, cfg["ds"], c), {}))
+    plan += [("alpha_u", (s, c), {}) for s in au_sets]
+    if ladder_check:
+        from ..analyses.ladder_check import CHECK_POINTS
+        plan += [("ladder", (st, a, d), {"cache": c}) for st, a, d in CHECK_POINTS]
+    for p in cfg["panels"] if simulate else []:
+        plan += [("bp", (p["states"], p["bp_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["bp_instances"])]
+        plan += [("enum", (p["states"], p["enum_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["enum_instances"])]
+    return sorted(plan, key=lambda u: u[0] not in ("alpha_u", "ladder"))  # the long ones first
+
+
+def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_check: bool = False,
+                   simulate: bool = True) -> list:
+    """Compute the main job's units on ``scheduler`` (``"local"``, a Dask address, ``"none"``; the
+    same path as ``fewbits sweep``, :mod:`numerics.analyses.sweep`) into the job's cache, so that the
+    parts then read them back.  Two waves: every independent unit (:func:`unit_plan`), then the entropy
+    curves (their grids need α_c).  Units on the cluster run without the unit time limit.  Returns the
+    errors (the serial pass meets those units again under the guard and reports them)."""
+    from theory.states import parse_states
+
+    from ..analyses.sweep import map_tasks, open_client
+
+    cfg, errors = job.cfg, []
+    needs = [("numerics.problems.equilibrium", "derived", ()), ("numerics.problems.large_y", "derived_large_y", ("squared",))]
+    with open_client(scheduler, workers) as client:
+        plan = unit_plan(cfg, job.cache, alpha_u, ladder_check, simulate)
+        with job.bar(len(plan), "units (cluster)") as bar:
+            for _, (name, err) in map_tasks(_unit_task, plan, client, warm=needs, label="paper-unit"):
+                errors += [f"{name}: {err}"] if err else []
+                bar.update(1)
+        ac = {r["states"]: r["alpha_c"] for r in capacity_table([parse_states(s).name for s in cfg["entropy_sets"]],
+                                                                cache=job.cache)}
+        wave2 = [("entropy_curve", (s, entropy_grid(a, cfg["entropy_points"]), str(job.cache)), {})
+                 for s, a in ac.items()]
+        errors += [f"{n}: {e}" for _, (n, e) in map_tasks(_unit_task, wave2, client, label="paper-entropy") if e]
+    return errors

@@ -149,7 +149,7 @@ def _mode(slope, like, iters: int = 80):
         lo, hi = np.where(f > 0, x, lo), np.where(f > 0, hi, x)
         xn = x + f / curv
         xn = np.where((xn > lo) & (xn < hi), xn, 0.5 * (lo + hi))
-        done = np.all(np.abs(xn - x) <= 1e-13 * (1.0 + np.abs(x)))
+        done = np.all(np.abs(xn - x) <= 1e-9 * (1.0 + np.abs(x)))
         x = xn
         if done:
             break
@@ -182,8 +182,10 @@ def _average_z(theta, s, sc, y, n_nodes):
     logZ = logsumexp(logw, axis=1)
     p = np.exp(logw - logZ[:, None])
     r = _ratio(t)
-    mean_r = (p * r).sum(axis=1)
-    var_r = (p * (r - mean_r[:, None]) ** 2).sum(axis=1)
+    dr = r - r[:, n_nodes // 2][:, None]  # about the value at the mode: exactly 0 when C = 0
+    mean_dr = (p * dr).sum(axis=1)
+    mean_r = mean_dr + r[:, n_nodes // 2]
+    var_r = np.maximum((p * dr * dr).sum(axis=1) - mean_dr ** 2, 0.0)
     rrt = (p * r * (r - t)).sum(axis=1)
     s2 = s * s
     return logZ, mean_r / s, var_r / s2, -rrt / s2
@@ -262,7 +264,9 @@ class ReplicatedBP:
         self.cls = replica_classes(inst.states, y, distance)
         self.y = self.cls.y
         x, b = inst.linear_form()
-        self.x, self.x2, self.b = x, x * x, float(b)
+        self.x, self.xT, self.b = x, np.ascontiguousarray(x.T), float(b)
+        # x^2 is 1/N for +-1 inputs and x / scale for 0/1 inputs (xi^2 = xi): products with x^2 reuse x
+        self.x2_const = 1.0 / inst.scale ** 2 if inst.input_model == "pm1" else None
         self.sigma = inst.labels.astype(float)
         self.kappa = float(inst.kappa)
         self.M, self.N = inst.M, inst.N
@@ -299,10 +303,26 @@ class ReplicatedBP:
     # -- pattern side ----------------------------------------------------------------------------
     def pattern_fields(self, m, v, cov, g_old):
         """omega (with the Onsager term), V and C per pattern."""
-        V = self.x2 @ v
-        C = self.x2 @ cov
-        omega = self.x @ m - g_old * (V + (self.y - 1) * C)
-        return omega, V, C
+        if self.x2_const is not None:
+            xm = self.x @ m
+            V = np.full(self.M, self.x2_const * v.sum())
+            C = np.full(self.M, self.x2_const * cov.sum())
+        else:
+            xm, V, C = (self.x @ np.stack([m, v, cov], axis=1)).T
+            V, C = V / self.inst.scale, C / self.inst.scale
+        return xm - g_old * (V + (self.y - 1) * C), V, C
+
+    def synapse_fields(self, m):
+        """A, b2, b11 from the pattern outputs g, g_d, g_o (with the Onsager term in A)."""
+        y = self.y
+        go, gdmo = self.go, self.gd - self.go
+        if self.x2_const is not None:
+            xg = self.xT @ self.g
+            s_on, s_dmo, s_o = self.x2_const * np.array([(gdmo + y * go).sum(), gdmo.sum(), go.sum()])
+        else:
+            xg, s_on, s_dmo, s_o = (self.xT @ np.stack([self.g, gdmo + y * go, gdmo, go], axis=1)).T
+            s_on, s_dmo, s_o = s_on / self.inst.scale, s_dmo / self.inst.scale, s_o / self.inst.scale
+        return xg - m * s_on, s_dmo, s_o
 
     def pattern_outputs(self, omega, V, C):
         """log Z_out and g, g_d, g_o per pattern (derivatives in omega_a; theta = kappa - sigma (omega + b))."""
@@ -313,13 +333,8 @@ class ReplicatedBP:
     def sweep(self, damping: float = 0.5) -> float:
         """One parallel update; returns the largest change of a class marginal probability."""
         p_old, _, m, v, cov = self.synapse_moments()
-        omega, V, C = self.pattern_fields(m, v, cov, self.g)
-        _, self.g, self.gd, self.go = self.pattern_outputs(omega, V, C)
-        y = self.y
-        A = self.x.T @ self.g - m * (self.x2.T @ (self.gd + (y - 1) * self.go))
-        b2 = self.x2.T @ (self.gd - self.go)
-        b11 = self.x2.T @ self.go
-        for name, new in (("A", A), ("b2", b2), ("b11", b11)):
+        _, self.g, self.gd, self.go = self.pattern_outputs(*self.pattern_fields(m, v, cov, self.g))
+        for name, new in zip(("A", "b2", "b11"), self.synapse_fields(m)):
             setattr(self, name, damping * getattr(self, name) + (1.0 - damping) * new)
         return float(np.max(np.abs(self.synapse_moments()[0] - p_old)))
 

@@ -107,7 +107,7 @@ def map_tasks(fn: Callable, items: Sequence[tuple], client=None, *, warm: Option
     if warm:
         _register(client, warm)
     token = os.urandom(4).hex()
-    futures = {client.submit(fn, *args, key=f"{label}-{token}-{i}", pure=False, retries=2): i
+    futures = {client.submit(fn, *args, key=f"{label}-{token}-{i}", pure=False): i
                for i, args in enumerate(items)}
     try:
         for fut in as_completed(futures):

@@ -10,7 +10,10 @@ interrupted and resumed sweep equals that of an uninterrupted one, bit for bit.
 
 Every task starts by emptying the process' memo of y → ∞ points
 (:data:`numerics.problems.large_y_path.MEMO`), so that no result depends on what the worker computed
-before.
+before.  One exception to "resumed = uninterrupted, bit for bit": at y = inf, a point whose warm
+solve fails is solved cold, and a cold y → ∞ solve starts from the memo's nearest point, which holds
+this chunk's earlier points in an uninterrupted run but not in a resumed one; such a point can then
+differ within the solver's tolerance.
 """
 from __future__ import annotations
 
@@ -151,14 +154,29 @@ _COMPUTE = {"entropy": _entropy, "capacity": _capacity, "franz_parisi": _franz_p
 
 
 def _one(quantity: str, point: dict, warm, cache) -> dict:
-    """One point: its record (the row's values and diagnostics, ``warm`` for the next point)."""
+    """One point: its record (the row's values and diagnostics, ``warm`` for the next point), as it
+    reads back from JSON.  An exception inside the solver (e.g. no equilibrium saddle point for the
+    Franz–Parisi reference) is a row that did not converge, with NaN values, the error as its message
+    and ``error`` set (such a row is not cached); the chunk goes on from the last warm start."""
+    import json
     import warnings
 
-    with warnings.catch_warnings(), np.errstate(all="ignore"):
-        warnings.simplefilter("ignore", RuntimeWarning)  # the converged flag is what counts
-        if quantity == "alpha_u":
-            return _alpha_u(point, warm, cache)
-        return _COMPUTE[quantity](point, warm)
+    try:
+        with warnings.catch_warnings(), np.errstate(all="ignore"):
+            warnings.simplefilter("ignore", RuntimeWarning)  # the converged flag is what counts
+            rec = _alpha_u(point, warm, cache) if quantity == "alpha_u" else _COMPUTE[quantity](point, warm)
+    except Exception as exc:  # noqa: BLE001 - reported in the row, never dropped
+        rec = {**{c: math.nan for c in QUANTITIES[quantity].columns}, "converged": False, "residual": math.nan,
+               "iterations": 0, "message": f"error: {type(exc).__name__}: {exc}", "warm": warm, "error": True}
+    return json.loads(json.dumps(rec, default=_plain, allow_nan=True))
+
+
+def _plain(obj):
+    if isinstance(obj, np.generic):
+        return obj.item()
+    if isinstance(obj, np.ndarray):
+        return obj.tolist()
+    raise TypeError(f"sweep: not JSON serialisable: {type(obj).__name__}")
 
 
 def run_chunk(quantity: str, chunk: Chunk, cache=None) -> Tuple[int, List[dict], List[float]]:
@@ -166,17 +184,21 @@ def run_chunk(quantity: str, chunk: Chunk, cache=None) -> Tuple[int, List[dict],
     point)``; a record is the row's values and diagnostics (no ``warm``).  Deterministic: the same
     numbers on any worker, resumed or not."""
     from ...problems.large_y_path import MEMO
-    from ...storage.cache import cached
+    from ...storage.cache import load, store
 
     MEMO.clear()
     q = QUANTITIES[quantity]
     warm, after, records, seconds = None, [], [], []
     for point in chunk.points:
         t0 = time.perf_counter()
-        if quantity == "alpha_u" and point["y"] == math.inf:  # the main job's own cache entry
-            rec = _one(quantity, point, None, cache)
-        else:
-            rec = cached(cache, point_key(quantity, point, after), lambda: _one(quantity, point, warm, cache))
+        key = point_key(quantity, point, after)
+        own = cache is not None and not (quantity == "alpha_u" and point["y"] == math.inf)  # else: α_U's own entry
+        hit, rec = load(cache, key) if own else (False, None)
+        if not hit:
+            rec = _one(quantity, point, warm, cache)
+            if own and not rec.get("error"):
+                store(cache, key, rec, elapsed=time.perf_counter() - t0)
+        rec.pop("error", None)
         seconds.append(time.perf_counter() - t0)
         warm = rec.pop("warm", None)
         records.append(rec)
