@@ -14,7 +14,8 @@ Reported per run: the wall time of the sweep on an already started cluster (``wa
 the workers' derived code included), the cluster's start-up (``start``), the sum of the task times
 (``work``) and the longest task (``longest``: the task graph's critical path, since the tasks are
 independent: a sweep's graph is one layer of chunks gathered by the client).  The ratio is
-wall(1 worker)/wall(2 workers).
+wall(1 worker)/wall(2 workers); the tasks' slowdown work(2)/work(1) shows whether the two cores were
+free (1.0) or shared with other jobs.
 
 Projection to P workers: greedy longest-first list scheduling of the task times measured with one
 worker, plus the per-run overhead measured with one worker (wall − work): it is checked against
@@ -76,11 +77,14 @@ def report(runs: list, project: int) -> dict:
     two = next((r for r in runs if r["workers"] == 2), None)
     if two is not None:
         out["ratio_1_over_2"] = one["wall"] / two["wall"]
-        print(f"  ratio wall(1)/wall(2) = {out['ratio_1_over_2']:.2f}")
+        out["task_slowdown_2"] = two["work"] / one["work"]
+        print(f"  ratio wall(1)/wall(2) = {out['ratio_1_over_2']:.2f}; the tasks took {out['task_slowdown_2']:.2f}x "
+              "their 1-worker time (1.00 on free cores: above it, the cores were shared with other jobs)")
     out[f"projected_{project}_s"] = lpt(one["task_seconds"], project) + overhead
     out[f"speedup_{project}"] = one["wall"] / out[f"projected_{project}_s"]
     print(f"  projection for {project} workers: {out[f'projected_{project}_s']:.1f} s (critical path "
-          f"{one['longest']:.1f} s + overhead {overhead:.1f} s); speed-up {out[f'speedup_{project}']:.1f} over 1 worker")
+          f"{one['longest']:.1f} s + overhead {overhead:.1f} s); "
+          f"speed-up {out[f'speedup_{project}']:.1f} over 1 worker")
     return out
 
 

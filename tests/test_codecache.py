@@ -200,7 +200,8 @@ def test_writing_an_entry_prunes_entries_unused_for_a_month(cache_dir):
     import time
 
     cache_dir.mkdir(parents=True)
-    old = [cache_dir / "derived-x-00.py", cache_dir / "derived-x-00.cpython-311.code", cache_dir / "compiled-y-1.py"]
+    old = [cache_dir / "derived-x-00.py", cache_dir / "derived-x-00.cpython-311.code", cache_dir / "compiled-y-1.py",
+           cache_dir / "derived-x-00.k2j3.tmp"]
     kept = [cache_dir / "derived-x-01.py", cache_dir / "results-old.json"]
     for f in old + kept:
         f.write_text("x")

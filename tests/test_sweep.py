@@ -25,7 +25,7 @@ EQ_GRID = dict(states=["binary", "symmetric:3"], alpha=[0.1, 0.2, 0.3, 0.4, 0.5]
 def client():
     from distributed import Client, LocalCluster
 
-    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None,
+    with LocalCluster(n_workers=2, threads_per_worker=1, processes=True, dashboard_address=":0",
                       silence_logs=50) as cluster, Client(cluster) as c:
         yield c
 
@@ -44,7 +44,8 @@ def test_grid_chunks_follow_d_downwards_and_keep_table_order():
     assert [[p["d"] for p in c.points] for c in chunks] == [[0.2, 0.1, 0.05]] * 2  # largest d first
     assert chunks[0].rows == [1, 2, 0]
     # the entropy continues upwards in α; capacity points are tasks of their own
-    assert [p["alpha"] for p in make_grid("entropy", states="binary", alpha=[0.3, 0.1]).chunks()[0].points] == [0.1, 0.3]
+    eq = make_grid("entropy", states="binary", alpha=[0.3, 0.1]).chunks()
+    assert [p["alpha"] for p in eq[0].points] == [0.1, 0.3]
     assert len(make_grid("capacity", states=["binary", "symmetric:3"]).chunks()) == 2
 
 
@@ -137,6 +138,26 @@ def test_two_workers_give_the_serial_table_bit_for_bit(client, fp_serial):
         assert 0 < r[0]["S_I"] < r[1]["S_I"] < r[1]["s_eq"]
 
 
+def _fp_builds():
+    from numerics.problems.franz_parisi import derived_fp
+
+    return derived_fp.cache_info().currsize
+
+
+def test_every_worker_builds_the_derived_code_once_when_the_sweep_starts(client):
+    """The warm-up plugin builds what a sweep needs on every worker, also on one that runs no task (the
+    Hamming-distance Franz–Parisi equations: no other test builds them)."""
+    from numerics.analyses.sweep import map_tasks
+
+    before = client.run(_fp_builds)
+    need = [("numerics.problems.franz_parisi", "derived_fp", ("hamming",))]
+    assert [v for _, v in map_tasks(abs, [(-2,)], client, warm=need)] == [2]
+    after = client.run(_fp_builds)
+    assert len(after) == 2 and all(after[w] == before[w] + 1 for w in after)
+    list(map_tasks(abs, [(-3,)], client, warm=need))
+    assert client.run(_fp_builds) == after  # once: a second sweep builds nothing new
+
+
 def test_a_worker_killed_mid_sweep_loses_no_finished_point(client, fp_serial, tmp_path):
     pids = client.run(os.getpid)
     seen = {}
@@ -191,3 +212,20 @@ def test_table_files_round_trip(tmp_path):
     back = read_table(files[0])
     assert back[0]["a"] == 0.1 + 0.2 and back[0]["b"] == math.inf and back[0]["c"] is True
     assert back[0]["m"] == "ok, fine"
+
+
+def test_ladder_checks_through_the_task_path_match_the_serial_table(monkeypatch):
+    """check_table with a scheduler runs one task per point (here in this process, scheduler 'none',
+    with the ladder's numbers stubbed as S = 0.3 − 0.1/y, S∞ = 0.3: ratio 2 exactly) and gives the
+    checks of the serial loop, in the points' order, the progress counting them."""
+    import numerics.analyses.ladder_check as lc
+
+    monkeypatch.setattr(lc, "_compute", lambda st, a, d, ys: {
+        "S_inf": 0.3, "inf_converged": True, "seconds": 1.0, "messages": [],
+        "ladder": [[y, 0.3 - 0.1 / y, True] for y in ys]})
+    points = lc.CHECK_POINTS[:3]
+    seen = []
+    tasks = lc.check_table(points, scheduler="none", progress=lambda i, n, c: seen.append((i, n)))
+    assert [c.as_dict() for c in tasks] == [c.as_dict() for c in lc.check_table(points)]
+    assert all(c.agrees and abs(c.ratio - 2) < 1e-9 for c in tasks)
+    assert seen == [(1, 3), (2, 3), (3, 3)]

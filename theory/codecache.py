@@ -31,6 +31,8 @@ Beside an entry, ``<entry stem>.<cache tag>.code`` holds its compiled code objec
 a header naming the interpreter's magic number, the SHA-256 of the entry text it was compiled from
 and that of the marshal bytes; any mismatch and the text is compiled again (and the file rewritten).
 
+Writing an entry removes the entries, code files (and temporary files) of the folder older than 30 days.
+
 **Unwritable folder.**  An entry that cannot be written is kept in memory for the rest of the
 process, with one ``warnings.warn`` per process naming the folder and ``FEWBITS_CACHE``.
 
@@ -57,6 +59,7 @@ ENV = "FEWBITS_CACHE"
 FORMAT = "fewbits-codecache-1"
 _FIRST_LINE = "# fewbits generated equations (theory.codecache); do not edit\n"
 _HEADER = re.compile(r"# key: ([0-9a-f]{64})\n# sha256: ([0-9a-f]{64})\n")
+_ENTRY_NAME = re.compile(r"(derived|compiled)-.*\.(py|code|tmp)\Z")  # tmp: a writer killed mid-write
 # the modules whose source decides what is generated (the functionals are in the key by value)
 _GENERATORS = ("symbolic.py", "derive.py", "compile.py", "codegen.py", "codecache.py")
 
@@ -163,6 +166,7 @@ def store(kind: str, name: str, key: str, body: str) -> Tuple[str, Optional[Path
     path = entry_path(kind, name, key, folder)
     try:
         _write_atomic(path, text.encode("utf-8"))
+        _prune(folder)
         return text, path
     except OSError as exc:
         _memory[key] = text
@@ -172,6 +176,22 @@ def store(kind: str, name: str, key: str, body: str) -> Tuple[str, Optional[Path
                           f"equations are kept in memory for this process only. Set {ENV} to a writable "
                           f"folder to keep them across processes.", UserWarning, stacklevel=3)
         return text, None
+
+
+def _prune(folder: Path, max_age_days: float = 30.0) -> None:
+    """Remove entries (and code files) of this cache not written for ``max_age_days``: what a change
+    of the generating code or of a functional left behind.  An entry still in use is rewritten,
+    once, after that (the price of not touching files on every load).  Other files are left alone."""
+    import time
+
+    limit = time.time() - max_age_days * 86400
+    for f in folder.iterdir():
+        if _ENTRY_NAME.match(f.name):
+            try:
+                if f.stat().st_mtime < limit:
+                    f.unlink()
+            except OSError:
+                pass
 
 
 def _code_header(text_digest: str, blob: bytes) -> bytes:

@@ -20,7 +20,7 @@ This module imports no sympy: evaluating loaded equations needs numpy and scipy 
 """
 from __future__ import annotations
 
-from typing import Any, Dict, Iterable, Mapping, Sequence, Tuple
+from typing import Any, Iterable, Mapping, Sequence, Tuple
 
 import numpy as np
 from scipy.special import erfcx, log_ndtr

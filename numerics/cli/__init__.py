@@ -36,6 +36,7 @@ COMMAND_MODULES = (
     "numerics.cli.paper",
     "numerics.cli.break_up",
     "numerics.cli.sweep",
+    "numerics.cli.replicated",
 )
 
 

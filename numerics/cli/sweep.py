@@ -84,7 +84,8 @@ def _cmd_sweep(args) -> int:
         print(f"{len(grid.points)} points ({len(grid.chunks())} tasks), {len(res.failed)} not converged; "
               f"{res.wall:.1f} s on scheduler {res.scheduler}; wrote {', '.join(str(f) for f in res.files)}")
         for r in res.failed[:10]:
-            print("  not converged: " + ", ".join(f"{a}={r[a]}" for a in grid.quantity.axes) + f": {r['message'][:120]}")
+            where = ", ".join(f"{a}={r[a]}" for a in grid.quantity.axes)
+            print(f"  not converged: {where}: {r['message'][:120]}")
     return 0 if res.converged else 1
 
 
@@ -110,7 +111,8 @@ def register(sub) -> None:
     p.add_argument("--scheduler", default="local",
                    help="local: a Dask LocalCluster, one worker process per core, started and closed here "
                         "(default); ADDRESS (tcp://host:8786): an existing Dask cluster; none: this process")
-    p.add_argument("--workers", type=int, default=None, help="worker processes of the local cluster (default: one per core)")
+    p.add_argument("--workers", type=int, default=None,
+                   help="worker processes of the local cluster (default: one per core)")
     p.add_argument("--cache", default="figures/.cache",
                    help="per-point cache folder (default figures/.cache, shared with fewbits paper; 'none': no cache)")
     p.add_argument("--out", default=None, help="table file stem: writes STEM.csv (and STEM.parquet) "

@@ -110,7 +110,8 @@ def y_ladder(states, alpha, d, ys=DEFAULT_YS, *, start: Optional[List[LocalEntro
         raise ValueError(f"ys must increase, got {ys}")
     if refine < 0:
         raise ValueError(f"refine must be >= 0, got {refine}")
-    predictor = SecantPredictor(_param(kw.get("distance", "squared"), d, states.spread))
+    predictor = SecantPredictor(_param(kw.get("distance", "squared"), d, states.spread,
+                                       kw.get("decoupling", "heat_kernel")))
     last = {"y": None, "init": None, "jac": None}
 
     def accept(y, p):

@@ -99,8 +99,72 @@ def _clamp_conjugates(xh):
     return xh
 
 
-def _param(distance: str, d: float, Delta: float) -> Parametrisation:
-    """Unknowns ↔ unconstrained coordinates with every Gaussian representation real by construction.
+def _param(distance: str, d: float, Delta: float, form: str = "heat_kernel") -> Parametrisation:
+    """Unknowns ↔ unconstrained coordinates for the decoupling ``form`` (default the heat kernel's,
+    :func:`_param_heat_kernel`; ``"cholesky"``: :func:`_param_cholesky`)."""
+    if form == "heat_kernel":
+        return _param_heat_kernel(distance, d, Delta)
+    return _param_cholesky(distance, d, Delta)
+
+
+def _free_unknowns(distance: str) -> list:
+    """The free conjugate of the distance: Ŝ (squared); for Hamming S is an order parameter paired with
+    Ŝ (given by the energetic step) and the multiplier λ is free."""
+    return ["Sh"] if distance == "squared" else ["S", "lam"]
+
+
+def _param_heat_kernel(distance: str, d: float, Delta: float) -> Parametrisation:
+    """The heat-kernel form's unknowns ↔ unconstrained coordinates.
+
+    The heat-kernel form needs no real Gaussian for the quenched pair (the reference's residual
+    variance P − R²/q0 enters to first order and may pass through 0), so R² ≤ P q0 is *not* imposed:
+    the saddle point crosses it (binary, α = 0.5, d = 0.1: P q0 − R² = +1.1e-4 at y = 3, −1.5e-7 at
+    y = 1.4, −8.8e-6 at y = 0.5), where the Cholesky frame pinned q0 at R²/P and every y ≤ 1.4
+    failed.  What remains is the annealed pair, (S − R)² < (Q̃ − P)(q1 − q0), q0 > 0 and q1 < Q:
+
+        Q̃ = e^{a}, P = Q̃ expit(b), Q = e^{c}, R = S + √(Q (Q̃ − P)) tanh(g),  A = Q tanh²(g),
+        q0 = (Q − A) expit(f),   q1 = q0 + A + (Q − q0 − A) expit(e)
+
+    (A = (S − R)²/(Q̃ − P), the annealed pair's share of q1 − q0).
+    """
+    free = _free_unknowns(distance)
+    names = ["Qt", "P", "R", "Q", "q1", "q0"] + free
+    eps = 1e-13
+    cl = lambda r: min(max(r, eps), 1 - eps)  # noqa: E731
+
+    def S_of(x, Q, Qt):
+        return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else x["S"]
+
+    def to_u(x):
+        Qt, Q = max(x["Qt"], _FLOOR), max(x["Q"], _FLOOR)
+        P = x["P"]
+        S = S_of(x, Q, Qt)
+        t = min(max((x["R"] - S) / math.sqrt(Q * max(Qt - P, _FLOOR)), -1 + eps), 1 - eps)
+        A = Q * t * t
+        f = cl(x["q0"] / max(Q - A, _FLOOR))
+        q0 = (Q - A) * f
+        e = cl((x["q1"] - q0 - A) / max(Q - q0 - A, _FLOOR))
+        return np.array([math.log(Qt), float(logit(cl(P / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
+                         float(logit(f))] + [x[n] for n in free])
+
+    def from_u(u):
+        Qt = math.exp(min(u[0], 700))
+        P = Qt * float(expit(u[1]))
+        Q = math.exp(min(u[3], 700))
+        x = {"Qt": Qt, "P": P, "Q": Q, **{n: float(v) for n, v in zip(free, u[6:])}}
+        t = math.tanh(u[2])
+        A = Q * t * t
+        q0 = (Q - A) * float(expit(u[5]))
+        x.update(R=S_of(x, Q, Qt) + math.sqrt(Q * (Qt - P)) * t, q0=q0,
+                 q1=q0 + A + (Q - q0 - A) * float(expit(u[4])))
+        return x
+
+    return Parametrisation(names, to_u, from_u)
+
+
+def _param_cholesky(distance: str, d: float, Delta: float) -> Parametrisation:
+    """The Cholesky form's unknowns ↔ unconstrained coordinates, every Gaussian representation real by
+    construction.
 
     S = (Q + Q̃ − Δ² d)/2 (squared distance; a free unknown for Hamming).  The quenched pair needs
     R² ≤ P q0, the annealed pair (S − R)² ≤ (Q̃ − P)(q1 − q0), and q1 < Q:
@@ -111,9 +175,7 @@ def _param(distance: str, d: float, Delta: float) -> Parametrisation:
     with m(R) = R²/P + (S − R)²/(Q̃ − P), minimal (= S²/Q̃) at R* = S P/Q̃, and w chosen so that
     m(R* ± w) = Q.
     """
-    # the free conjugate of the distance: Ŝ (squared); for Hamming S is an order parameter paired
-    # with Ŝ (given by the energetic step) and the multiplier λ is free
-    free = ["Sh"] if distance == "squared" else ["S", "lam"]
+    free = _free_unknowns(distance)
     names = ["Qt", "P", "R", "Q", "q1", "q0"] + free
     eps = 1e-13
     cl = lambda r: min(max(r, eps), 1 - eps)  # noqa: E731
@@ -216,7 +278,7 @@ class FiniteYProblem(SaddleBacked):
                 "y": float(self.y), "d": float(self.d), "Delta": self.states.spread}
 
     def parametrisation(self):
-        return _param(self.distance, self.d, self.states.spread)
+        return _param(self.distance, self.d, self.states.spread, self.form)
 
     def nodes(self):
         return _nodes(self.states, self.outer, self.inner or AdaptiveGaussian())

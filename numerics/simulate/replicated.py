@@ -68,7 +68,7 @@ from .distances import check_distance
 from .instances import Instance
 
 __all__ = ["ReplicaClasses", "replica_classes", "pattern_average", "ReplicatedBP", "ReplicatedResult",
-           "run_replicated", "replicated_at_d", "bethe_entropy", "CONTRADICTION_LOG_Z"]
+           "run_replicated", "replicated_at_d", "bethe_entropy", "replicated_points", "CONTRADICTION_LOG_Z"]
 
 CONTRADICTION_LOG_Z = -50.0  # as numerics.simulate.bp: a pattern stored with probability < e^-50 is violated
 _SQRT_2_PI = math.sqrt(2.0 / math.pi)
@@ -280,6 +280,16 @@ class ReplicatedBP:
         self.A, self.b2, self.b11 = (np.zeros(self.N) for _ in range(3))
         self.g, self.gd, self.go = (np.zeros(self.M) for _ in range(3))
 
+    _STATE = ("A", "b2", "b11", "g", "gd", "go")
+
+    def get_state(self) -> dict:
+        """A copy of the messages (for a warm start elsewhere, :meth:`set_state`)."""
+        return {k: getattr(self, k).copy() for k in self._STATE}
+
+    def set_state(self, state: dict) -> None:
+        for k in self._STATE:
+            setattr(self, k, state[k].copy())
+
     # -- synapse side ----------------------------------------------------------------------------
     def logits(self) -> np.ndarray:
         """log p_i(class) up to log Z_in,i (N x K)."""
@@ -310,6 +320,7 @@ class ReplicatedBP:
         else:
             xm, V, C = (self.x @ np.stack([m, v, cov], axis=1)).T
             V, C = V / self.inst.scale, C / self.inst.scale
+        C = np.clip(C, 0.0, V)  # an exchangeable covariance of a common Gaussian field: 0 <= C <= V
         return xm - g_old * (V + (self.y - 1) * C), V, C
 
     def synapse_fields(self, m):
@@ -360,3 +371,178 @@ class ReplicatedBP:
                 "q1": float(np.mean(cov + m * m)), "q0": float(np.mean(m * m)), "Q": float(np.mean(v + m * m)),
                 "P": float(np.mean(mt * mt)), "R": float(np.mean(mt * m)), "Qt": float(np.mean(p @ c.ref_value ** 2)),
                 "min_log_z": float(np.min(logZ)) if logZ.size else 0.0}
+
+
+@dataclass
+class ReplicatedResult:
+    """The replicated system at one coupling (per synapse): see :meth:`ReplicatedBP.observables`."""
+
+    gamma: float
+    y: int
+    converged: bool
+    iterations: int
+    delta: float  # the last sweep's largest change of a class marginal (the residual)
+    F: float = float("nan")  # (1/N) log Z(gamma, y), Bethe
+    S: float = float("nan")  # (1/(N y)) d log Z / d gamma = <w>
+    d: float = float("nan")  # (1 - S)/2
+    yPhi: float = float("nan")  # F - y gamma S
+    overlaps: dict = field(default_factory=dict)  # q1, q0, Q, P, R, Qt
+    min_log_z: float = float("nan")
+    contradiction: bool = False
+    message: str = ""
+    elapsed: float = 0.0
+    target_d: float | None = None  # set by replicated_at_d
+    root_residual: float | None = None  # d - target_d at the returned gamma
+
+    def as_dict(self) -> dict:
+        out = {k: getattr(self, k) for k in ("gamma", "y", "d", "S", "F", "yPhi", "converged", "iterations",
+                                              "delta", "min_log_z", "contradiction", "message", "elapsed")}
+        out.update(self.overlaps)
+        if self.target_d is not None:
+            out.update(target_d=self.target_d, root_residual=self.root_residual)
+        return out
+
+
+def _iterate(bp: ReplicatedBP, damping: float, max_iter: int, tol: float, min_iter: int, patience: int):
+    """Sweeps until ``delta < tol`` ("converged"), a non-finite delta ("diverged"), ``patience`` sweeps without
+    a new smallest delta ("stalled") or ``max_iter`` sweeps ("max_iter").  Returns (status, delta, sweeps)."""
+    best, since, delta = np.inf, 0, np.inf
+    for it in range(1, max_iter + 1):
+        delta = bp.sweep(damping)
+        if not np.isfinite(delta):
+            return "diverged", delta, it
+        if delta < tol and it >= min_iter:
+            return "converged", delta, it
+        best, since = (delta, 0) if delta < best else (best, since + 1)
+        if since >= patience:
+            return "stalled", delta, it
+    return "max_iter", delta, max_iter
+
+
+def run_replicated(bp: ReplicatedBP, max_iter: int = 2000, tol: float = 1e-10, damping: float = 0.5,
+                   min_iter: int = 2, patience: int = 100, max_damping: float = 0.995) -> ReplicatedResult:
+    """Iterate ``bp.sweep`` at ``bp.gamma`` until the class marginals change by less than ``tol``.
+
+    Adaptive damping: when the iteration diverges, stalls (``patience`` sweeps without a new smallest
+    change) or ends in a contradiction, the messages go back to their state at the call and the damping
+    moves half way to 1 (up to ``max_damping``); ``max_iter`` bounds the sweeps of all attempts together.
+    (Parallel AMP with 0/1 inputs, whose pattern matrix has a mean, needs more damping as N grows.)  A fixed
+    point at which a pattern is violated by the replicas with certainty (log Z_out < CONTRADICTION_LOG_Z,
+    or F below alpha * CONTRADICTION_LOG_Z) is returned with ``converged=False``, ``contradiction=True`` and
+    F, yPhi NaN; a run that did not reach ``tol`` keeps its values and says so (``converged=False``)."""
+    t0, start, used, notes = time.perf_counter(), bp.get_state(), 0, []
+    with np.errstate(over="ignore", under="ignore", invalid="ignore", divide="ignore"):
+        while True:
+            status, delta, it = _iterate(bp, damping, max_iter - used, tol, min_iter, patience)
+            used += it
+            obs = bp.observables() if status != "diverged" else None
+            bad = obs is None or not (obs["min_log_z"] >= CONTRADICTION_LOG_Z
+                                      and obs["F"] >= bp.M / bp.N * CONTRADICTION_LOG_Z)
+            if (status == "converged" and not bad) or used >= max_iter or damping >= max_damping:
+                break
+            notes.append(f"{status}{' (contradiction)' if bad and status == 'converged' else ''} at damping "
+                         f"{damping:g}")
+            bp.set_state(start)
+            damping = min(max_damping, 1.0 - 0.5 * (1.0 - damping))
+    if obs is None:
+        obs = {k: float("nan") for k in ("F", "S", "d", "yPhi", "q1", "q0", "Q", "P", "R", "Qt", "min_log_z")}
+    converged = status == "converged"
+    over = {k: obs[k] for k in ("q1", "q0", "Q", "P", "R", "Qt")}
+    over["damping"] = damping
+    res = ReplicatedResult(gamma=bp.gamma, y=bp.y, converged=converged, iterations=used, delta=float(delta),
+                           S=obs["S"], d=obs["d"], overlaps=over, min_log_z=obs["min_log_z"])
+    retry = f" (after: {'; '.join(notes)})" if notes else ""
+    if bad:
+        res.converged, res.contradiction = False, status != "diverged"
+        res.message = (f"contradiction: a pattern is violated with certainty at the fixed point (log Z_out down "
+                       f"to {obs['min_log_z']:.3g}, F = {obs['F']:.3g}): F is meaningless; the instance "
+                       "probably has no solution" if res.contradiction else f"diverged: {status}") + retry
+    else:
+        res.F, res.yPhi = obs["F"], obs["yPhi"]
+        res.message = ("converged" if converged else f"not converged after {used} sweeps ({status}, delta "
+                       f"{delta:.2e})") + retry
+    res.elapsed = time.perf_counter() - t0
+    return res
+
+
+def bethe_entropy(inst: Instance, **run_kw):
+    """``(s_Bethe, result)``: the plain BP entropy of the instance by the same code, y = 1 and gamma = 0,
+    s_Bethe = F - log sum_k pi_k (the free reference contributes only its prior).  s_Bethe is NaN only
+    when ``result`` is a contradiction (its message says so); check ``result.converged``."""
+    res = run_replicated(ReplicatedBP(inst, 1, 0.0), **run_kw)
+    return res.F - inst.states.log_measure, res
+
+
+def replicated_at_d(bp: ReplicatedBP, d: float, gamma_max: float = 20.0, xtol: float = 1e-9,
+                    **run_kw) -> ReplicatedResult:
+    """The coupling gamma >= 0 with d(gamma) = d (a one-dimensional root, brentq) and the result there.
+
+    The bracket: gamma doubled from 0.25 until d(gamma) < d.  Every evaluation starts from the messages of
+    the largest coupling seen so far with d(gamma) > d (the branch continued from gamma = 0): at large
+    gamma the replicas can collapse onto the reference (a first-order jump of d to ~0), and a warm start
+    from the collapsed messages would stay there.  Raises ValueError when d is not in (0, d(0)); when no
+    gamma <= ``gamma_max`` reaches d, or d(gamma) jumps over d, the result closest to the root is returned
+    with ``converged=False`` and the reason in ``message``."""
+    if not (0.0 < d < 1.0):
+        raise ValueError(f"--d: the target distance must lie strictly between 0 and 1, got {d}")
+    bp.gamma = 0.0
+    r0 = run_replicated(bp, **run_kw)
+    if not (d < r0.d):
+        raise ValueError(f"--d: the target distance must be below d(gamma = 0) = {r0.d:.6g} (gamma >= 0), got {d}")
+    cache, above = {}, [0.0, bp.get_state()]  # the largest gamma with d(gamma) > d, and its messages
+
+    def f(g):
+        g = float(g)
+        bp.set_state(above[1])
+        bp.gamma = g
+        cache[g] = run_replicated(bp, **run_kw)
+        if cache[g].d > d and g > above[0]:
+            above[:] = [g, bp.get_state()]
+        return cache[g].d - d
+
+    lo, hi = 0.0, 0.25
+    while f(hi) > 0:
+        if hi >= gamma_max:
+            return _unreached(cache[hi], d, f"no gamma <= {gamma_max:g} reaches d = {d:g} "
+                                            f"(d({hi:g}) = {cache[hi].d:.6g})")
+        lo, hi = hi, 2.0 * hi
+    g = brentq(f, lo, hi, xtol=xtol, rtol=4 * np.finfo(float).eps)
+    res = cache[g] if g in cache else (f(g), cache[g])[1]
+    res.target_d, res.root_residual = d, res.d - d
+    if abs(res.root_residual) > 1e-6:
+        return _unreached(res, d, f"d(gamma) jumps over d = {d:g} near gamma = {g:.6g} (d = {res.d:.6g} "
+                                  "there): the replicas collapse onto the reference before reaching it")
+    return res
+
+
+def _unreached(res: ReplicatedResult, d: float, why: str) -> ReplicatedResult:
+    res.converged, res.target_d, res.root_residual = False, d, res.d - d
+    res.message = why + "; " + res.message
+    return res
+
+
+def replicated_points(inst: Instance, y: int, gammas=None, ds=None, distance: str = "squared",
+                      progress=None, **run_kw) -> tuple:
+    """The replicated system of ``inst`` at each coupling in ``gammas`` (visited in increasing order, each
+    warm-starting the next, results in the order given) or at each target distance in ``ds`` (gamma by
+    :func:`replicated_at_d`); exactly one of the two.  Returns ``(s_bethe, s_result, points)``: the plain
+    BP entropy of the instance (:func:`bethe_entropy`, for the control variate yPhi - y s_Bethe), its run,
+    and the list of :class:`ReplicatedResult`."""
+    if (gammas is None) == (ds is None):
+        raise ValueError("give either the couplings (--gamma) or the distances (--d), not both")
+    items = [float(v) for v in (gammas if gammas is not None else ds)]
+    for v in items:
+        if not np.isfinite(v) or (gammas is not None and v < 0):
+            raise ValueError(f"--gamma: couplings must be finite and >= 0, got {v}")
+    bp = ReplicatedBP(inst, y, 0.0, distance=distance)
+    s_bethe, s_res = bethe_entropy(inst, **run_kw)
+    out = {}
+    for j, v in enumerate(sorted(set(items))):
+        if gammas is not None:
+            bp.gamma = v
+            out[v] = run_replicated(bp, **run_kw)
+        else:
+            out[v] = replicated_at_d(bp, v, **run_kw)
+        if progress is not None:
+            progress(j + 1, len(set(items)))
+    return s_bethe, s_res, [out[v] for v in items]

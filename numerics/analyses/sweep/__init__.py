@@ -87,7 +87,8 @@ def sweep(quantity: str, *, states=None, alpha=None, d=None, y=None, kappa=None,
     folder for the per-point cache (None: no cache, nothing resumes).  ``out``: write the table to
     ``out.csv`` (and ``out.parquet`` with pyarrow).  ``scheduler``: ``"local"`` (default), ``"none"``
     or a Dask scheduler address; ``workers``: worker processes of the local cluster (default one per
-    core); ``client``: an open :class:`distributed.Client` to use instead.  ``progress``: a bar over the
+    core); ``client``: an open :class:`distributed.Client` to use instead.  (The local cluster starts
+    worker processes: in a script, call this under ``if __name__ == "__main__":``.)  ``progress``: a bar over the
     points on ``stream`` (default stderr; None: when it is a terminal).  ``on_chunk(k, records)`` is
     called as each chunk's results arrive.
     """

@@ -31,7 +31,8 @@ def check_scheduler(scheduler) -> str:
     if scheduler is None:
         return "none"
     if not isinstance(scheduler, str) or not scheduler.strip():
-        raise ValueError(f"scheduler: expected 'local', 'none' or an address such as tcp://host:8786, got {scheduler!r}")
+        raise ValueError(f"scheduler: expected 'local', 'none' or an address such as tcp://host:8786, "
+                         f"got {scheduler!r}")
     s = scheduler.strip()
     if s.lower() in ("none", "local"):
         return s.lower()
@@ -57,7 +58,7 @@ def open_client(scheduler="local", workers: Optional[int] = None, timeout: float
     if scheduler == "local":
         n = workers or os.cpu_count() or 1
         logging.getLogger("distributed").setLevel(logging.ERROR)
-        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None,
+        with LocalCluster(n_workers=n, threads_per_worker=1, processes=True, dashboard_address=":0",
                           silence_logs=logging.ERROR) as cluster, Client(cluster) as client:
             yield client
         return
