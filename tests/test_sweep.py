@@ -13,12 +13,17 @@ import pytest
 from numerics.analyses import sweep as sweep_pkg
 from numerics.analyses.sweep import make_grid, sweep
 from numerics.analyses.sweep import points as sweep_points
-from numerics.analyses.sweep.table import read_table, write_table
+from numerics.analyses.sweep.table import csv_text, read_table, write_table
 
 distributed = pytest.importorskip("distributed")
 
 FP_GRID = dict(states="binary", alpha=[0.4, 0.5, 0.6], d=[0.08, 0.12])
 EQ_GRID = dict(states=["binary", "symmetric:3"], alpha=[0.1, 0.2, 0.3, 0.4, 0.5])
+
+
+def same(a, b) -> bool:
+    """Two tables equal bit for bit (every float by repr, so NaN equals NaN)."""
+    return a.columns == b.columns and csv_text(a.rows, a.columns) == csv_text(b.rows, b.columns)
 
 
 @pytest.fixture(scope="module")
@@ -114,7 +119,7 @@ def test_interrupted_sweep_resumes_from_the_cache_with_the_same_numbers(monkeypa
     monkeypatch.setitem(sweep_points._COMPUTE, "entropy", lambda p, w: (calls.append(p), real(p, w))[1])
     resumed = sweep("entropy", **EQ_GRID, scheduler="none", cache=tmp_path)
     assert len(calls) == len(plain.rows) - 2
-    assert resumed.rows == plain.rows
+    assert same(resumed, plain)
 
 
 def test_a_point_whose_solver_fails_is_a_row_that_says_so(tmp_path):
@@ -131,11 +136,24 @@ def test_a_point_whose_solver_fails_is_a_row_that_says_so(tmp_path):
 def test_two_workers_give_the_serial_table_bit_for_bit(client, fp_serial):
     assert fp_serial.converged, fp_serial.failed
     par = sweep("franz_parisi", **FP_GRID, client=client)
-    assert par.rows == fp_serial.rows  # every float equal, not approximately
+    assert same(par, fp_serial)  # every float equal, not approximately
     # physics: S_FP(d) rises with d towards the typical distance and stays below s(α)
     for a in FP_GRID["alpha"]:
         r = [row for row in par.rows if row["alpha"] == a]
         assert 0 < r[0]["S_I"] < r[1]["S_I"] < r[1]["s_eq"]
+
+
+def test_y_inf_sweep_on_two_workers_equals_the_serial_one(client):
+    """The y → ∞ local entropy (secant predictor and warm starts inside a chunk, the process memo
+    emptied per task): the same table on 2 workers as in this process; S_I rises with d with the exact
+    slope dS_I/dd > 0 (below α_U), and Σ, Φ are NaN (not given at this order)."""
+    kw = dict(states="binary", alpha=[0.5, 0.6], d=[0.02, 0.05, 0.08], y=math.inf)
+    serial = sweep("local_entropy", **kw, scheduler="none")
+    assert serial.converged and same(sweep("local_entropy", **kw, client=client), serial)
+    for a in kw["alpha"]:
+        r = [row for row in serial.rows if row["alpha"] == a]
+        assert r[0]["S_I"] < r[1]["S_I"] < r[2]["S_I"] and all(x["slope"] > 0 for x in r)
+        assert all(math.isnan(x["Sigma"]) and math.isnan(x["phi"]) for x in r)
 
 
 def _fp_builds():
@@ -173,7 +191,7 @@ def test_a_worker_killed_mid_sweep_loses_no_finished_point(client, fp_serial, tm
 
     res = sweep("franz_parisi", **FP_GRID, client=client, cache=tmp_path, on_chunk=kill_one)
     assert "killed" in seen
-    assert res.rows == fp_serial.rows
+    assert same(res, fp_serial)
     finished = {k: v for k, v in seen.items() if k != "killed"}
     assert len(finished) >= 2  # the first chunk's points were cached when the worker was killed
     assert all((tmp_path / name).stat().st_mtime_ns == t for name, t in finished.items())  # never recomputed

@@ -3,7 +3,10 @@
 - :mod:`theory.states`       StateSet and its string syntax
 - :mod:`theory.symbolic`     the building blocks (tilted averages, log H) and the derivation rules
 - :mod:`theory.functionals`  one module per free entropy (equilibrium, ...)
+- :mod:`theory.derive`       the stationarity equations and fixed-point scheme of a functional
 - :mod:`theory.compile`      lambdify-with-cse of derived expressions into numpy evaluators
+- :mod:`theory.codegen`      the Python source of compiled sets
+- :mod:`theory.codecache`    that source cached on disk (``FEWBITS_CACHE``, else the user cache folder)
 """
 from .states import StateSet, binary, symmetric, excitatory, parse_states
 

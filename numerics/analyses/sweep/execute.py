@@ -9,6 +9,9 @@ here, or on an existing Dask cluster at an address.
 * an address (``tcp://host:8786``, ``host:8786``, ``tls://…``): the scheduler of an existing cluster
   (one a user started with ``dask scheduler``/``dask worker``, dask-jobqueue or Kubernetes).  An
   address that does not answer within :data:`CONNECT_TIMEOUT` seconds is an error that names it.
+  The workers need the same fewbits installed, and the cache folder is written *by the workers*: on
+  several machines give a folder on a shared file system (else each point is cached on the disk of
+  the worker that solved it, and a resumed sweep recomputes what another machine cached).
 
 Every worker builds the derived code a sweep needs once, when it joins (a worker plugin, so that a
 worker added later warms up too).  A worker that dies mid-sweep loses only the task

@@ -24,8 +24,9 @@ DEFAULTS = {"kappa": (0.0,), "f_out": (0.5,), "reference": ("solution",), "y": (
 @dataclass(frozen=True)
 class Quantity:
     """A theory quantity a sweep can tabulate: its axes, its chain axis (None: every point a task of
-    its own) and the direction of the chain (``descending``), the value columns of the table, and the
-    axes that must be given (the others have :data:`DEFAULTS`)."""
+    its own) and the direction of the chain (``descending``), whether a point is warm-started by the
+    previous one (``seeded``), the value columns of the table, and the axes that must be given (the
+    others have :data:`DEFAULTS`)."""
 
     name: str
     axes: Tuple[str, ...]
@@ -34,6 +35,7 @@ class Quantity:
     chain: Optional[str] = None
     descending: bool = False
     doc: str = ""
+    seeded: bool = True  # False: the chain only groups points into a task, each is solved cold
 
 
 QUANTITIES: Dict[str, Quantity] = {q.name: q for q in (
@@ -43,8 +45,9 @@ QUANTITIES: Dict[str, Quantity] = {q.name: q for q in (
     Quantity("capacity", ("states", "kappa", "f_out"), ("states",), ("alpha_c", "s_at_alpha_c", "q", "Q"),
              doc="α_c, the root of s(α) = 0 (capacity)"),
     Quantity("franz_parisi", ("states", "alpha", "d", "kappa", "f_out"), ("states", "alpha", "d"),
-             ("S_I", "s_eq"), chain="d", descending=True,
-             doc="Franz–Parisi S_FP(d) (solve_franz_parisi), continuation from the largest d down"),
+             ("S_I", "s_eq"), chain="d", descending=True, seeded=False,
+             doc="Franz–Parisi S_FP(d) (solve_franz_parisi), each d solved cold (a warm start from the "
+                 "neighbour fails, see numerics.analyses.sweep.points)"),
     Quantity("local_entropy", ("states", "alpha", "d", "y", "kappa", "f_out", "reference"),
              ("states", "alpha", "d", "y"), ("S_I", "Sigma", "phi", "slope"), chain="d", descending=True,
              doc="S_I, Σ, Φ at finite y (solve_local_entropy) or y = inf (solve_large_y; slope = dS_I/dd), "
