@@ -14,6 +14,8 @@ Theory (replica-symmetric, physics.md §2–3; entropies in nats per synapse, co
     ``alpha0_curve(states, ds)``                the exact α = 0 local entropy (H₂(d) for binary)
     ``alpha_u(states)``                         α_U, where the y → ∞ curve stops increasing at small d
     ``dense_region_limit(states, d)``           the radius curve: the largest α at which dense regions reach d
+    ``sweep(quantity, states=…, alpha=…, d=…, y=…)`` a grid of any of these as a tidy table, on the
+                                                local cores or a Dask cluster
 Simulations on instances (physics.md §4)
     ``generate(states, N, alpha, seed)``, ``load_instance``, ``save_instance``
     ``enumerate_solutions(instance)``           every solution of a small instance, distance histograms
@@ -47,6 +49,7 @@ _API = {
     "binary_entropy": "numerics.problems.alpha_zero",
     "alpha_u": "numerics.analyses.alpha_u",
     "dense_region_limit": "numerics.analyses.branches",
+    "sweep": "numerics.analyses.sweep",
     "generate": "numerics.simulate.instances",
     "load_instance": "numerics.simulate.instances",
     "save_instance": "numerics.simulate.instances",

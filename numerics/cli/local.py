@@ -185,7 +185,8 @@ def _cmd_alpha_u(args) -> int:
                          "give either --table or --states S")
     if args.table:
         cache = _cache_folder(args.cache)
-        rows = alpha_u_table(y=args.y, progress=_alpha_u_progress, cache=cache if args.y == math.inf else None)
+        rows = alpha_u_table(y=args.y, progress=_alpha_u_progress, cache=cache if args.y == math.inf else None,
+                             scheduler=args.scheduler)
         if args.json:
             print(dump_json({"rows": rows}))
         else:
@@ -245,7 +246,7 @@ def _cmd_ladder_check(args) -> int:
                              f"the sets with check points are {', '.join(sorted(known))}")
         points = [p for p in points if parse_states(p[0]).name in names]
     cache = _cache_folder(args.cache)
-    rows = check_table(points, cache=cache, progress=_ladder_progress)
+    rows = check_table(points, cache=cache, progress=_ladder_progress, scheduler=args.scheduler)
     if args.json:
         print(dump_json({"points": [c.as_dict() for c in rows]}))
     else:
@@ -311,6 +312,9 @@ def register(sub) -> None:
                         "reaches distance D (dense regions of radius D outlive α_U; numerics.analyses.branches)")
     p.add_argument("--y", type=_y_value, default=math.inf,
                    help="tilt y of the curves: inf (default; the y → ∞ equations) or a finite y (slow)")
+    p.add_argument("--scheduler", default=None,
+                   help="run the rows as Dask tasks: local (a LocalCluster, one worker process per core), "
+                        "ADDRESS (tcp://host:8786) or none (default: in this process, one after another)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_alpha_u)
 
@@ -323,5 +327,8 @@ def register(sub) -> None:
     p.add_argument("--states", nargs="+", help="only these state sets (default: all eight)")
     p.add_argument("--cache", default="figures/.cache",
                    help="cache folder for the points (default figures/.cache; 'none' for no cache)")
+    p.add_argument("--scheduler", default=None,
+                   help="run the rows as Dask tasks: local (a LocalCluster, one worker process per core), "
+                        "ADDRESS (tcp://host:8786) or none (default: in this process, one after another)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_ladder_check)

@@ -26,7 +26,7 @@ def _cmd_paper(args) -> int:
 
     return run_paper(args.out, quick=args.quick, cache=args.cache, simulate=not args.no_sim,
                      unit_timeout=args.unit_timeout, alpha_u=args.alpha_u, ladder_check=args.ladder_check,
-                     progress=args.progress)
+                     progress=args.progress, scheduler=args.scheduler, workers=args.workers)
 
 
 def register(sub) -> None:
@@ -49,4 +49,8 @@ def register(sub) -> None:
                         "0 = none); a unit over it is reported as an error and not cached")
     p.add_argument("--progress", action="store_true", default=None,
                    help="show progress bars on stderr even when it is not a terminal (default: only on a terminal)")
+    p.add_argument("--scheduler", default=None,
+                   help="compute the units first as Dask tasks: local (a LocalCluster, one worker process per "
+                        "core), ADDRESS (tcp://host:8786) or none (default: every unit in this process)")
+    p.add_argument("--workers", type=int, default=None, help="with --scheduler local: worker processes")
     p.set_defaults(func=_cmd_paper)
