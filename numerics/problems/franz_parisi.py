@@ -347,6 +347,18 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
     return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res, note=note)
 
 
+def _carried(prev: LocalEntropyPoint, d: float, distance: str, Delta: float) -> Optional[dict]:
+    """A neighbour's solution carried to distance d in the solver's coordinates: u at the neighbour's d,
+    read back at d.  (Its raw order parameters at a new d can lie outside the new domain — S moves with
+    d — and projecting them pinned q1 at its lower bound, where the map is not finite: every warm start
+    of a binary curve failed that way and paid a second, cold solve.)"""
+    try:
+        u = _param(distance, prev.saddle.model, prev.d, Delta).to_u(prev.saddle.params)
+        return _param(distance, prev.saddle.model, d, Delta).from_u(u)
+    except (KeyError, ValueError, ZeroDivisionError, OverflowError):
+        return None
+
+
 def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared",
                        kappa: float = 0.0, f_out: float = 0.5, reference_kappa: Union[None, float, str] = None,
                        **kw) -> LocalEntropyCurve:
@@ -364,17 +376,18 @@ def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: s
         eq = kw.pop("eq", None) or eq or solve_equilibrium(states, alpha, kappa=reference_kappa, f_out=f_out)
     order = np.argsort(ds)[::-1]
     points = [None] * len(ds)
-    init = None
+    prev = None
     for i in order:
         call = dict(kappa=kappa, f_out=f_out, distance=distance, eq=eq, reference_kappa=reference_kappa, **kw)
+        init = _carried(prev, float(ds[i]), distance, states.spread) if prev is not None else None
         p = solve_franz_parisi(states, alpha, float(ds[i]), init=init, **call)
         if not p.converged and init is not None:
             # the curve has a degenerate point at the typical distance, where the two sides meet:
             # a warm start from across it can fail, a cold start does not
             p = solve_franz_parisi(states, alpha, float(ds[i]), **call)
         points[i] = p
-        if p.converged:
-            init = p.saddle.params
+        if p.converged and p.saddle is not None and p.saddle.params:
+            prev = p
     curve = LocalEntropyCurve.from_points(points, states=states.name, alpha=alpha, y=0.0, kind="franz-parisi",
                                           reference="solution", distance=distance)
     return curve

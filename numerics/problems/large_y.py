@@ -85,7 +85,7 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     split in two (a → b → c within one grid step)."""
     C = _compiled_objective(distance)
     wt = np.asarray(states.array, dtype=float)
-    nodes = {_Wt: (wt, np.zeros_like(wt)), _u: shift or Maximiser(), _W: (states.array, states.log_prior)}
+    nodes = {_Wt: (wt, np.zeros_like(wt)), _u: shift or shift_maximiser(states), _W: (states.array, states.log_prior)}
 
     def f(z, deriv=True):
         z = np.atleast_1d(np.asarray(z, dtype=float))
@@ -287,6 +287,14 @@ class _ScaledSaddle(SaddleProblem):
 ENERGETIC_SHIFT = Maximiser(passes=16)
 
 
+def shift_maximiser(states: StateSet) -> Maximiser:
+    """The maximiser of G_S's scaled shift u (:func:`theory.functionals.large_y.reference_objective`):
+    its argmax is a mean of W, inside [min W, max W], so the grid spans ±1.25 max|W| (65 points, the
+    default seven passes).  The objective there is of order one with curvature of order one for every
+    δ̂, which is what keeps the q1 equation accurate as δ̂ → 0."""
+    return Maximiser(half_width=1.25 * float(np.max(np.abs(states.array))), coarse_points=65)
+
+
 class LargeYProblem(SaddleBacked):
     """The y → ∞ saddle point at (α, d) as a :class:`~numerics.problems.protocol.Problem`.
 
@@ -324,7 +332,7 @@ class LargeYProblem(SaddleBacked):
         return _param(self.distance)
 
     def nodes(self):
-        return _nodes(self.states, self.outer, self.shift or Maximiser(), self.distance, self.switches,
+        return _nodes(self.states, self.outer, self.shift or shift_maximiser(self.states), self.distance, self.switches,
                       energetic_shift=self.shift or ENERGETIC_SHIFT)
 
     def solver_options(self) -> dict:

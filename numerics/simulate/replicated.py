@@ -279,16 +279,17 @@ class ReplicatedBP:
         """Messages to zero (the alpha = 0 fixed point)."""
         self.A, self.b2, self.b11 = (np.zeros(self.N) for _ in range(3))
         self.g, self.gd, self.go = (np.zeros(self.M) for _ in range(3))
+        self.c_common = 0.0  # 0/1 inputs: the uniform part of A (see _common_mode)
 
-    _STATE = ("A", "b2", "b11", "g", "gd", "go")
+    _STATE = ("A", "b2", "b11", "g", "gd", "go", "c_common")
 
     def get_state(self) -> dict:
         """A copy of the messages (for a warm start elsewhere, :meth:`set_state`)."""
-        return {k: getattr(self, k).copy() for k in self._STATE}
+        return {k: np.copy(getattr(self, k)) for k in self._STATE}
 
     def set_state(self, state: dict) -> None:
         for k in self._STATE:
-            setattr(self, k, state[k].copy())
+            setattr(self, k, np.copy(state[k]) if np.ndim(state[k]) else float(state[k]))
 
     # -- synapse side ----------------------------------------------------------------------------
     def logits(self) -> np.ndarray:
@@ -345,9 +346,28 @@ class ReplicatedBP:
         """One parallel update; returns the largest change of a class marginal probability."""
         p_old, _, m, v, cov = self.synapse_moments()
         _, self.g, self.gd, self.go = self.pattern_outputs(*self.pattern_fields(m, v, cov, self.g))
-        for name, new in zip(("A", "b2", "b11"), self.synapse_fields(m)):
+        A, b2, b11 = self.synapse_fields(m)
+        if self.x2_const is None:  # 0/1 inputs: the uniform part of A by a Newton step (see _common_mode)
+            A = self._common_mode(A, m, v, cov, damping)
+        for name, new in (("A", A), ("b2", b2), ("b11", b11)):
             setattr(self, name, damping * getattr(self, name) + (1.0 - damping) * new)
         return float(np.max(np.abs(self.synapse_moments()[0] - p_old)))
+
+    def _common_mode(self, A_new, m, v, cov, damping):
+        """0/1 inputs: x = (xi - f)/scale + f/scale has a mean xbar = f/scale, and A = x^T g - ... carries the
+        uniform field c = xbar sum_mu g_mu.  Its parallel update has the gain J = xbar^2 sum_mu dg_mu/domega
+        sum_i dm_i/dA_i (of order -alpha N f/(1-f)): plain damping would need 1 - damping ~ 1/N.  Instead c
+        takes the Newton step c_old + (c_new - c_old)/(1 - J) (the fixed point is unchanged), and the rest of
+        A is damped as usual.  Returns the A to be damped such that the damped A carries the Newton c."""
+        xbar = self.inst.f / self.inst.scale
+        y = self.y
+        c_new = xbar * self.g.sum()
+        J = xbar * xbar * float((self.gd + (y - 1) * self.go).sum()) * float((v + (y - 1) * cov).sum())
+        c = self.c_common + (c_new - self.c_common) / max(1.0 - J, 1.0)
+        # damping A_old + (1 - damping) ret = [damping (A_old - c_old) + (1 - damping) (A_new - c_new)] + c
+        ret = (A_new - c_new) + (c - damping * self.c_common) / (1.0 - damping)
+        self.c_common = c
+        return ret
 
     # -- observables -----------------------------------------------------------------------------
     def observables(self) -> dict:

@@ -13,6 +13,21 @@ Then yΦ = y φ∞ + O(1) with, per unit y,
     G_S = E_z max_W̃ [ −½ Â W̃² + max_u ( −u²/2 + log Σ_W π(W) e^{−½(Q̂+q̂1)W² + (√q̂1 z + √δ̂ u + Ŝ W̃) W} ) ]
     G_E = E_z max_v [ −v²/(2δq) + log H((κ − √q1 z − v)/√(Q − q1)) ]
 
+**The form used (stable as δ̂ → 0).**  With u = √δ̂ m and F(h) = log Σ_W π(W) e^{−½(Q̂+q̂1)W² + hW},
+h = √q̂1 z + Ŝ W̃, the max over u is, exactly (δ̂ > 0),
+
+    max_u ( −u²/2 + F(h + √δ̂ u) ) = F(h) + δ̂ max_m g(m),
+    g(m) = −m²/2 + log1p(⟨expm1(δ̂ m W)⟩_h) / δ̂        (⟨·⟩_h: the measure of F at field h)
+
+whose maximiser m* = ⟨W⟩ at field h + δ̂ m* lies in [min W, max W] and sees an objective of order one
+with curvature of order one for every δ̂ (the shift u* ≈ √δ̂⟨W⟩ did not: located to ~1e-8 on values
+of order one, it put noise ~1e-8/√δ̂ into the q1 equation, which divides by √δ̂).  The derived
+∂/∂δ̂ = −m*²/2 + ⟨W e^{δ̂m*W}⟩m*/(1 + ⟨expm1⟩) → ½⟨W⟩_h² is stationary in m (its error is second
+order in that of m*) and its 1/δ̂ terms cancel between values of order one; expm1/log1p keep
+g accurate where δ̂ m W is below the rounding of 1.  δ̂ enters G_S as δ̂ + DH_REGULAR (1e-150),
+so that δ̂ = 0 (α = 0, no patterns) is a regular point where G_S = E max_W̃ [−½ÂW̃² + F(h)] and
+∂G_S/∂δ̂ = ½E⟨W⟩²; for δ̂ > 1e-134 the shift is below the rounding of δ̂ and changes no number.
+
 * The ∫Du [·]^y of the copies becomes a maximisation over the copies' common field shift u
   (Laplace, u = √y·u'); the sum over the reference becomes a maximum over its value W̃ (its prior and
   its own field h̃ = O(1) drop out); the reference's pattern constraint Θ(g̃ + ũ − κ) is inactive to
@@ -39,11 +54,16 @@ from __future__ import annotations
 from functools import lru_cache
 
 import sympy as sp
+from sympy.codegen.cfunctions import expm1, log1p
 
-from ..symbolic import LogH, LogSum, Neq, gauss
+from ..symbolic import Avg, LogH, LogSum, Neq, gauss
 from .base import Functional
 
-__all__ = ["large_y", "reference_objective", "SYMBOLS_INF"]
+__all__ = ["large_y", "reference_objective", "SYMBOLS_INF", "DH_REGULAR"]
+
+# added to δ̂ in G_S so that δ̂ = 0 is a regular point (module docstring): far below any δ̂ the solver
+# meets (1e-40 at binary α = 0.5, d = 0.001), far above the underflow of δ̂² (1e-300)
+DH_REGULAR = 1e-150
 
 Qt, S, Q, q1, dq = sp.symbols("Qt S Q q1 dq", positive=True)
 Ath, Sh, Qh, q1h, dh, lam = sp.symbols("Ath Sh Qh q1h dh lam", real=True)
@@ -62,15 +82,20 @@ def _check(distance: str) -> None:
 def reference_objective(distance: str = "squared") -> sp.Expr:
     """The objective maximised over the reference's value W̃ in G_S, a function of (z1, W̃):
 
-        −½ Â W̃² + max_u ( −u²/2 + log Σ_W π(W) e^{−½(Q̂+q̂1)W² + (√q̂1 z + √δ̂ u + Ŝ W̃) W} )
+        −½ Â W̃² + F(h) + δ̂ max_u [ −u²/2 + log1p(⟨expm1(δ̂ u W)⟩_h) / δ̂ ],   h = √q̂1 z + Ŝ W̃,
 
-    (Hamming: −λ 1[W ≠ W̃] in place of Ŝ W̃ W).  Where the argmax W̃ switches, G_S's integrand has a
+    F(h) = log Σ_W π(W) e^{−½(Q̂+q̂1)W² + hW} and ⟨·⟩_h its measure (Hamming: −λ 1[W ≠ W̃] in place of
+    Ŝ W̃ W); this is max_{u'} ( −u'²/2 + F(h + √δ̂ u') ) with u' = √δ̂ u, written so that it stays
+    accurate as δ̂ → 0 (module docstring).  The bound variable u is this scaled shift: its maximiser
+    is ⟨W⟩ at field h + δ̂u, inside [min W, max W].  Where the argmax W̃ switches, G_S's integrand has a
     kink and the derived integrands a jump; the numerics give the outer Gaussian rule a panel edge
     at each switch (numerics.problems.large_y)."""
     _check(distance)
-    EW = -(Qh + q1h) / 2 * W**2 + (sp.sqrt(q1h) * z1 + sp.sqrt(dh) * u) * W
+    EW = -(Qh + q1h) / 2 * W**2 + sp.sqrt(q1h) * z1 * W
     EW += Sh * Wt * W if distance == "squared" else -lam * Neq(W, Wt)
-    return -Ath / 2 * Wt**2 + LogSum(-u**2 / 2 + LogSum(EW, W), u)
+    delta = dh + DH_REGULAR
+    g = -u**2 / 2 + log1p(Avg(expm1(delta * u * W), EW, W)) / delta
+    return -Ath / 2 * Wt**2 + LogSum(EW, W) + delta * LogSum(g, u)
 
 
 @lru_cache(maxsize=None)
