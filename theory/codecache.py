@@ -61,7 +61,7 @@ _FIRST_LINE = "# fewbits generated equations (theory.codecache); do not edit\n"
 _HEADER = re.compile(r"# key: ([0-9a-f]{64})\n# sha256: ([0-9a-f]{64})\n")
 _ENTRY_NAME = re.compile(r"(derived|compiled)-.*\.(py|code|tmp)\Z")  # tmp: a writer killed mid-write
 # the modules whose source decides what is generated (the functionals are in the key by value)
-_GENERATORS = ("symbolic.py", "derive.py", "compile.py", "codegen.py", "codecache.py")
+_GENERATORS = ("symbolic.py", "derive.py", "compile.py", "special.py", "codegen.py", "codecache.py")
 
 STATS: Dict[str, int] = {"built": 0, "loaded": 0}
 _memory: Dict[str, str] = {}  # key -> full text of the entries this process could not write

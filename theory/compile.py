@@ -23,23 +23,10 @@ from __future__ import annotations
 from typing import Any, Iterable, Mapping, Sequence, Tuple
 
 import numpy as np
-from scipy.special import erfcx, log_ndtr
+
+from .special import NUMERIC_FUNCTIONS, G_over_H, log_H  # noqa: F401  (re-exported)
 
 __all__ = ["log_H", "G_over_H", "CompiledSet", "NUMERIC_FUNCTIONS"]
-
-_SQRT_2_OVER_PI = np.sqrt(2.0 / np.pi)
-_SQRT_HALF = np.sqrt(0.5)
-
-
-def log_H(x):
-    """log H(x) = log ½ erfc(x/√2), stable for all real x (log_ndtr(-x))."""
-    return log_ndtr(-np.asarray(x, dtype=float))
-
-
-def G_over_H(x):
-    """G(x)/H(x) = √(2/π) / erfcx(x/√2), stable for all real x (→ x for x → +∞, → 0 for x → −∞)."""
-    return _SQRT_2_OVER_PI / erfcx(np.asarray(x, dtype=float) * _SQRT_HALF)
-
 
 def _reduce(op, e, axis):
     """``op.reduce(e, axis, keepdims=True)`` for op = np.maximum or np.add.  Along a short axis
@@ -62,12 +49,6 @@ def _logsumexp(e, axis):
     m = np.where(np.isfinite(m), m, 0.0)
     return m + np.log(_reduce(np.add, np.exp(e - m), axis))
 
-
-def _neq(a, b):
-    return np.not_equal(a, b).astype(float)
-
-
-NUMERIC_FUNCTIONS = {"LogH": log_H, "GH": G_over_H, "Neq": _neq}
 
 Nodes = Mapping[Any, Tuple[np.ndarray, np.ndarray]]
 

@@ -295,6 +295,22 @@ def shift_maximiser(states: StateSet) -> Maximiser:
     return Maximiser(half_width=1.25 * float(np.max(np.abs(states.array))), coarse_points=65)
 
 
+class _OutOfTime(RuntimeError):
+    """Raised by :class:`_TimedSaddle` past its deadline (not one of the solver's caught failures)."""
+
+
+class _TimedSaddle(SaddleProblem):
+    """The raw-residual iterator (the former solver) with a wall-clock ``deadline``: a sweep past it
+    raises :class:`_OutOfTime`, which ends the solve (a cold call then goes on with a path in d)."""
+
+    deadline = math.inf
+
+    def sweep(self, x):
+        if time.perf_counter() > self.deadline:
+            raise _OutOfTime(f"past the deadline of the raw solve")
+        return super().sweep(x)
+
+
 class LargeYProblem(SaddleBacked):
     """The y → ∞ saddle point at (α, d) as a :class:`~numerics.problems.protocol.Problem`.
 
@@ -377,15 +393,21 @@ class LargeYProblem(SaddleBacked):
 
     def point(self, init: Optional[dict] = None, jacobian=None, *, anchor: Optional[str] = None,
               newton_only: bool = False, tol_residual: float = 1e-7, maxiter: int = 400,
-              newton_maxiter: int = 15, scaled: bool = True) -> LocalEntropyPoint:
+              newton_maxiter: int = 15, scaled: bool = True, budget_s: float = math.inf) -> Optional[LocalEntropyPoint]:
         """One solve (from ``init`` or the ``anchor``) as a LocalEntropyPoint; ``newton_only`` with
         ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else.
-        ``scaled=False`` solves with the raw residuals of :class:`SaddleProblem` (the former solver)."""
+        ``scaled=False`` solves with the raw residuals of :class:`SaddleProblem` (the former solver),
+        abandoned after ``budget_s`` seconds: then the result is None (no point to report)."""
         if not scaled:
-            problem = SaddleProblem(self.derived(), self.nodes(), self.parametrisation(), self.model(),
-                                    **self.solver_options())
-            res = problem.solve(dict(init) if init else self.start(anchor), tol_residual=tol_residual,
-                                maxiter=maxiter, jacobian=jacobian, newton_first=True, newton_maxiter=newton_maxiter)
+            problem = _TimedSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(),
+                                   **self.solver_options())
+            problem.deadline = time.perf_counter() + budget_s
+            try:
+                res = problem.solve(dict(init) if init else self.start(anchor), tol_residual=tol_residual,
+                                    maxiter=maxiter, jacobian=jacobian, newton_first=True,
+                                    newton_maxiter=newton_maxiter)
+            except _OutOfTime:
+                return None
             return LocalEntropyPoint(d=self.d, S_I=res.value, Sigma=math.nan, phi=res.value, y=math.inf, saddle=res,
                                      note="y → ∞ equations (leading order in 1/y); Σ not given at this order",
                                      jacobian=problem.jacobian)
@@ -449,7 +471,9 @@ def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_r
 # where cold solves converge for every set of the α_U table) and the cap of their damped sweeps
 ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
 ANCHOR_MAXITER = 60
-FALLBACK_MAXITER = 150  # the capped direct solve after a stalled path
+RAW_MAXITER = 150  # the first attempt of a cold call: the former direct solve (raw residuals) ...
+RAW_BUDGET_S = 6.0  # ... abandoned after this many seconds (it converged within 60 sweeps, 1.5-3 s,
+# wherever it converged at commit 6674439; where it fails it iterates for a minute)
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
 NEWTON_TOL = 1e-10  # SaddleProblem.solve's tol: Newton stops at max |r| < 1e2 tol
 PATH_NEWTON_MAXITER = 6  # Newton iterations of one step of a path in d (a failed step is halved)
@@ -509,6 +533,14 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
     if start is not None and abs(math.log(start.d / d)) < 1e-12:
         return copy.copy(start)
     if start is None:
+        # 1. the former cold solve (raw residuals, from the ball start), on a short clock: where it
+        # converges (most sets at most d; symmetric(3), excitatory(3) at d = 0.005) it is the fastest
+        raw = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER, scaled=False,
+                            newton_maxiter=opts["newton_maxiter"], budget_s=min(RAW_BUDGET_S, 0.5 * budget_s))
+        if raw is not None and raw.converged:
+            raw.note += "; a direct solve with raw residuals from the ball start"
+            store(raw)
+            return raw
         if d >= ANCHOR_DS[0] * (1 - 1e-9):
             direct = problem.point(**opts)
             if direct.converged:
@@ -545,14 +577,6 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         if res.steps:
             p.note += f"; reached by a path in d from the converged point at d = {start.d:g} ({res.steps} solves)"
         return p
-    if d < start.d and direct is None:
-        # the former cold solve (raw residuals, from the ball start), capped: it converges where the
-        # path stalls for some multi-state sets (excitatory(3), α = 0.55, d = 0.005: 9 s)
-        raw = problem.point(maxiter=FALLBACK_MAXITER, scaled=False)
-        if raw.converged:
-            raw.note += "; found by a direct solve with raw residuals after the path in d stalled"
-            store(raw)
-            return raw
     fail = direct if direct is not None else res.point
     fail = copy.copy(fail) if fail is res.last_point else fail
     fail.largest_converged_d = res.last_d if d > start.d else math.nan

@@ -33,6 +33,7 @@ class LocalEntropyPoint:
     jacobian: Optional[np.ndarray] = field(default=None, repr=False)  # for warm starts of neighbours
     status: Optional[bool] = None  # overrides the saddle's flag (extrapolated points: all y converged)
     branch_end: bool = False  # y → ∞: the solve found the distance constraint jumping through 0 (no root)
+    largest_converged_d: float = math.nan  # y → ∞ cold call that failed: the last d its path in d reached
 
     @property
     def converged(self) -> bool:

@@ -20,7 +20,7 @@ from typing import Iterable, Tuple
 
 import numpy as np
 
-from theory.compile import G_over_H, log_H  # re-exported: the stable special functions
+from theory.special import G_over_H, log_H  # re-exported: the stable special functions
 
 __all__ = ["GaussianRule", "AdaptiveGaussian", "Maximiser", "gauss_legendre_panels", "gaussian_expectation", "log_H", "G_over_H"]
 
