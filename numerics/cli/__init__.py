@@ -88,6 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def add_scheduler_option(p: argparse.ArgumentParser, what: str) -> None:
+    """``--scheduler local|ADDRESS|none``: run ``what`` as Dask tasks (numerics.analyses.sweep.execute)."""
+    p.add_argument("--scheduler", default=None,
+                   help=f"run {what} as Dask tasks: local (a LocalCluster, one worker process per core), "
+                        "ADDRESS (tcp://host:8786) or none (default: in this process, one after another)")
+
+
 def json_default(obj):
     """JSON encoder for numpy scalars/arrays; non-finite floats become null."""
     import numpy as np

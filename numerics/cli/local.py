@@ -266,6 +266,8 @@ def _cmd_ladder_check(args) -> int:
 
 
 def register(sub) -> None:
+    from . import add_scheduler_option
+
     def common(p, with_y=True):
         p.add_argument("--states", required=True, help="state set (binary, symmetric:L, excitatory:L, values:...)")
         p.add_argument("--alpha", type=finite_float, required=True, help="load α = M/N")
@@ -312,9 +314,7 @@ def register(sub) -> None:
                         "reaches distance D (dense regions of radius D outlive α_U; numerics.analyses.branches)")
     p.add_argument("--y", type=_y_value, default=math.inf,
                    help="tilt y of the curves: inf (default; the y → ∞ equations) or a finite y (slow)")
-    p.add_argument("--scheduler", default=None,
-                   help="run the rows as Dask tasks: local (a LocalCluster, one worker process per core), "
-                        "ADDRESS (tcp://host:8786) or none (default: in this process, one after another)")
+    add_scheduler_option(p, "the rows")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_alpha_u)
 
@@ -327,8 +327,6 @@ def register(sub) -> None:
     p.add_argument("--states", nargs="+", help="only these state sets (default: all eight)")
     p.add_argument("--cache", default="figures/.cache",
                    help="cache folder for the points (default figures/.cache; 'none' for no cache)")
-    p.add_argument("--scheduler", default=None,
-                   help="run the rows as Dask tasks: local (a LocalCluster, one worker process per core), "
-                        "ADDRESS (tcp://host:8786) or none (default: in this process, one after another)")
+    add_scheduler_option(p, "the points")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_ladder_check)

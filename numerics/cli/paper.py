@@ -30,6 +30,8 @@ def _cmd_paper(args) -> int:
 
 
 def register(sub) -> None:
+    from . import add_scheduler_option
+
     p = sub.add_parser("paper", help="compute the paper's tables and figures into a folder",
                        description="The main job: tables and figures of the paper, with report.md. "
                                    "Results are cached per unit, so a second or interrupted run is fast.")
@@ -49,8 +51,6 @@ def register(sub) -> None:
                         "0 = none); a unit over it is reported as an error and not cached")
     p.add_argument("--progress", action="store_true", default=None,
                    help="show progress bars on stderr even when it is not a terminal (default: only on a terminal)")
-    p.add_argument("--scheduler", default=None,
-                   help="compute the units first as Dask tasks: local (a LocalCluster, one worker process per "
-                        "core), ADDRESS (tcp://host:8786) or none (default: every unit in this process)")
+    add_scheduler_option(p, "the units first")
     p.add_argument("--workers", type=int, default=None, help="with --scheduler local: worker processes")
     p.set_defaults(func=_cmd_paper)

@@ -48,7 +48,7 @@ from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 __all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "slope", "near_branch_end",
            "reference_switches"]
 
-_z1, _Wt, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "u", "W", "v"))
+_z1, _Wt, _Wt0, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "Wt0", "u", "W", "v"))
 
 
 @lru_cache(maxsize=None)
@@ -64,7 +64,7 @@ def derived_large_y(distance: str = "squared"):
 def _compiled_objective(distance: str) -> CompiledSet:
     """The reference's objective and its z-derivative (differentiated by sympy, as the equations)."""
     f = reference_objective(distance)
-    return CompiledSet({"f": f, "fz": sp.diff(f, _z1)}, bound=(_z1, _Wt, _u, _W))
+    return CompiledSet({"f": f, "fz": sp.diff(f, _z1)}, bound=(_z1, _Wt, _Wt0, _u, _W))
 
 
 def reference_switches(states: StateSet, vals: dict, distance: str = "squared", shift: Optional[Maximiser] = None,
@@ -85,7 +85,8 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     split in two (a → b → c within one grid step)."""
     C = _compiled_objective(distance)
     wt = np.asarray(states.array, dtype=float)
-    nodes = {_Wt: (wt, np.zeros_like(wt)), _u: shift or shift_maximiser(states), _W: (states.array, states.log_prior)}
+    nodes = {_Wt: (wt, np.zeros_like(wt)), _Wt0: Maximiser(values=tuple(float(s) for s in states.array)),
+             _u: shift or shift_maximiser(states), _W: (states.array, states.log_prior)}
 
     def f(z, deriv=True):
         z = np.atleast_1d(np.asarray(z, dtype=float))
@@ -150,6 +151,10 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     return np.array(sorted(found))
 
 
+# δq above which G_E's rule gets panel edges at the turn of its shift v (:func:`_nodes`)
+TAIL_BREAK_DQ = 1e3
+
+
 def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: str = "squared",
            switches: bool = True, energetic_shift: Optional[Maximiser] = None):
     """Nodes of every bound variable.  The outer rule gets
@@ -157,7 +162,11 @@ def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: st
     * panel edges graded towards z₀ = κ/√q1 on the scale √((Q − q1)/q1) (G_E: for z > z₀ the
       argument of log H falls on that scale while the shift v stays ~0; at small d, Q − q1 → 0 and
       the plain rule's error in Q̂, δ̂ reached 1e-6 for excitatory(3) at d = 0.01), whenever q1, Q
-      are known;
+      are known; and for δq > :data:`TAIL_BREAK_DQ`, edges graded on the scale w/x_c towards
+      z_t = z₀ + x_c w, x_c = √(2 log δq), w = √((Q − q1)/q1): there the maximiser v of G_E turns
+      from ~0 (log H ≈ 0 already) to the tail balance v/δq = G/H(x)/√(Q − q1), x ≈ −x_c, a
+      feature of width ~w/x_c (binary, α = 0.5, d = 0.0016, δq ~ 1e13: without these edges the
+      δq equation carried a quadrature error of 4e-5, relative);
     * in the steps that integrate G_S, a panel edge at each switch of the reference's best value
       (:func:`reference_switches`)."""
     w = (states.array, states.log_prior)
@@ -167,13 +176,19 @@ def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: st
         breaks, widths = [], []
         Q, q1 = vals.get("Q"), vals.get("q1")
         if Q is not None and q1 is not None and 0 < q1 < Q:
-            breaks.append(vals.get("kappa", 0.0) / math.sqrt(q1))
-            widths.append(math.sqrt((Q - q1) / q1))
+            z0, scale = vals.get("kappa", 0.0) / math.sqrt(q1), math.sqrt((Q - q1) / q1)
+            breaks.append(z0)
+            widths.append(scale)
+            dq = vals.get("dq")
+            if dq is not None and dq > TAIL_BREAK_DQ:
+                xc = math.sqrt(2 * math.log(dq))
+                breaks.append(z0 + xc * scale)
+                widths.append(scale / xc)
         if switches and step != "energetic":
             t = reference_switches(states, vals, distance, shift, z_max=min(8.0, outer.z_max))
             breaks += list(t)
             widths += [math.inf] * len(t)
-        return {_z1: outer.nodes(breaks, widths), _Wt: ref, _u: shift, _W: w, _v: energetic_shift or shift}
+        return {_z1: outer.nodes(breaks, widths), _Wt: ref, _Wt0: ref, _u: shift, _W: w, _v: energetic_shift or shift}
 
     return nodes
 
@@ -213,7 +228,23 @@ def _initial(states: StateSet, d: float, distance: str) -> dict:
     return x
 
 
-class _ScaledSaddle(SaddleProblem):
+class _OutOfTime(RuntimeError):
+    """Raised by :class:`_TimedSaddle` past its deadline (not one of the solver's caught failures)."""
+
+
+class _TimedSaddle(SaddleProblem):
+    """The iterator with a wall-clock ``deadline``: a sweep past it raises :class:`_OutOfTime`, which
+    ends the solve (:meth:`LargeYProblem.point` then returns None).  Used raw, it is the former solver."""
+
+    deadline = math.inf
+
+    def sweep(self, x):
+        if time.perf_counter() > self.deadline:
+            raise _OutOfTime("past the deadline of the solve")
+        return super().sweep(x)
+
+
+class _ScaledSaddle(_TimedSaddle):
     """The iterator with every residual in the units of its own unknown.
 
     The unknowns of the y → ∞ equations span many scales as d → 0 (physics.md §3.2): δq grows like
@@ -293,22 +324,6 @@ def shift_maximiser(states: StateSet) -> Maximiser:
     default seven passes).  The objective there is of order one with curvature of order one for every
     δ̂, which is what keeps the q1 equation accurate as δ̂ → 0."""
     return Maximiser(half_width=1.25 * float(np.max(np.abs(states.array))), coarse_points=65)
-
-
-class _OutOfTime(RuntimeError):
-    """Raised by :class:`_TimedSaddle` past its deadline (not one of the solver's caught failures)."""
-
-
-class _TimedSaddle(SaddleProblem):
-    """The raw-residual iterator (the former solver) with a wall-clock ``deadline``: a sweep past it
-    raises :class:`_OutOfTime`, which ends the solve (a cold call then goes on with a path in d)."""
-
-    deadline = math.inf
-
-    def sweep(self, x):
-        if time.perf_counter() > self.deadline:
-            raise _OutOfTime(f"past the deadline of the raw solve")
-        return super().sweep(x)
 
 
 class LargeYProblem(SaddleBacked):
@@ -398,10 +413,11 @@ class LargeYProblem(SaddleBacked):
         ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else.
         ``scaled=False`` solves with the raw residuals of :class:`SaddleProblem` (the former solver),
         abandoned after ``budget_s`` seconds: then the result is None (no point to report)."""
+        deadline = time.perf_counter() + budget_s
         if not scaled:
             problem = _TimedSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(),
                                    **self.solver_options())
-            problem.deadline = time.perf_counter() + budget_s
+            problem.deadline = deadline
             try:
                 res = problem.solve(dict(init) if init else self.start(anchor), tol_residual=tol_residual,
                                     maxiter=maxiter, jacobian=jacobian, newton_first=True,
@@ -413,10 +429,15 @@ class LargeYProblem(SaddleBacked):
                                      jacobian=problem.jacobian)
         # Newton's target 1e2·tol = 1e-8 on the scaled residuals: their noise floor (quadrature, the
         # maximisers) is ~1e-9 (binary, α = 0.5, d = 0.03), where a target of 1e-9 stalls
-        res, problem = self.solve(init, anchor=anchor, tol=NEWTON_TOL, tol_residual=tol_residual, maxiter=maxiter,
-                                  jacobian=jacobian,
-                                  newton_first=True, newton_only=newton_only and init is not None and jacobian is not None,
-                                  newton_maxiter=newton_maxiter)
+        problem = self.saddle()
+        problem.deadline = deadline
+        try:
+            res = problem.solve(dict(init) if init else self.start(anchor), tol=NEWTON_TOL, tol_residual=tol_residual,
+                                maxiter=maxiter, jacobian=jacobian, newton_first=True,
+                                newton_only=newton_only and init is not None and jacobian is not None,
+                                newton_maxiter=newton_maxiter)
+        except _OutOfTime:
+            return None
         note = "y → ∞ equations (leading order in 1/y); Σ not given at this order"
         end = bool(not res.converged and problem.stopped_at_jump)
         if end:
@@ -517,6 +538,12 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     return _solve_cold(problem, opts, budget_s)
 
 
+def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:
+    """A point with no saddle (not converged, S_I NaN) and the reason in its note."""
+    return LocalEntropyPoint(d=problem.d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
+                             note=f"y → ∞ equations: no solution ({why})")
+
+
 def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
     """A cold call of :func:`solve_large_y`: the memo's nearest point, or a direct solve (d at or
     above the first anchor distance), or a cold solve at an anchor; then a path in d to the target.
@@ -542,22 +569,23 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
             store(raw)
             return raw
         if d >= ANCHOR_DS[0] * (1 - 1e-9):
-            direct = problem.point(**opts)
-            if direct.converged:
+            direct = problem.point(**opts, budget_s=max(budget_s - (time.perf_counter() - t0), 0.5) / 2)
+            if direct is not None and direct.converged:
                 store(direct)
                 return direct
         for da in ANCHOR_DS:
-            if abs(da - d) <= 1e-9 * d or time.perf_counter() - t0 > budget_s:
+            left = budget_s - (time.perf_counter() - t0)
+            if abs(da - d) <= 1e-9 * d or left <= 0:
                 continue
             last = problem.at(da).point(tol_residual=opts["tol_residual"], maxiter=ANCHOR_MAXITER,
-                                        newton_maxiter=opts["newton_maxiter"])
+                                        newton_maxiter=opts["newton_maxiter"], budget_s=left) or last
             tried.append(da)
-            if last.converged:
+            if last is not None and last.converged:
                 start = last
                 store(start)
                 break
         if start is None:
-            fail = direct or last or problem.point(**opts)
+            fail = direct or last or _unsolved(problem, f"every solve ran out of its {budget_s:g} s")
             fail.note += (f"; no cold start converged (at d = {d:g} and at the anchor distances "
                           f"{', '.join(f'{x:g}' for x in tried)}): no path to follow")
             fail.largest_converged_d = math.nan

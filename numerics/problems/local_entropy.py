@@ -107,6 +107,20 @@ def _param(distance: str, d: float, Delta: float, form: str = "heat_kernel") -> 
     return _param_cholesky(distance, d, Delta)
 
 
+def _reference_from_u(u, free) -> dict:
+    """Q̃ = e^{u₀}, P = Q̃ expit(u₁), Q = e^{u₃} and the free unknowns (u₆ …): the part both
+    parametrisations share."""
+    Qt = math.exp(min(u[0], 700))
+    return {"Qt": Qt, "P": Qt * float(expit(u[1])), "Q": math.exp(min(u[3], 700)),
+            **{n: float(v) for n, v in zip(free, u[6:])}}
+
+
+def _u_vector(x, Qt, Q, t, e, f, free, cl) -> np.ndarray:
+    """(log Q̃, logit P/Q̃, atanh t, log Q, logit e, logit f, free unknowns…): the coordinates u."""
+    return np.array([math.log(Qt), float(logit(cl(x["P"] / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
+                     float(logit(f))] + [x[n] for n in free])
+
+
 def _free_unknowns(distance: str) -> list:
     """The free conjugate of the distance: Ŝ (squared); for Hamming S is an order parameter paired with
     Ŝ (given by the energetic step) and the multiplier λ is free."""
@@ -144,14 +158,11 @@ def _param_heat_kernel(distance: str, d: float, Delta: float) -> Parametrisation
         f = cl(x["q0"] / max(Q - A, _FLOOR))
         q0 = (Q - A) * f
         e = cl((x["q1"] - q0 - A) / max(Q - q0 - A, _FLOOR))
-        return np.array([math.log(Qt), float(logit(cl(P / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
-                         float(logit(f))] + [x[n] for n in free])
+        return _u_vector(x, Qt, Q, t, e, f, free, cl)
 
     def from_u(u):
-        Qt = math.exp(min(u[0], 700))
-        P = Qt * float(expit(u[1]))
-        Q = math.exp(min(u[3], 700))
-        x = {"Qt": Qt, "P": P, "Q": Q, **{n: float(v) for n, v in zip(free, u[6:])}}
+        x = _reference_from_u(u, free)
+        Qt, P, Q = x["Qt"], x["P"], x["Q"]
         t = math.tanh(u[2])
         A = Q * t * t
         q0 = (Q - A) * float(expit(u[5]))
@@ -202,14 +213,11 @@ def _param_cholesky(distance: str, d: float, Delta: float) -> Parametrisation:
         q0 = lo0 + (Q - lo0 - a) * f
         lo1 = q0 + a
         e = cl((x["q1"] - lo1) / max(Q - lo1, _FLOOR))
-        return np.array([math.log(Qt), float(logit(cl(P / Qt))), math.atanh(t), math.log(Q), float(logit(e)),
-                         float(logit(f))] + [x[n] for n in free])
+        return _u_vector(x, Qt, Q, t, e, f, free, cl)
 
     def from_u(u):
-        Qt = math.exp(min(u[0], 700))
-        P = Qt * float(expit(u[1]))
-        Q = math.exp(min(u[3], 700))
-        x = {"Qt": Qt, "P": P, "Q": Q, **{n: float(v) for n, v in zip(free, u[6:])}}
+        x = _reference_from_u(u, free)
+        Qt, P, Q = x["Qt"], x["P"], x["Q"]
         S = S_of(x, Q, Qt)
         A11, Rs, w = frame(Qt, P, Q, S)
         R = Rs + w * math.tanh(u[2])

@@ -49,6 +49,20 @@ The z integral is a trapezoid rule in u on z = z* + sigma* sinh(u), z* the mode 
 integrand and sigma* its width there, in log domain (log H = log_ndtr), so hard constraints (V - C -> 0)
 never give 0/0; V - C is floored at ``var_floor`` and C at 0.
 
+Iteration: parallel sweeps with damping of (A, b2, b11), adaptive (see :func:`run_replicated`).  With 0/1
+inputs the pattern matrix has a mean f/scale, whose uniform field on all synapses has a parallel-update
+gain of order -alpha N f/(1-f); it is updated by a Newton step (:meth:`ReplicatedBP._common_mode`), so
+that the iteration converges at N ~ 1000.  Caveat (0/1 inputs): the common mode (f/scale) sum_i W^a_i enters
+every pattern; the Bethe/central-limit form treats its O(1) fluctuation as independent noise per pattern
+rather than one shared shift, so for 0/1 inputs F is an approximation of unknown quality beyond the small-N
+checks (binary, f = 0.5, theta = 0, alpha = 0.5, N = 1000 gives s_Bethe = 0.19, where conditioning on
+sum_i W_i suggests the +-1 value 0.31); a treatment with sum_i W^a_i as an explicit global variable is
+the next step.
+
+Measured (binary, alpha = 0.5, y = 3, N = 1000 and 2000, 8 and 5 instances): yPhi at d = 0.2 / 0.1 /
+0.05 within 1-1.5 standard errors of the RS theory (c = 0), the control variate yPhi - y s_Bethe within
+one standard error, with a spread of 0.002-0.009 instead of 0.015-0.024.
+
 At gamma = 0 the system factorises: F(0, y) = log sum_k pi_k + y s_Bethe with s_Bethe = F(0, 1) - log sum pi
 the plain (relaxed) BP entropy, which :func:`bethe_entropy` returns; yPhi - y s_Bethe of the same instance
 is a control variate that removes most instance-to-instance fluctuations.
@@ -149,7 +163,7 @@ def _mode(slope, like, iters: int = 80):
         lo, hi = np.where(f > 0, x, lo), np.where(f > 0, hi, x)
         xn = x + f / curv
         xn = np.where((xn > lo) & (xn < hi), xn, 0.5 * (lo + hi))
-        done = np.all(np.abs(xn - x) <= 1e-9 * (1.0 + np.abs(x)))
+        done = np.all(np.abs(xn - x) <= 1e-7 * (1.0 + np.abs(x)))  # the grid needs x* to ~sig only
         x = xn
         if done:
             break

@@ -59,7 +59,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 from ..symbolic import Avg, LogH, LogSum, Neq, gauss
 from .base import Functional
 
-__all__ = ["large_y", "reference_objective", "SYMBOLS_INF", "DH_REGULAR"]
+__all__ = ["large_y", "reference_objective", "reference_baseline", "SYMBOLS_INF", "DH_REGULAR"]
 
 # added to δ̂ in G_S so that δ̂ = 0 is a regular point (module docstring): far below any δ̂ the solver
 # meets (1e-40 at binary α = 0.5, d = 0.001), far above the underflow of δ̂² (1e-300)
@@ -68,9 +68,9 @@ DH_REGULAR = 1e-150
 Qt, S, Q, q1, dq = sp.symbols("Qt S Q q1 dq", positive=True)
 Ath, Sh, Qh, q1h, dh, lam = sp.symbols("Ath Sh Qh q1h dh lam", real=True)
 alpha, kappa, d, Delta = sp.symbols("alpha kappa d Delta", real=True)
-z1, Wt, u, W, v = sp.symbols("z1 Wt u W v", real=True)
+z1, Wt, Wt0, u, W, v = sp.symbols("z1 Wt Wt0 u W v", real=True)
 SYMBOLS_INF = {s.name: s for s in (Qt, S, Q, q1, dq, Ath, Sh, Qh, q1h, dh, lam, alpha, kappa, d, Delta,
-                                   z1, Wt, u, W, v)}
+                                   z1, Wt, Wt0, u, W, v)}
 
 
 def _check(distance: str) -> None:
@@ -91,11 +91,32 @@ def reference_objective(distance: str = "squared") -> sp.Expr:
     kink and the derived integrands a jump; the numerics give the outer Gaussian rule a panel edge
     at each switch (numerics.problems.large_y)."""
     _check(distance)
-    EW = -(Qh + q1h) / 2 * W**2 + sp.sqrt(q1h) * z1 * W
-    EW += Sh * Wt * W if distance == "squared" else -lam * Neq(W, Wt)
+
+    def base(wt):  # the exponent at z = 0
+        e0 = -(Qh + q1h) / 2 * W**2
+        return e0 + (Sh * wt * W if distance == "squared" else -lam * Neq(W, wt))
+
+    E0 = base(Wt)
+    EW = E0 + sp.sqrt(q1h) * z1 * W
     delta = dh + DH_REGULAR
     g = -u**2 / 2 + log1p(Avg(expm1(delta * u * W), EW, W)) / delta
-    return -Ath / 2 * Wt**2 + LogSum(EW, W) + delta * LogSum(g, u)
+    field = log1p(Avg(expm1(sp.sqrt(q1h) * z1 * W), E0, W))  # F(h) - F(h0), h0 = Ŝ W̃
+    return (-Ath / 2 * Wt**2 + LogSum(E0, W) - reference_baseline(distance)) + field + delta * LogSum(g, u)
+
+
+@lru_cache(maxsize=None)
+def reference_baseline(distance: str = "squared") -> sp.Expr:
+    """c = max_W̃ [ −½ Â W̃² + F(Ŝ W̃) ] (the reference's objective at z = 0 and δ̂ = 0; a maximum over
+    the bound copy Wt0 of W̃), subtracted inside :func:`reference_objective` and added back in G_S.
+    As q̂1 → 0 the objective's dependence on z (and so the choice of W̃) is O(√q̂1 z) on top of values
+    of order one, which rounding hides (binary, α = 0.5, d = 0.0016: √q̂1 ~ 1e-14, so every node
+    with |z| < 0.01 got a W̃ chosen by rounding noise, an error 4e-5 in the δq equation): with c
+    taken off and F(h) − F(h0) written as log1p⟨expm1(√q̂1 z W)⟩, the differences between values of
+    W̃ are computed to full relative precision (tied values, ±1 of symmetric sets, give identical
+    bits for the O(1) part)."""
+    _check(distance)
+    e0 = -(Qh + q1h) / 2 * W**2 + (Sh * Wt0 * W if distance == "squared" else -lam * Neq(W, Wt0))
+    return LogSum(-Ath / 2 * Wt0**2 + LogSum(e0, W), Wt0)
 
 
 @lru_cache(maxsize=None)
@@ -109,7 +130,7 @@ def large_y(distance: str = "squared") -> Functional:
         # nothing else at this order (the reference's pattern constraint drops out), so it is not an
         # unknown here, unlike at finite y
         trace += lam * d
-    entropic = gauss(LogSum(reference_objective(distance), Wt), z1)
+    entropic = reference_baseline(distance) + gauss(LogSum(reference_objective(distance), Wt), z1)
     energetic = gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v), z1)
     order = (Qt, Q, q1, dq)
     conj = (Ath, Qh, q1h, dh)
@@ -118,4 +139,4 @@ def large_y(distance: str = "squared") -> Functional:
     return Functional(
         name=f"large_y[{distance}]", order=order, conjugates=conj, pairs=pairs,
         model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
-        gaussian=(), state_vars=(W,), bound=(z1, Wt, u, W, v), description=__doc__)
+        gaussian=(), state_vars=(W,), bound=(z1, Wt, Wt0, u, W, v), description=__doc__)
