@@ -351,3 +351,43 @@ def test_debug_flag_anywhere_is_not_an_argument_error(capsys):
     code, out, _ = _run(capsys, ["capacity", "--states", "binary", "--json", "--debug"])
     assert code == 0 and json.loads(out)["results"][0]["converged"]
     assert os.environ.get("FEWBITS_DEBUG", "") in ("", "0")
+
+
+# -- items 1, 3, 4, 10: the theory verbs -----------------------------------------------------------------
+
+
+def test_hamming_distance_works_and_equals_squared_for_binary(capsys):
+    # item 1: was "fewbits: error: Sh"; for ±1 weights the two distances are the same number
+    out = {}
+    for dist in ("hamming", "squared"):
+        code, o, _ = _run(capsys, ["franz-parisi", "--states", "binary", "--alpha", "0.5", "--d", "0.1",
+                                   "--distance", dist, "--json"])
+        assert code == 0
+        out[dist] = json.loads(o)["points"][0]["S_I"]
+    assert abs(out["hamming"] - out["squared"]) < 1e-9
+
+
+def test_capacity_collapsing_onto_zero_weights_is_not_converged(capsys):
+    # item 3: a prior this skewed towards 0 gave alpha_c = 13.72 (above the bound 2) with q ~ 2e-12
+    code, o, _ = _run(capsys, ["capacity", "--states", "values:-1,0,1@1,100000,1", "--json"])
+    (row,) = json.loads(o)["results"]
+    assert code == 1 and row["converged"] is False and "collapsed onto W = 0" in row["message"]
+
+
+@pytest.mark.parametrize("argv", [["entropy", "--states", "binary", "--alpha", "1.0"],
+                                  ["franz-parisi", "--states", "binary", "--alpha", "0.9", "--d", "0.1"]])
+def test_load_above_capacity_exits_1_unless_asked_for(capsys, argv):
+    # item 4: s(alpha) < 0 above alpha_c = 0.833 (binary): said on stderr, exit 1; --above-capacity accepts it
+    code, _, err = _run(capsys, argv)
+    assert code == 1 and "above the capacity" in err and "--above-capacity" in err
+    code, _, _ = _run(capsys, argv + ["--above-capacity"])
+    assert code == 0
+
+
+def test_non_converged_point_has_no_value_and_an_infinite_residual(capsys):
+    # item 10: d = 0.999 printed "residual": 0.0 (a NaN gradient entry skipped by max) and, at y -> inf,
+    # S_I = -728.2 for a point that did not converge
+    code, o, _ = _run(capsys, ["franz-parisi", "--states", "binary", "--alpha", "0.5", "--d", "0.999", "--json"])
+    (p,) = json.loads(o)["points"]
+    assert code == 1 and p["converged"] is False
+    assert p["S_I"] is None and p["residual"] is None  # null: not a number, and not 0

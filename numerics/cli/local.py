@@ -7,7 +7,7 @@ import math
 
 from theory.states import parse_states
 
-from .theory import finite_float
+from .theory import ABOVE_CAPACITY_HELP, above_capacity, finite_float
 
 __all__ = ["register", "parse_d_grid", "MAX_GRID_POINTS"]
 
@@ -108,7 +108,19 @@ def _cmd_local(args) -> int:
     _print_curve(curve, args, f"local entropy, states {states.name}, alpha={args.alpha:g}, y={args.y:g}"
                               + (" (y → ∞ equations; Sigma not given at this order)" if args.y == math.inf else "")
                               + f", reference={args.reference}, distance={args.distance}, kappa={args.kappa:g}")
-    return 0 if ok else 1
+    if not ok:
+        return 1
+    return above_capacity(_equilibrium_entropy(states, args.alpha, args.kappa), args.alpha, args.above_capacity)
+
+
+def _equilibrium_entropy(states, alpha: float, kappa: float) -> float:
+    """s(α) at the same load (NaN at α = 0 or where it does not converge): tells a load above α_c."""
+    from ..problems.equilibrium import solve_equilibrium
+
+    if alpha == 0:
+        return math.nan
+    r = solve_equilibrium(states, alpha, kappa=kappa)
+    return r.value if r.converged else math.nan
 
 
 def _cmd_fp(args) -> int:
@@ -121,7 +133,9 @@ def _cmd_fp(args) -> int:
     ref = "" if args.reference_kappa is None else f", reference margin {args.reference_kappa}"
     _print_curve(curve, args, f"Franz-Parisi potential (typical reference{ref}), states {states.name}, "
                               f"alpha={args.alpha:g}, distance={args.distance}; Sigma = s(alpha) of the reference")
-    return 0 if bool(curve.converged.all()) else 1
+    if not bool(curve.converged.all()):
+        return 1
+    return above_capacity(float(curve.Sigma[0]), args.alpha, args.above_capacity)
 
 
 def reference_kappa_value(text: str):
@@ -277,6 +291,7 @@ def register(sub) -> None:
         p.add_argument("--distance", choices=["squared", "hamming"], default="squared",
                        help="squared: mean (W−W̃)²/Δ² (default); hamming: fraction of differing synapses")
         p.add_argument("--kappa", type=finite_float, default=0.0, help="stability κ ≥ 0")
+        p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 
     p = sub.add_parser("local-entropy", help="local entropy S_I(d) and external entropy Σ(d) at load α, tilt y",

@@ -32,6 +32,23 @@ def add_model_arguments(p: argparse.ArgumentParser, bias: bool = True) -> None:
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
+ABOVE_CAPACITY_HELP = ("report a load above the capacity α_c (where the RS entropy is negative and no "
+                       "solutions exist as N → ∞) with exit 0 instead of 1")
+
+
+def above_capacity(s_eq: float, alpha: float, allowed: bool) -> int:
+    """Exit status for a load whose equilibrium entropy is ``s_eq``: 1 (and a line on stderr) when it is
+    negative, i.e. α is above α_c, unless ``allowed`` (``--above-capacity``); else 0."""
+    if not (s_eq < 0):
+        return 0
+    import sys
+
+    print(f"fewbits: alpha = {alpha:g} is above the capacity: the equilibrium entropy is negative "
+          f"(s = {s_eq:.4g}), so no solutions exist there as N → ∞; the numbers above are the RS saddle point "
+          f"continued past alpha_c (pass --above-capacity to accept them with exit 0)", file=sys.stderr)
+    return 0 if allowed else 1
+
+
 def _table(rows, header):
     widths = [max(len(str(h)), *(len(str(r[i])) for r in rows)) for i, h in enumerate(header)]
     line = "  ".join(str(h).rjust(w) for h, w in zip(header, widths))
@@ -61,7 +78,9 @@ def _cmd_entropy(args) -> int:
         for k in ("entropy", "q", "Q", "A", "qhat", "dentropy_dalpha", "residual", "iterations"):
             print(f"  {k:16s} {out[k]:.10g}" if isinstance(out[k], float) else f"  {k:16s} {out[k]}")
         print(f"  {'status':16s} {r.message}")
-    return 0 if r.converged else 1
+    if not r.converged:
+        return 1
+    return above_capacity(r.value, args.alpha, args.above_capacity)
 
 
 def _cmd_capacity(args) -> int:
@@ -90,6 +109,7 @@ def register(sub) -> None:
                        description="Replica-symmetric equilibrium entropy of the perceptron with the given "
                                    "synaptic states (physics.md §2). Exit 1 if the saddle point did not converge.")
     add_model_arguments(p)
+    p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
     p.add_argument("--alpha", type=finite_float, required=True, help="load α = M/N ≥ 0")
     p.set_defaults(func=_cmd_entropy)
 
