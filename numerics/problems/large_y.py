@@ -385,20 +385,22 @@ class LargeYProblem(SaddleBacked):
             return x
         return _initial(self.states, self.d, self.distance)
 
-    def path_coordinates(self):
-        """(to_w, from_w): the solver's coordinates u with d·log δq in place of log δq, the variables a
-        path in d extrapolates (physics.md §3.2: d·log δq stays of order one for binary synapses,
-        where δq grows like exp(c/d); for sets where δq grows like a power it falls slowly to 0)."""
+    def path_coordinates(self, scaled: bool = True):
+        """(to_w, from_w): the solver's coordinates u with d·log δq in place of log δq (``scaled``; u
+        itself otherwise), the variables a path in d extrapolates (physics.md §3.2: d·log δq stays of
+        order one for binary synapses, where δq grows like exp(c/d); for sets where δq grows like a
+        power of 1/d, log δq is the straighter one)."""
         P = self.parametrisation()
+        k = 1.0
 
         def to_w(x, d):
             w = np.array(P.to_u(x), dtype=float)
-            w[3] *= d
+            w[3] *= d if scaled else k
             return w
 
         def from_w(w, d):
             u = np.array(w, dtype=float)
-            u[3] /= d
+            u[3] /= d if scaled else k
             return P.from_u(u)
 
         return to_w, from_w
@@ -457,6 +459,13 @@ def _newton_point(problem: LargeYProblem, init: dict, jacobian, maxiter: int, to
     p = problem.point(init, jacobian, newton_only=True, tol_residual=tol_residual, newton_maxiter=maxiter)
     if p.converged or jacobian is None:
         return p
+    return _fresh_newton(problem, init, maxiter, tol_residual, p)
+
+
+def _fresh_newton(problem: LargeYProblem, init: dict, maxiter: int, tol_residual: float,
+                  p: LocalEntropyPoint) -> LocalEntropyPoint:
+    """Newton on the scaled residuals from ``init`` with a fresh finite-difference Jacobian (n + 1
+    sweeps), at most ``maxiter`` iterations; ``p`` (the point to report otherwise) if it fails."""
     sp = problem.saddle()
     sp._inner_active = False  # Newton takes every unknown together, as in SaddleProblem.solve
     try:
@@ -494,10 +503,18 @@ ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
 ANCHOR_MAXITER = 60
 RAW_MAXITER = 150  # the first attempt of a cold call: the former direct solve (raw residuals) ...
 RAW_BUDGET_S = 6.0  # ... abandoned after this many seconds (it converged within 60 sweeps, 1.5-3 s,
-# wherever it converged at commit 6674439; where it fails it iterates for a minute)
+# wherever it converged at commit 6674439; where it fails it iterates for a minute); above the anchor
+RAW_BUDGET_HIGH_S = 2.5  # distances after this many (past a branch's end the call must fail fast:
+HIGH_BUDGET_S = 9.5  # the whole call above the anchors, and each anchor's solve there:
+ANCHOR_BUDGET_S = 3.0
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
 NEWTON_TOL = 1e-10  # SaddleProblem.solve's tol: Newton stops at max |r| < 1e2 tol
-PATH_NEWTON_MAXITER = 6  # Newton iterations of one step of a path in d (a failed step is halved)
+PATH_NEWTON_MAXITER = 6  # Newton iterations of one step of a path in d, then ...
+PATH_FULL_MAXITER = 200  # ... a full solve capped at this many damped sweeps and seconds (a failed
+PATH_FULL_SCALED = False
+PATH_ALT = True
+PATH_FULL_BELOW = 0.15  # ... only on steps of at most this in log d (longer failed steps are halved first)
+PATH_FULL_BUDGET_S = 3.0  # step is halved: a shorter step is cheaper than a long solve from a poor start)
 
 
 def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, distance: str = "squared",
@@ -544,6 +561,36 @@ def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:
                              note=f"y → ∞ equations: no solution ({why})")
 
 
+def _polished(problem: LargeYProblem, p: LocalEntropyPoint, opts: dict) -> LocalEntropyPoint:
+    """A point converged with raw residuals, taken through Newton on the scaled residuals from there
+    (a fresh finite-difference Jacobian, n + 1 sweeps): its Jacobian is then that of the scaled
+    residuals, which continuation (Newton steps of a path in d, warm starts of a curve) uses; a
+    raw Jacobian there made every first Newton step of a path fail.  If Newton fails, ``p`` without
+    a Jacobian."""
+    q = _fresh_newton(problem, p.saddle.params, 4, opts["tol_residual"], p)
+    if q is not p and q.converged:
+        q.note = p.note
+        return q
+    p.jacobian = None
+    return p
+
+
+def _anchor_solve(problem: LargeYProblem, opts: dict, budget_s: float) -> Optional[LocalEntropyPoint]:
+    """A cold solve at an anchor distance within ``budget_s``: raw residuals first (about twice as
+    fast there: excitatory(3), α = 0.55, d = 0.06 in 55 sweeps against 140), then the scaled
+    iterator capped at :data:`ANCHOR_MAXITER` sweeps; None if both ran out of time."""
+    t0 = time.perf_counter()
+    p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER, scaled=False,
+                      newton_maxiter=opts["newton_maxiter"], budget_s=budget_s)
+    left = budget_s - (time.perf_counter() - t0)
+    if p is not None and p.converged:
+        return _polished(problem, p, opts)
+    if left <= 0:
+        return p
+    return problem.point(tol_residual=opts["tol_residual"], maxiter=ANCHOR_MAXITER,
+                         newton_maxiter=opts["newton_maxiter"], budget_s=left) or p
+
+
 def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
     """A cold call of :func:`solve_large_y`: the memo's nearest point, or a direct solve (d at or
     above the first anchor distance), or a cold solve at an anchor; then a path in d to the target.
@@ -562,23 +609,24 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
     if start is None:
         # 1. the former cold solve (raw residuals, from the ball start), on a short clock: where it
         # converges (most sets at most d; symmetric(3), excitatory(3) at d = 0.005) it is the fastest
+        high = d > ANCHOR_DS[0] * (1 + 1e-9)  # above the anchors: past a branch's end it must fail fast
+        if high:
+            budget_s = min(budget_s, HIGH_BUDGET_S)
         raw = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER, scaled=False,
-                            newton_maxiter=opts["newton_maxiter"], budget_s=min(RAW_BUDGET_S, 0.5 * budget_s))
+                            newton_maxiter=opts["newton_maxiter"],
+                            budget_s=min(RAW_BUDGET_HIGH_S if high else RAW_BUDGET_S, 0.5 * budget_s))
         if raw is not None and raw.converged:
             raw.note += "; a direct solve with raw residuals from the ball start"
+            raw = _polished(problem, raw, opts)
             store(raw)
             return raw
-        if d >= ANCHOR_DS[0] * (1 - 1e-9):
-            direct = problem.point(**opts, budget_s=max(budget_s - (time.perf_counter() - t0), 0.5) / 2)
-            if direct is not None and direct.converged:
-                store(direct)
-                return direct
+        direct = raw
+        # 2. a cold solve at an anchor distance
         for da in ANCHOR_DS:
             left = budget_s - (time.perf_counter() - t0)
             if abs(da - d) <= 1e-9 * d or left <= 0:
                 continue
-            last = problem.at(da).point(tol_residual=opts["tol_residual"], maxiter=ANCHOR_MAXITER,
-                                        newton_maxiter=opts["newton_maxiter"], budget_s=left) or last
+            last = _anchor_solve(problem.at(da), opts, min(left, ANCHOR_BUDGET_S) if high else left) or last
             tried.append(da)
             if last is not None and last.converged:
                 start = last
@@ -591,15 +639,33 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
             fail.largest_converged_d = math.nan
             return fail
     to_w, from_w = problem.path_coordinates()
+    reached = [start.d]
+
+    def converged_on_path(p):
+        reached.append(p.d)
+        store(p)
 
     def solve_at(dn, init, jac):
-        return _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER, opts["tol_residual"])
+        # Newton from the predictor (enough for binary synapses); where it fails, the full solve
+        # from the same start (damped sweeps, Newton, hybr) within the time left: symmetric(3),
+        # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls
+        p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER, opts["tol_residual"])
+        left = path_end - time.perf_counter()
+        short = abs(math.log(dn / reached[-1])) <= PATH_FULL_BELOW
+        if p.converged or left <= 1.0 or dn > start.d or not short:  # upwards (past a branch's end): Newton only
+            return p
+        q = problem.at(dn).point(init, None, tol_residual=opts["tol_residual"], maxiter=PATH_FULL_MAXITER,
+                                 newton_maxiter=opts["newton_maxiter"], budget_s=min(left, PATH_FULL_BUDGET_S),
+                                 scaled=PATH_FULL_SCALED)
+        return q if q is not None and q.converged else p
 
     left = budget_s - (time.perf_counter() - t0)
     if d > start.d:  # upwards: towards the end of a branch, where steps fail; report it within seconds
         left = min(left, UPWARD_BUDGET_S)
+    path_end = time.perf_counter() + max(left, 0.5)
     res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5),
-                        on_converged=store, to_w=to_w, from_w=from_w)
+                        on_converged=converged_on_path, to_w=to_w, from_w=from_w,
+                        alt=problem.path_coordinates(scaled=False) if PATH_ALT else None)
     if res.reached:
         p = copy.copy(res.point)
         if res.steps:

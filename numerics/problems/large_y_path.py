@@ -167,10 +167,22 @@ class PathResult:
     path: List[float] = field(default_factory=list)
 
 
+def _secant(coords, hist, t_new: float, d_new: float):
+    """The secant through the last two points of ``hist`` in the coordinates (to_w, from_w), at
+    log d = t_new; None where the map fails."""
+    to_w, from_w = coords
+    (ta, pa), (tb, pb) = hist[-2], hist[-1]
+    try:
+        wa, wb = np.asarray(to_w(pa.saddle.params, pa.d)), np.asarray(to_w(pb.saddle.params, pb.d))
+        return from_w(wb + (t_new - tb) / (tb - ta) * (wb - wa), d_new)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
 def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0.5, max_log_step: float = 0.8,
                   min_log_step: float = 0.01, budget_s: float = 8.0, max_steps: int = 60,
                   on_converged: Optional[Callable] = None, to_w: Optional[Callable] = None,
-                  from_w: Optional[Callable] = None) -> PathResult:
+                  from_w: Optional[Callable] = None, alt: Optional[Tuple[Callable, Callable]] = None) -> PathResult:
     """Walk from the converged ``start`` (a LocalEntropyPoint) to ``d_to`` in steps of log d.
 
     ``solve_at(d, init, jacobian)`` is a capped Newton solve from ``init``.  The predictor is the
@@ -180,13 +192,17 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     them, the last point.  The first step is ``log_step`` in log d; a failed step is halved, a
     converged one grows by 1.3 (at most ``max_log_step``, never past the target); the walk stops when
     a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds.
-    ``on_converged(point)`` is called for every converged point (the memo)."""
+    ``on_converged(point)`` is called for every converged point (the memo).  ``alt`` = (to_w, from_w):
+    other coordinates; after each converged step the secant of both is compared with the solution
+    (in the first coordinates) and the better one predicts the next step (for the y → ∞ equations:
+    d·log δq fits binary synapses, log δq the sets where δq grows like a power of 1/d)."""
     t0 = time.perf_counter()
     t_to = math.log(d_to)
     hist = [(math.log(start.d), start)]
     h = log_step
     steps, last_fail, reason = 0, None, ""
     direction = 1.0 if t_to > hist[-1][0] else -1.0
+    coords, best = [(to_w, from_w)] + ([alt] if alt is not None else []), 0
     while True:
         t_cur, cur = hist[-1]
         if abs(t_to - t_cur) < 1e-12:
@@ -200,17 +216,17 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
             break
         t_new = t_cur + direction * min(h, abs(t_to - t_cur))
         d_new = math.exp(t_new) if abs(t_new - t_to) > 1e-12 else d_to
-        guess = cur.saddle.params
-        if to_w is not None and len(hist) >= 2:
-            (ta, pa), (tb, pb) = hist[-2], hist[-1]
-            try:
-                wa, wb = np.asarray(to_w(pa.saddle.params, pa.d)), np.asarray(to_w(pb.saddle.params, pb.d))
-                guess = from_w(wb + (t_new - tb) / (tb - ta) * (wb - wa), d_new)
-            except (ValueError, OverflowError, ZeroDivisionError):
-                guess = cur.saddle.params
+        guesses = [_secant(c, hist, t_new, d_new) for c in coords] if to_w is not None and len(hist) >= 2 else []
+        guess = guesses[best] if guesses and guesses[best] is not None else next(
+            (g for g in guesses if g is not None), cur.saddle.params)
         p = solve_at(d_new, guess, cur.jacobian)
         steps += 1
         if p.converged:
+            if len(guesses) > 1:
+                w = np.asarray(to_w(p.saddle.params, d_new), dtype=float)
+                err = [float(np.max(np.abs(np.asarray(to_w(g, d_new), dtype=float) - w))) if g is not None
+                       else math.inf for g in guesses]
+                best = int(np.argmin(err))
             hist.append((t_new, p))
             if on_converged is not None:
                 on_converged(p)

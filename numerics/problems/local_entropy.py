@@ -85,6 +85,11 @@ NEWTON_STALL = 4
 # a cold start above this y climbs from y = 3 (×1.5 per rung); at or below it, it starts from the
 # Franz–Parisi solution, with the Cholesky-seeded rescue when that fails
 CLIMB_ABOVE_Y = 4.0
+# below this y a cold start descends from it (×0.8 per rung, each warm-started by the previous one): the
+# Franz–Parisi start, the y → 0 limit, lands in no basin at y = 0.2 … 0.01 (binary, α = 0.5, d = 0.1),
+# the descent reaches y = 0.18 there; :data:`MIN_Y` is the smallest y accepted
+DESCEND_BELOW_Y = 0.5
+MIN_Y = 0.2
 
 
 def _clamp_conjugates(xh):
@@ -245,6 +250,10 @@ def _initial_from_fp(states, alpha, d, distance, kappa, f_out):
 def _check_finite_y(y, reference: str, decoupling: str) -> None:
     if not (isinstance(y, (int, float, np.floating)) and math.isfinite(y) and y > 0):
         raise ValueError(f"y must be a finite number > 0 here (use the extrapolation for y = inf), got {y!r}")
+    if y < MIN_Y:
+        raise ValueError(f"y must be >= {MIN_Y:g} for the finite-y equations, got {y!r}: as y → 0 they turn singular "
+                         f"(the conjugates carry 1/(y(y − 1))); the y → 0 limit is the Franz–Parisi potential "
+                         f"(fewbits franz-parisi, numerics.solve_franz_parisi)")
     if abs(y - 1.0) < 1e-9:
         raise ValueError("y = 1 is degenerate in this formulation (q1 and its conjugate drop out); "
                          "use y = 1 ± 1e-3, or y = 0.999")
@@ -317,15 +326,17 @@ class FiniteYProblem(SaddleBacked):
                                  jacobian=problem.jacobian, **self.observables(res))
 
 
-def _climb(prob: FiniteYProblem, tol_residual: float):
-    """No warm start at large y: climb from y = 3 in steps of ×1.5 (each warm-started by the previous
-    rung); a cold start at large y rarely lands in the basin.  Returns (point, y reached)."""
+def _walk_in_y(prob: FiniteYProblem, tol_residual: float, y_from: float, factor: float):
+    """Reach y = ``prob.y`` from a cold start at ``y_from`` in steps of ×``factor`` (each rung warm-started by
+    the previous one): the climb from y = 3 (×1.5) for large y, where a cold start rarely lands in the
+    basin, and the descent from y = :data:`DESCEND_BELOW_Y` (×0.8) for small y.  Returns (last point,
+    y reached); the caller solves at ``prob.y`` from it."""
     kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
               outer=prob.outer, inner=prob.inner, tol_residual=tol_residual, decoupling=prob.form)
-    prev = solve_local_entropy(prob.states, prob.alpha, prob.d, 3.0, **kw)
-    yy = 3.0
-    while prev.converged and yy * 1.5 < prob.y:
-        yy *= 1.5
+    prev = solve_local_entropy(prob.states, prob.alpha, prob.d, y_from, **kw)
+    yy = y_from
+    while prev.converged and (yy * factor < prob.y if factor > 1 else yy * factor > prob.y):
+        yy *= factor
         prev = solve_local_entropy(prob.states, prob.alpha, prob.d, yy, init=prev.saddle.params,
                                    jacobian=prev.jacobian, **kw)
     return prev, yy
@@ -388,17 +399,19 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0 = dict(init)
         x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
         x0.setdefault("lam", 1.0)
-    elif y > CLIMB_ABOVE_Y:
-        prev, yy = _climb(prob, tol_residual)
+    elif y > CLIMB_ABOVE_Y or y < DESCEND_BELOW_Y:
+        climb = y > CLIMB_ABOVE_Y
+        prev, yy = _walk_in_y(prob, tol_residual, 3.0 if climb else DESCEND_BELOW_Y, 1.5 if climb else 0.8)
         if not prev.converged:
             return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
-                                     saddle=prev.saddle, note=f"the climb in y stopped at y={yy:g}")
+                                     saddle=prev.saddle,
+                                     note=f"the {'climb' if climb else 'descent'} in y stopped at y={yy:g}")
         x0, jacobian = dict(prev.saddle.params), prev.jacobian
         x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
         x0.setdefault("lam", 1.0)
     else:
         x0 = prob.start()
-    rescue = prob.form == "heat_kernel" and not init and y <= CLIMB_ABOVE_Y
+    rescue = prob.form == "heat_kernel" and not init and DESCEND_BELOW_Y <= y <= CLIMB_ABOVE_Y
     # with a rescue available, the first attempt skips the long damped stage (maxiter=0), ~30 s
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=0 if rescue else maxiter, jacobian=jacobian,
                         newton_stall=NEWTON_STALL)

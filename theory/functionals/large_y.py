@@ -100,8 +100,12 @@ def reference_objective(distance: str = "squared") -> sp.Expr:
     EW = E0 + sp.sqrt(q1h) * z1 * W
     delta = dh + DH_REGULAR
     g = -u**2 / 2 + log1p(Avg(expm1(delta * u * W), EW, W)) / delta
-    field = log1p(Avg(expm1(sp.sqrt(q1h) * z1 * W), E0, W))  # F(h) - F(h0), h0 = Ŝ W̃
-    return (-Ath / 2 * Wt**2 + LogSum(E0, W) - reference_baseline(distance)) + field + delta * LogSum(g, u)
+    t, mean = sp.sqrt(q1h) * z1, Avg(W, E0, W)
+    field = t * mean + log1p(Avg(expm1(t * (W - mean)), E0, W))  # F(h) - F(h0), h0 = Ŝ W̃
+    # −½ÂW̃² + F(h0) − c as one log-sum, so that no term of order one is left in the sum below (sympy
+    # orders an Add's terms as it likes: F(h0) + field − c lost the field to rounding)
+    core = LogSum(E0 - Ath / 2 * Wt**2 - reference_baseline(distance), W)
+    return core + field + delta * LogSum(g, u)
 
 
 @lru_cache(maxsize=None)
