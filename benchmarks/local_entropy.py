@@ -8,6 +8,11 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
 * a finite-y curve of n distances (binary, α = 0.5, y = --y) by continuation in d;
 * the y → ∞ curve of n distances (binary, α = 0.5, d = 0.01 … 0.08, the small-d window where the
   dense regions show), cold start included;
+* with --cold (or ``--only cold``), cold y → ∞ points (empty memo, one call each: binary α = 0.5 at
+  d = 0.001 … 0.1, binary α = 0.3, symmetric(3) α = 0.8, excitatory(3) α = 0.55, symmetric(5) α = 1.2,
+  excitatory(4) α = 0.6, and two points past the end of their branch, which must fail within 10 s),
+  then the y → ∞ curve of n distances from d = 0.001 to the end of the branch (binary α = 0.5; the
+  end is the largest d a cold call past it reports), each line with the machine's load average;
 * with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.analyses.alpha_u defaults);
 * with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.problems.extrapolation.y_ladder) at one
   of the issue's second check points, excitatory(4), α = 0.65, d = 0.02: the cost that keeps those
@@ -34,7 +39,8 @@ def main(argv=None) -> int:
     ap.add_argument("--y", type=float, default=10.0)
     ap.add_argument("--alpha-u", action="store_true")
     ap.add_argument("--ladder", action="store_true", help="time a finite-y ladder y = 3 ... 15 (about 2 minutes)")
-    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "alpha_u", "ladder"],
+    ap.add_argument("--cold", action="store_true", help="cold y -> inf points and the curve from d = 0.001")
+    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "cold", "alpha_u", "ladder"],
                     help="run one part alone (its derivation included)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
@@ -50,7 +56,7 @@ def main(argv=None) -> int:
                            ("finite_y", "finite y, heat kernel",
                             lambda: derived_ld("solution", "squared", "heat_kernel")),
                            ("large_y", "y -> inf", lambda: derived_large_y("squared"))]:
-        needed = (part == "large_y" and args.only == "alpha_u") or (part == "finite_y" and args.only == "ladder")
+        needed = (part == "large_y" and args.only in ("alpha_u", "cold")) or (part == "finite_y" and args.only == "ladder")
         if runs(part) or needed:
             t = time.perf_counter()
             fn()
@@ -71,6 +77,8 @@ def main(argv=None) -> int:
         c = large_y_curve("binary", 0.5, np.linspace(0.01, 0.08, args.n))
         print(f"y -> inf curve, binary alpha=0.5, {args.n} distances in [0.01, 0.08]: "
               f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged (goal: < 20 s for 40)")
+    if args.cold or args.only == "cold":
+        _cold(args.n)
     if args.alpha_u or args.only == "alpha_u":
         from numerics.analyses.alpha_u import alpha_u
 
@@ -88,3 +96,38 @@ def main(argv=None) -> int:
                           f"{'' if p.converged else ', NOT converged'})" for p in ladder)
         print(f"finite-y ladder, excitatory(4) alpha=0.65 d=0.02: {time.perf_counter() - t:.1f} s; {rungs}")
     return 0
+
+
+COLD_POINTS = [("binary", 0.5, d) for d in (0.001, 0.002, 0.005, 0.01, 0.02, 0.1)] + [
+    ("binary", 0.3, 0.02), ("binary", 0.3, 0.05), ("symmetric:3", 0.8, 0.005), ("symmetric:3", 0.8, 0.05),
+    ("excitatory:3", 0.55, 0.005), ("excitatory:3", 0.55, 0.05), ("symmetric:5", 1.2, 0.02),
+    ("excitatory:4", 0.6, 0.02), ("binary", 0.5, 0.4), ("symmetric:3", 0.8, 0.3)]
+
+
+def _cold(n: int) -> None:
+    """Cold y → ∞ points (each with an empty memo) and the binary α = 0.5 curve from d = 0.001 to
+    the end of its branch, with the load average before each."""
+    from numerics.problems.alpha_zero import alpha0_curve
+    from numerics.problems.large_y import large_y_curve, solve_large_y
+    from numerics.problems.large_y_path import MEMO
+
+    solve_large_y("binary", 0.5, 0.1)  # lazy compilation of the evaluators, not timed
+    for states, alpha, d in COLD_POINTS:
+        MEMO.clear()
+        load = os.getloadavg()[0]
+        t = time.perf_counter()
+        p = solve_large_y(states, alpha, d)
+        dt = time.perf_counter() - t
+        a0 = float(alpha0_curve(states, [d], reference="best")[0])
+        extra = (f"S_I = {p.S_I:.12g} (alpha = 0 curve - S_I = {a0 - p.S_I:.2g}), residual {p.residual:.2g}"
+                 if p.converged else f"NOT converged; largest converged d = {p.largest_converged_d:.4g}")
+        print(f"cold y -> inf, {states} alpha={alpha:g} d={d:g}: {dt:.1f} s (load {load:.1f}); {extra}")
+    MEMO.clear()
+    load = os.getloadavg()[0]
+    t = time.perf_counter()
+    end = solve_large_y("binary", 0.5, 0.4).largest_converged_d
+    c = large_y_curve("binary", 0.5, np.geomspace(0.001, end, n))
+    bad = [f"{p.d:.4g}" for p in c.points if not p.converged]
+    print(f"y -> inf curve, binary alpha=0.5, {n} distances from 0.001 to the branch end {end:.4g}: "
+          f"{time.perf_counter() - t:.1f} s (load {load:.1f}), {int(c.converged.sum())}/{n} converged"
+          + (f" (not: {', '.join(bad)})" if bad else ""))

@@ -22,7 +22,8 @@ def test_large_y_gradient_matches_finite_differences(name, distance):
     st = StateSet.parse(name)
     D = derived_large_y(distance)
     nodes = {Y["z1"]: GaussianRule(16, 8).nodes(), Y["Wt"]: Maximiser(values=tuple(st.array)),
-             Y["u"]: Maximiser(), Y["W"]: (st.array, st.log_prior), Y["v"]: Maximiser()}
+             Y["Wt0"]: Maximiser(values=tuple(st.array)), Y["u"]: Maximiser(), Y["W"]: (st.array, st.log_prior),
+             Y["v"]: Maximiser()}
     x = dict(Qt=0.8, Q=0.75, q1=0.5, dq=1.1, Ath=0.6, Qh=0.9, q1h=0.25, dh=0.3, Sh=0.7,
              alpha=0.5, kappa=0.1, d=0.1, Delta=st.spread)
     names = ["Qt", "Q", "q1", "dq", "Ath", "Qh", "q1h", "dh", "Sh"]
@@ -323,7 +324,8 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
     z = np.linspace(-1, 2, 3001)
     w0 = np.zeros(3)
     F = np.asarray(_compiled_objective("squared")(
-        vals, {Y["z1"]: (z, 0 * z), Y["Wt"]: (st.array, w0), Y["u"]: Maximiser(), Y["W"]: (st.array, st.log_prior)},
+        vals, {Y["z1"]: (z, 0 * z), Y["Wt"]: (st.array, w0), Y["Wt0"]: Maximiser(values=tuple(st.array)),
+               Y["u"]: Maximiser(), Y["W"]: (st.array, st.log_prior)},
         names=["f"])["f"]).reshape(z.size, 3)
     k = np.argmax(F, axis=1)
     j = np.nonzero(k[:-1] != k[1:])[0]
@@ -334,8 +336,8 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
     w = (st.array, st.log_prior)
 
     def part(which, rule):
-        nodes = {Y["z1"]: rule, Y["Wt"]: Maximiser(values=tuple(st.array)), Y["u"]: Maximiser(), Y["W"]: w,
-                 Y["v"]: Maximiser()}
+        nodes = {Y["z1"]: rule, Y["Wt"]: Maximiser(values=tuple(st.array)),
+                 Y["Wt0"]: Maximiser(values=tuple(st.array)), Y["u"]: Maximiser(), Y["W"]: w, Y["v"]: Maximiser()}
         out = getattr(D, which)(vals, nodes)
         return np.array([out[k] for k in sorted(out) if k.startswith("new_")])
 
@@ -432,14 +434,78 @@ def test_cold_point_past_the_end_of_the_branch_names_the_largest_converged_d():
     assert "the largest d where it converged" in p.note and f"{p.largest_converged_d:.6g}" in p.note
 
 
-@pytest.mark.slow
-@pytest.mark.parametrize("states,alpha", [("symmetric:3", 0.8), ("excitatory:3", 0.55)])
+# S_I at d = 0.005 from a cold call with the code of commit 6674439 (numerics.large_y.solve_large_y, a
+# direct solve with raw residuals from the ball start; converged, residual 1.8e-10 and 5.5e-8)
+_COLD_6674439 = {("symmetric:3", 0.8): 0.10259007926498806, ("excitatory:3", 0.55): 0.09738992131299949}
+
+
+@pytest.mark.parametrize("states,alpha", sorted(_COLD_6674439))
 def test_cold_multi_state_points_at_small_d_converge(states, alpha):
-    """Cold calls at d = 0.005 for the multi-state sets of physics.md §3.2, below their α = 0 curve."""
+    """Cold calls at d = 0.005 for the multi-state sets of physics.md §3.2 (a regression of the first
+    path-in-d version stalled on both): converged, at the value the commit-6674439 code reached cold,
+    below their α = 0 curve."""
     from numerics.problems.alpha_zero import alpha0_curve
     from numerics.problems.large_y_path import MEMO
 
     MEMO.clear()
-    p = solve_large_y(states, alpha, 0.005, budget_s=150)
+    p = solve_large_y(states, alpha, 0.005)
     assert p.converged, p.message
-    assert p.S_I < alpha0_curve(states, [0.005])[0]
+    assert abs(p.S_I - _COLD_6674439[(states, alpha)]) < 1e-9, p.S_I
+    assert p.S_I < alpha0_curve(states, [0.005], reference="best")[0]
+
+
+def test_cold_binary_point_at_d_0_001_sits_on_the_alpha_zero_curve():
+    """Binary, α = 0.5, d = 0.001 (δq ≈ 3e22, δ̂ ≈ 1e-44, √q̂1 ≈ 1e-23): the stable form of G_S
+    (theory.functionals.large_y) converges there, with S_I = H₂(d) to rounding and never above it
+    (physics.md §3.2: S_I → H₂(d) faster than any power of d).  Before, the path in d stalled near
+    d ≈ 0.0015: the shift u* ≈ √δ̂⟨W⟩ and the choice of W̃ (decided by O(√q̂1 z) differences of
+    values of order one) drowned in rounding."""
+    from numerics.problems.large_y_path import MEMO
+
+    MEMO.clear()
+    p = solve_large_y("binary", 0.5, 0.001)
+    assert p.converged and p.residual < 1e-7, p.message
+    h2 = float(binary_entropy(0.001))
+    assert -1e-12 < h2 - p.S_I < 1e-10, h2 - p.S_I
+    assert p.saddle.params["dq"] > 1e20
+    assert abs((1 - p.saddle.params["q1"]) / (4 * 0.001) - 1) < 5e-3  # 1 − q1 → 4d
+
+
+@pytest.mark.parametrize("name", ["binary", "symmetric:3", "excitatory:3"])
+def test_large_y_functional_is_regular_at_dh_zero(name):
+    """δ̂ = 0 (α = 0) is a regular point of the derived equations: φ∞ and every gradient entry are
+    finite there and equal their values at δ̂ = 1e-40 to rounding, and ∂φ∞/∂δ̂ = −q1/2 + ½E⟨W⟩²
+    (the limit of the shift's maximum, which the former form could not reach: it divided by √δ̂)."""
+    st = StateSet.parse(name)
+    D = derived_large_y("squared")
+    nodes = {Y["z1"]: GaussianRule(16, 8).nodes(), Y["Wt"]: Maximiser(values=tuple(st.array)),
+             Y["Wt0"]: Maximiser(values=tuple(st.array)), Y["u"]: Maximiser(half_width=1.25, coarse_points=65),
+             Y["W"]: (st.array, st.log_prior), Y["v"]: Maximiser()}
+    x = dict(Qt=0.8, Q=0.75, q1=0.5, dq=1.1, Ath=0.6, Qh=0.9, q1h=0.25, Sh=0.7, alpha=0.5, kappa=0.1, d=0.1,
+             Delta=st.spread)
+    at0 = D.full({**x, "dh": 0.0}, nodes)
+    tiny = D.full({**x, "dh": 1e-40}, nodes)
+    for k, v in at0.items():
+        assert np.all(np.isfinite(v)), k
+        assert np.allclose(v, tiny[k], rtol=1e-12, atol=1e-14), k
+    up = D.full({**x, "dh": 1e-6}, nodes, names=["phi"])["phi"]
+    assert abs((up - at0["phi"]) / 1e-6 - at0["grad_dh"]) < 1e-5
+
+
+def test_cold_points_past_the_end_of_the_branch_fail_fast_and_name_it():
+    """Symmetric(3), α = 0.8, d = 0.3 and binary, α = 0.5, d = 0.4 lie past the end of their branch
+    (symmetric(3) ends near d ≈ 0.09, binary near 0.24): a cold call reports non-convergence within
+    seconds (about 7-10 s at a load of 5 on 2 cores; 20 s allowed here), naming the largest d where
+    the path from the anchor d = 0.06 converged."""
+    import time
+
+    from numerics.problems.large_y_path import MEMO
+
+    for states, alpha, d, lo in [("symmetric:3", 0.8, 0.3, 0.06), ("binary", 0.5, 0.4, 0.15)]:
+        MEMO.clear()
+        t = time.perf_counter()
+        p = solve_large_y(states, alpha, d)
+        assert time.perf_counter() - t < 20
+        assert not p.converged
+        assert lo < p.largest_converged_d < d, p.note
+        assert "the end of the branch lies there" in p.note

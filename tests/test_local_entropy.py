@@ -165,3 +165,23 @@ def test_dense_regions_criterion_holds_well_below_alpha_u():
     ok, curve = dense_regions_exist("binary", 0.5, y=3.0, ds=[0.05, 0.1, 0.2])
     assert ok and np.all(curve.S_I <= binary_entropy(curve.d))
 
+
+
+def test_finite_y_below_its_range_is_a_clear_error():
+    with pytest.raises(ValueError, match=r"y must be >= 0.2 .*Franz.Parisi"):
+        solve_local_entropy("binary", 0.5, 0.1, 1e-8)
+
+
+@pytest.mark.slow
+def test_small_y_descends_towards_the_franz_parisi_limit():
+    """Below y = 1 the heat-kernel saddle point crosses P q0 = R² (binary, α = 0.5, d = 0.1:
+    P q0 − R² = −8.8e-6 at y = 0.5), which the parametrisation now allows; y = 0.3 is reached by the
+    descent from y = 0.5.  S_I grows with y and tends to the Franz–Parisi value as y → 0."""
+    from numerics.problems.franz_parisi import solve_franz_parisi
+
+    fp = solve_franz_parisi("binary", 0.5, 0.1)
+    pts = [solve_local_entropy("binary", 0.5, 0.1, y) for y in (0.3, 0.5, 1.5)]
+    assert all(p.converged for p in pts), [p.message for p in pts]
+    S = [fp.S_I] + [p.S_I for p in pts] + [0.20088]  # y = 3: physics.md's reference point
+    assert all(a < b for a, b in zip(S, S[1:])), S
+    assert pts[0].S_I - fp.S_I < 0.01  # 0.1699 against 0.1647 at y = 0.3

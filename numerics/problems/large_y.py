@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import copy
 import math
+import os
 import time
 from functools import lru_cache
 from typing import Optional, Sequence, Union
@@ -456,8 +457,10 @@ def _newton_point(problem: LargeYProblem, init: dict, jacobian, maxiter: int, to
     fails once more with a fresh finite-difference Jacobian at ``init`` (n + 1 sweeps): the
     Broyden-updated Jacobian carried along a path goes stale, and a step that fails with it
     usually converges in 2–4 iterations with a fresh one."""
+    if jacobian is None:  # (point() would run a full solve, with no clock)
+        return _fresh_newton(problem, init, maxiter, tol_residual, _unsolved(problem, "Newton from the predictor failed"))
     p = problem.point(init, jacobian, newton_only=True, tol_residual=tol_residual, newton_maxiter=maxiter)
-    if p.converged or jacobian is None:
+    if p.converged:
         return p
     return _fresh_newton(problem, init, maxiter, tol_residual, p)
 
@@ -478,7 +481,7 @@ def _fresh_newton(problem: LargeYProblem, init: dict, maxiter: int, tol_residual
     res = sp._result(sp.param.from_u(u), nr, p.iterations + ev, "", NEWTON_TOL, tol_residual)
     obs = problem.observables(res)
     return LocalEntropyPoint(d=problem.d, S_I=obs["S_I"], Sigma=math.nan, phi=obs["S_I"], y=math.inf, saddle=res,
-                             note=p.note.split("; no root")[0], jacobian=J)
+                             note="y → ∞ equations (leading order in 1/y); Σ not given at this order", jacobian=J)
 
 
 def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_residual: float) -> LocalEntropyPoint:
@@ -500,22 +503,29 @@ def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_r
 # cold starts of a path in d (the top of the α_U window first, numerics.analyses.alpha_u.DEFAULT_WINDOW,
 # where cold solves converge for every set of the α_U table) and the cap of their damped sweeps
 ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
-ANCHOR_MAXITER = 60
-RAW_MAXITER = 150  # the first attempt of a cold call: the former direct solve (raw residuals) ...
-RAW_BUDGET_S = 6.0  # ... abandoned after this many seconds (it converged within 60 sweeps, 1.5-3 s,
-# wherever it converged at commit 6674439; where it fails it iterates for a minute); above the anchor
-RAW_BUDGET_HIGH_S = 2.5  # distances after this many (past a branch's end the call must fail fast:
-HIGH_BUDGET_S = 9.5  # the whole call above the anchors, and each anchor's solve there:
-ANCHOR_BUDGET_S = 3.0
+ANCHOR_MAXITER = 60  # damped sweeps of the scaled solve at an anchor (after the raw one)
+NEAR_ANCHOR = 2.5  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
+NEAR_BUDGET_S = 8.0  # this clock (s)
+# the direct solves of a cold call (measured, binary and the multi-state sets of the α_U table):
+SCALED_FIRST_S = 1.5  # the scaled iterator: this long in one core's time (:func:`_wall`)
+RAW_MAXITER = 150  # the raw one (the former cold solve): it converged within 60 sweeps, 1.5-3 s,
+RAW_BUDGET_S = 6.0  # wherever it converged at commit 6674439; where it fails it iterates for a minute
+RAW_BUDGET_HIGH_S = 2.5  # the raw clock above the anchors, and for two-valued sets
+HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
+ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
 NEWTON_TOL = 1e-10  # SaddleProblem.solve's tol: Newton stops at max |r| < 1e2 tol
-PATH_NEWTON_MAXITER = 6  # Newton iterations of one step of a path in d, then ...
-PATH_FULL_MAXITER = 200  # ... a full solve capped at this many damped sweeps and seconds (a failed
+# one step of a path in d: Newton from the predictor (PATH_NEWTON_MAXITER iterations, then again
+# with a fresh Jacobian); on a failed step of at most PATH_FULL_BELOW in log d (longer ones are halved
+# first), a full solve from the predictor (raw residuals unless PATH_FULL_SCALED), capped at
+# PATH_FULL_MAXITER sweeps and PATH_FULL_BUDGET_S seconds: a shorter step is cheaper than a long solve
+# from a poor start.  PATH_ALT: the predictor also tries log δq in place of d·log δq and keeps the better
+PATH_NEWTON_MAXITER = 6
+PATH_FULL_BELOW = 0.15
 PATH_FULL_SCALED = False
+PATH_FULL_MAXITER = 200
+PATH_FULL_BUDGET_S = 3.0
 PATH_ALT = True
-PATH_FULL_BELOW = 0.15  # ... only on steps of at most this in log d (longer failed steps are halved first)
-PATH_FULL_BUDGET_S = 3.0  # step is halved: a shorter step is cheaper than a long solve from a poor start)
-
 
 def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, distance: str = "squared",
                   kappa: float = 0.0, init: Optional[dict] = None, jacobian=None,
@@ -530,10 +540,12 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     * ``init`` (a neighbour's ``saddle.params``) and ``jacobian``: one warm solve; ``newton_only``
       makes it a cheap attempt (Newton from the neighbour, at most ``newton_maxiter`` iterations).
     * a cold call (no ``init``): from the nearest converged point of this problem met earlier in the
-      process (:data:`numerics.problems.large_y_path.MEMO`), else a direct solve when d is at least
-      the first anchor distance, else a cold solve at an anchor (:data:`ANCHOR_DS`); then a path in d
-      to the requested d (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s``
-      seconds.  ``path=False`` makes a cold call one direct solve (the former behaviour).
+      process (:data:`numerics.problems.large_y_path.MEMO`), else direct solves from the ball start
+      on short clocks (scaled and raw residuals, :func:`_solve_cold`), else a cold solve at an anchor
+      (:data:`ANCHOR_DS`) and a path in d to the requested d
+      (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s`` seconds (9.5 s above
+      the anchors).  A failed path upwards names the end of the branch in ``largest_converged_d``.
+      ``path=False`` makes a cold call one direct solve with scaled residuals.
 
     ``maxiter`` caps the damped sweeps of a full solve; ``switches=False`` leaves out the panel edges
     at the switches of W̃ (:func:`reference_switches`), to measure what they change.  Residuals are
@@ -559,6 +571,17 @@ def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:
     """A point with no saddle (not converged, S_I NaN) and the reason in its note."""
     return LocalEntropyPoint(d=problem.d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
                              note=f"y → ∞ equations: no solution ({why})")
+
+
+def _wall(seconds: float) -> float:
+    """``seconds`` of one core's time as wall time on this machine now: scaled by the load average per
+    core when that exceeds 1 (a shared machine), so that short budgets do not cut solves that
+    converge in that much computing."""
+    try:
+        load = os.getloadavg()[0] / (os.cpu_count() or 1)
+    except OSError:
+        load = 1.0
+    return seconds * max(1.0, load)
 
 
 def _polished(problem: LargeYProblem, p: LocalEntropyPoint, opts: dict) -> LocalEntropyPoint:
@@ -592,9 +615,11 @@ def _anchor_solve(problem: LargeYProblem, opts: dict, budget_s: float) -> Option
 
 
 def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
-    """A cold call of :func:`solve_large_y`: the memo's nearest point, or a direct solve (d at or
-    above the first anchor distance), or a cold solve at an anchor; then a path in d to the target.
-    A failure names the last d that converged on the path (from above: the end of the branch)."""
+    """A cold call of :func:`solve_large_y`: the memo's nearest point; else direct solves from the
+    ball start on short clocks (scaled and raw residuals), else a cold solve at an anchor distance;
+    then a path in d to the target.  Above the anchors the whole call has :data:`HIGH_BUDGET_S`
+    (past a branch's end it must fail fast).  A failure names the last d that converged on the
+    path (from above: the end of the branch)."""
     from .large_y_path import MEMO, continue_in_d
 
     t0 = time.perf_counter()
@@ -607,26 +632,39 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
     if start is not None and abs(math.log(start.d / d)) < 1e-12:
         return copy.copy(start)
     if start is None:
-        # 1. the former cold solve (raw residuals, from the ball start), on a short clock: where it
-        # converges (most sets at most d; symmetric(3), excitatory(3) at d = 0.005) it is the fastest
         high = d > ANCHOR_DS[0] * (1 + 1e-9)  # above the anchors: past a branch's end it must fail fast
         if high:
             budget_s = min(budget_s, HIGH_BUDGET_S)
-        raw = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER, scaled=False,
-                            newton_maxiter=opts["newton_maxiter"],
-                            budget_s=min(RAW_BUDGET_HIGH_S if high else RAW_BUDGET_S, 0.5 * budget_s))
-        if raw is not None and raw.converged:
-            raw.note += "; a direct solve with raw residuals from the ball start"
-            raw = _polished(problem, raw, opts)
-            store(raw)
-            return raw
+        # 1. direct solves from the ball start, on short clocks: the scaled iterator (binary synapses
+        # at d >= 0.02: 12-40 sweeps, under a second, where the raw one may wander for a minute) and
+        # the raw one (the former cold solve: symmetric(3), excitatory(3), symmetric(5),
+        # excitatory(4) in 1-3 s, about half the scaled one's time); two-valued sets try the scaled first
+        scaled_first = len(problem.states.array) == 2
+        raw = None
+        for scaled in ((True, False) if scaled_first else (False, True)):
+            # (two-valued sets: the raw solve only on the short clock; it converged at commit 6674439
+            # for binary synapses at d >= 0.02 only, where the scaled one is faster)
+            clock = _wall(SCALED_FIRST_S) if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
+            p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER if not scaled else opts["maxiter"],
+                              scaled=scaled, newton_maxiter=opts["newton_maxiter"],
+                              budget_s=min(clock, 0.25 * budget_s))
+            if p is not None and p.converged:
+                p.note += f"; a direct solve with {'scaled' if scaled else 'raw'} residuals from the ball start"
+                p = p if scaled else _polished(problem, p, opts)
+                store(p)
+                return p
+            raw = raw or p
         direct = raw
-        # 2. a cold solve at an anchor distance
-        for da in ANCHOR_DS:
+        # 2. a cold solve at an anchor distance: for sets of more than two values below the anchors
+        # first at NEAR_ANCHOR·d (symmetric(3), α = 0.8: the raw solve converges at d = 0.005, not at
+        # 0.002, and a path from there is 5 steps where one from d = 0.06 takes 40)
+        near = [NEAR_ANCHOR * d] if not scaled_first and NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
+        for da in near + list(ANCHOR_DS):
             left = budget_s - (time.perf_counter() - t0)
             if abs(da - d) <= 1e-9 * d or left <= 0:
                 continue
-            last = _anchor_solve(problem.at(da), opts, min(left, ANCHOR_BUDGET_S) if high else left) or last
+            cap = ANCHOR_BUDGET_S if high else NEAR_BUDGET_S if da in near else left
+            last = _anchor_solve(problem.at(da), opts, min(left, cap)) or last
             tried.append(da)
             if last is not None and last.converged:
                 start = last
