@@ -85,7 +85,7 @@ NEWTON_STALL = 4
 # a cold start above this y climbs from y = 3 (×1.5 per rung); at or below it, it starts from the
 # Franz–Parisi solution, with the Cholesky-seeded rescue when that fails
 CLIMB_ABOVE_Y = 4.0
-# below this y a cold start descends from it (×0.8 per rung, each warm-started by the previous one): the
+# below this y a cold start descends from it (×0.7 per rung, each warm-started by the previous one): the
 # Franz–Parisi start, the y → 0 limit, lands in no basin at y = 0.2 … 0.01 (binary, α = 0.5, d = 0.1),
 # the descent reaches y = 0.18 there; :data:`MIN_Y` is the smallest y accepted
 DESCEND_BELOW_Y = 0.5
@@ -329,7 +329,7 @@ class FiniteYProblem(SaddleBacked):
 def _walk_in_y(prob: FiniteYProblem, tol_residual: float, y_from: float, factor: float):
     """Reach y = ``prob.y`` from a cold start at ``y_from`` in steps of ×``factor`` (each rung warm-started by
     the previous one): the climb from y = 3 (×1.5) for large y, where a cold start rarely lands in the
-    basin, and the descent from y = :data:`DESCEND_BELOW_Y` (×0.8) for small y.  Returns (last point,
+    basin, and the descent from y = :data:`DESCEND_BELOW_Y` (×0.7) for small y.  Returns (last point,
     y reached); the caller solves at ``prob.y`` from it."""
     kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
               outer=prob.outer, inner=prob.inner, tol_residual=tol_residual, decoupling=prob.form)
@@ -401,7 +401,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0.setdefault("lam", 1.0)
     elif y > CLIMB_ABOVE_Y or y < DESCEND_BELOW_Y:
         climb = y > CLIMB_ABOVE_Y
-        prev, yy = _walk_in_y(prob, tol_residual, 3.0 if climb else DESCEND_BELOW_Y, 1.5 if climb else 0.8)
+        prev, yy = _walk_in_y(prob, tol_residual, 3.0 if climb else DESCEND_BELOW_Y, 1.5 if climb else 0.7)
         if not prev.converged:
             return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
                                      saddle=prev.saddle,
