@@ -25,8 +25,6 @@ from __future__ import annotations
 
 import copy
 import math
-import os
-import time
 from functools import lru_cache
 from typing import Optional, Sequence, Union
 
@@ -45,6 +43,7 @@ from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.continuation import SecantPredictor
 from ..solver.quadrature import GaussianRule, Maximiser
 from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
+from ..solver.work_clock import CLOCK, sweep_cost
 
 __all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "slope", "near_branch_end",
            "reference_switches"]
@@ -100,16 +99,21 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     F, _ = f(zg, deriv=False)
     if not np.all(np.isfinite(F)):
         return np.empty(0)
+    found, work = _grid_switches(zg, F)
+    return np.array(sorted(found + _refine_switches(f, work, xtol)))
+
+
+def _grid_switches(zg: np.ndarray, F: np.ndarray):
+    """The brackets [z_i, z_i+1] of the grid ``zg`` where the argmax of the objective's rows ``F``
+    changes, as (lo, hi, a, c, g(lo), g(hi)) with g = f_a − f_c; a switch exactly at a grid point
+    (z = 0 for symmetric sets, by symmetry) is decided from the grid's row (Newton would stop there at
+    once, g vanishing at its start).  Returns (the switches found, the brackets left to refine)."""
     k = np.argmax(F, axis=1)
     j = np.nonzero(k[:-1] != k[1:])[0]
-    work = [(zg[i], zg[i + 1], k[i], k[i + 1], F[i, k[i]] - F[i, k[i + 1]], F[i + 1, k[i]] - F[i + 1, k[i + 1]])
-            for i in j]
-    found = []
-    # a switch exactly at a grid point (z = 0 for symmetric sets, by symmetry): the start below is
-    # that point and g vanishes there, so Newton would stop at once; decided from the grid's row
-    # (the same values), without evaluating it again
-    rest = []
-    for i, (lo, hi, a, c, glo, ghi) in zip(j, work):
+    found, rest = [], []
+    for i in j:
+        lo, hi, a, c = zg[i], zg[i + 1], k[i], k[i + 1]
+        glo, ghi = F[i, a] - F[i, c], F[i + 1, a] - F[i + 1, c]
         with np.errstate(all="ignore"):
             t = (lo * ghi - hi * glo) / (ghi - glo) if glo != ghi else 0.5 * (lo + hi)
         row = i if glo == 0 and t == lo else i + 1 if ghi == 0 and t == hi else None
@@ -117,8 +121,16 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
             found.append(float(t))
         else:
             rest.append((lo, hi, a, c, glo, ghi))
-    work = rest
-    for _ in range(4):  # rounds of splitting (a → b → c within one bracket)
+    return found, rest
+
+
+def _refine_switches(f, work: list, xtol: float) -> list:
+    """The roots of g = f_a − f_c in the brackets ``work`` (from :func:`_grid_switches`): Newton's
+    method with the derived ∂f/∂z, all brackets at once, bisection where a step leaves its bracket,
+    started at the linear interpolant, to ``xtol``; a bracket whose root is dominated by a third
+    value b is split in two (a → b → c within one grid step), for at most four rounds."""
+    found = []
+    for _ in range(4):
         if not work:
             break
         lo, hi, a, c, glo, ghi = (np.array(col) for col in zip(*work))
@@ -149,7 +161,7 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
                 nxt += [(l0, float(t[i]), a[i], b[i], Fl[0, a[i]] - Fl[0, b[i]], Ft[i, a[i]] - Ft[i, b[i]]),
                         (float(t[i]), h0, b[i], c[i], Ft[i, b[i]] - Ft[i, c[i]], Fl[1, b[i]] - Fl[1, c[i]])]
         work = nxt
-    return np.array(sorted(found))
+    return found
 
 
 # δq above which G_E's rule gets panel edges at the turn of its shift v (:func:`_nodes`)
@@ -234,15 +246,23 @@ class _OutOfTime(RuntimeError):
 
 
 class _TimedSaddle(SaddleProblem):
-    """The iterator with a wall-clock ``deadline``: a sweep past it raises :class:`_OutOfTime`, which
-    ends the solve (:meth:`LargeYProblem.point` then returns None).  Used raw, it is the former solver."""
+    """The iterator with a ``deadline`` on the work clock (:mod:`numerics.solver.work_clock`: each
+    sweep advances it by ``sweep_s``, the estimated cost of one sweep on an idle core, so budgets give
+    the same route and the same numbers on any machine load): a sweep past the deadline raises
+    :class:`_OutOfTime`, which ends the solve (:meth:`LargeYProblem.point` then returns None).  Used
+    raw, it is the former solver."""
 
     deadline = math.inf
+    sweep_s = 0.0
 
     def sweep(self, x):
-        if time.perf_counter() > self.deadline:
+        if CLOCK.now() > self.deadline:
             raise _OutOfTime("past the deadline of the solve")
         return super().sweep(x)
+
+    def _raw_sweep(self, x):
+        CLOCK.tick(self.sweep_s)  # every evaluation of the map (an inner root makes ~10-50 per sweep)
+        return super()._raw_sweep(x)
 
 
 class _ScaledSaddle(_TimedSaddle):
@@ -371,7 +391,9 @@ class LargeYProblem(SaddleBacked):
         return {"inner_roots": True}
 
     def saddle(self) -> _ScaledSaddle:
-        return _ScaledSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(), **self.solver_options())
+        sp_ = _ScaledSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(), **self.solver_options())
+        sp_.sweep_s = sweep_cost(len(self.states.array))
+        return sp_
 
     def start(self, anchor: Optional[str] = None) -> dict:
         self.check_anchor(anchor)
@@ -416,11 +438,11 @@ class LargeYProblem(SaddleBacked):
         ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else.
         ``scaled=False`` solves with the raw residuals of :class:`SaddleProblem` (the former solver),
         abandoned after ``budget_s`` seconds: then the result is None (no point to report)."""
-        deadline = time.perf_counter() + budget_s
+        deadline = CLOCK.now() + budget_s
         if not scaled:
             problem = _TimedSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(),
                                    **self.solver_options())
-            problem.deadline = deadline
+            problem.deadline, problem.sweep_s = deadline, sweep_cost(len(self.states.array))
             try:
                 res = problem.solve(dict(init) if init else self.start(anchor), tol_residual=tol_residual,
                                     maxiter=maxiter, jacobian=jacobian, newton_first=True,
@@ -507,7 +529,7 @@ ANCHOR_MAXITER = 60  # damped sweeps of the scaled solve at an anchor (after the
 NEAR_ANCHOR = 2.5  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
 NEAR_BUDGET_S = 8.0  # this clock (s)
 # the direct solves of a cold call (measured, binary and the multi-state sets of the α_U table):
-SCALED_FIRST_S = 1.5  # the scaled iterator: this long in one core's time (:func:`_wall`)
+SCALED_FIRST_S = 1.5  # the scaled iterator: this long (seconds of the work clock, as below)
 RAW_MAXITER = 150  # the raw one (the former cold solve): it converged within 60 sweeps, 1.5-3 s,
 RAW_BUDGET_S = 6.0  # wherever it converged at commit 6674439; where it fails it iterates for a minute
 RAW_BUDGET_HIGH_S = 2.5  # the raw clock above the anchors, and for two-valued sets
@@ -573,17 +595,6 @@ def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:
                              note=f"y → ∞ equations: no solution ({why})")
 
 
-def _wall(seconds: float) -> float:
-    """``seconds`` of one core's time as wall time on this machine now: scaled by the load average per
-    core when that exceeds 1 (a shared machine), so that short budgets do not cut solves that
-    converge in that much computing."""
-    try:
-        load = os.getloadavg()[0] / (os.cpu_count() or 1)
-    except OSError:
-        load = 1.0
-    return seconds * max(1.0, load)
-
-
 def _polished(problem: LargeYProblem, p: LocalEntropyPoint, opts: dict) -> LocalEntropyPoint:
     """A point converged with raw residuals, taken through Newton on the scaled residuals from there
     (a fresh finite-difference Jacobian, n + 1 sweeps): its Jacobian is then that of the scaled
@@ -602,10 +613,10 @@ def _anchor_solve(problem: LargeYProblem, opts: dict, budget_s: float) -> Option
     """A cold solve at an anchor distance within ``budget_s``: raw residuals first (about twice as
     fast there: excitatory(3), α = 0.55, d = 0.06 in 55 sweeps against 140), then the scaled
     iterator capped at :data:`ANCHOR_MAXITER` sweeps; None if both ran out of time."""
-    t0 = time.perf_counter()
+    t0 = CLOCK.now()
     p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER, scaled=False,
                       newton_maxiter=opts["newton_maxiter"], budget_s=budget_s)
-    left = budget_s - (time.perf_counter() - t0)
+    left = budget_s - (CLOCK.now() - t0)
     if p is not None and p.converged:
         return _polished(problem, p, opts)
     if left <= 0:
@@ -616,79 +627,98 @@ def _anchor_solve(problem: LargeYProblem, opts: dict, budget_s: float) -> Option
 
 def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
     """A cold call of :func:`solve_large_y`: the memo's nearest point; else direct solves from the
-    ball start on short clocks (scaled and raw residuals), else a cold solve at an anchor distance;
-    then a path in d to the target.  Above the anchors the whole call has :data:`HIGH_BUDGET_S`
-    (past a branch's end it must fail fast).  A failure names the last d that converged on the
-    path (from above: the end of the branch)."""
-    from .large_y_path import MEMO, continue_in_d
+    ball start on short clocks (:func:`_direct_solves`), else a cold solve at an anchor distance
+    (:func:`_anchor_start`); then a path in d to the target (:func:`_path_to`).  Above the anchors the
+    whole call has :data:`HIGH_BUDGET_S` (past a branch's end it must fail fast).  Budgets are seconds
+    of the work clock (:mod:`numerics.solver.work_clock`), so the route and the numbers do not depend
+    on the machine's load."""
+    from .large_y_path import MEMO
 
-    t0 = time.perf_counter()
     key, d = problem.memo_key(), problem.d
-
-    def store(p):
-        MEMO.add(key, p)
-
-    start, direct, tried, last = MEMO.nearest(key, d), None, [], None
+    start, direct = MEMO.nearest(key, d), None
     if start is not None and abs(math.log(start.d / d)) < 1e-12:
         return copy.copy(start)
     if start is None:
+        t0 = CLOCK.now()
         high = d > ANCHOR_DS[0] * (1 + 1e-9)  # above the anchors: past a branch's end it must fail fast
         if high:
             budget_s = min(budget_s, HIGH_BUDGET_S)
-        # 1. direct solves from the ball start, on short clocks: the scaled iterator (binary synapses
-        # at d >= 0.02: 12-40 sweeps, under a second, where the raw one may wander for a minute) and
-        # the raw one (the former cold solve: symmetric(3), excitatory(3), symmetric(5),
-        # excitatory(4) in 1-3 s, about half the scaled one's time); two-valued sets try the scaled first
-        scaled_first = len(problem.states.array) == 2
-        raw = None
-        for scaled in ((True, False) if scaled_first else (False, True)):
-            # (two-valued sets: the raw solve only on the short clock; it converged at commit 6674439
-            # for binary synapses at d >= 0.02 only, where the scaled one is faster)
-            clock = _wall(SCALED_FIRST_S) if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
-            p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER if not scaled else opts["maxiter"],
-                              scaled=scaled, newton_maxiter=opts["newton_maxiter"],
-                              budget_s=min(clock, 0.25 * budget_s))
-            if p is not None and p.converged:
-                p.note += f"; a direct solve with {'scaled' if scaled else 'raw'} residuals from the ball start"
-                p = p if scaled else _polished(problem, p, opts)
-                store(p)
-                return p
-            raw = raw or p
-        direct = raw
-        # 2. a cold solve at an anchor distance: for sets of more than two values below the anchors
-        # first at NEAR_ANCHOR·d (symmetric(3), α = 0.8: the raw solve converges at d = 0.005, not at
-        # 0.002, and a path from there is 5 steps where one from d = 0.06 takes 40)
-        near = [NEAR_ANCHOR * d] if not scaled_first and NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
-        for da in near + list(ANCHOR_DS):
-            left = budget_s - (time.perf_counter() - t0)
-            if abs(da - d) <= 1e-9 * d or left <= 0:
-                continue
-            cap = ANCHOR_BUDGET_S if high else NEAR_BUDGET_S if da in near else left
-            last = _anchor_solve(problem.at(da), opts, min(left, cap)) or last
-            tried.append(da)
-            if last is not None and last.converged:
-                start = last
-                store(start)
-                break
+        p, direct = _direct_solves(problem, opts, budget_s, high)
+        if p is not None:
+            MEMO.add(key, p)
+            return p
+        start, fail = _anchor_start(problem, opts, budget_s - (CLOCK.now() - t0), high, direct)
         if start is None:
-            fail = direct or last or _unsolved(problem, f"every solve ran out of its {budget_s:g} s")
-            fail.note += (f"; no cold start converged (at d = {d:g} and at the anchor distances "
-                          f"{', '.join(f'{x:g}' for x in tried)}): no path to follow")
-            fail.largest_converged_d = math.nan
             return fail
+        MEMO.add(key, start)
+        budget_s -= CLOCK.now() - t0
+    return _path_to(problem, start, opts, budget_s, direct)
+
+
+def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bool):
+    """Direct solves from the ball start on short clocks: the scaled iterator (binary synapses at
+    d >= 0.02: 12-40 sweeps, under a second, where the raw one may wander for a minute) and the raw
+    one (the former cold solve: symmetric(3), excitatory(3), symmetric(5), excitatory(4) in 1-3 s,
+    about half the scaled one's time); two-valued sets try the scaled one first (and the raw one only
+    on the short clock: it converged at commit 6674439 for binary synapses at d >= 0.02 only, where
+    the scaled one is faster).  Returns (the converged point or None, the raw solve's failure)."""
+    scaled_first = len(problem.states.array) == 2
+    raw = None
+    for scaled in ((True, False) if scaled_first else (False, True)):
+        clock = SCALED_FIRST_S if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
+        p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER if not scaled else opts["maxiter"],
+                          scaled=scaled, newton_maxiter=opts["newton_maxiter"], budget_s=min(clock, 0.25 * budget_s))
+        if p is not None and p.converged:
+            p.note += f"; a direct solve with {'scaled' if scaled else 'raw'} residuals from the ball start"
+            return (p if scaled else _polished(problem, p, opts)), raw
+        raw = raw or p
+    return None, raw
+
+
+def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct):
+    """A cold solve at an anchor distance (:data:`ANCHOR_DS`), for sets of more than two values below
+    the anchors first at :data:`NEAR_ANCHOR` · d (symmetric(3), α = 0.8: the raw solve converges at
+    d = 0.005, not at 0.002, and a path from there is 5 steps where one from d = 0.06 takes 40).
+    Returns (the converged start, None) or (None, the failure to report)."""
+    t0, d, tried, last = CLOCK.now(), problem.d, [], None
+    near = [NEAR_ANCHOR * d] if len(problem.states.array) > 2 and NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
+    for da in near + list(ANCHOR_DS):
+        left = budget_s - (CLOCK.now() - t0)
+        if abs(da - d) <= 1e-9 * d or left <= 0:
+            continue
+        cap = ANCHOR_BUDGET_S if high else NEAR_BUDGET_S if da in near else left
+        last = _anchor_solve(problem.at(da), opts, min(left, cap)) or last
+        tried.append(da)
+        if last is not None and last.converged:
+            return last, None
+    fail = direct or last or _unsolved(problem, f"every solve ran out of its {budget_s:g} s")
+    fail.note += (f"; no cold start converged (at d = {d:g} and at the anchor distances "
+                  f"{', '.join(f'{x:g}' for x in tried)}): no path to follow")
+    fail.largest_converged_d = math.nan
+    return None, fail
+
+
+def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budget_s: float, direct) -> LocalEntropyPoint:
+    """A path in d (:func:`numerics.problems.large_y_path.continue_in_d`) from the converged
+    ``start`` to the problem's d within ``budget_s`` (at most :data:`UPWARD_BUDGET_S` upwards, towards
+    the end of a branch).  A failure names the last d that converged on the path (from above: the
+    end of the branch, ``largest_converged_d``); ``direct`` is the failure to report if there is one."""
+    from .large_y_path import MEMO, continue_in_d
+
+    key, d = problem.memo_key(), problem.d
     to_w, from_w = problem.path_coordinates()
     reached = [start.d]
 
     def converged_on_path(p):
         reached.append(p.d)
-        store(p)
+        MEMO.add(key, p)
 
     def solve_at(dn, init, jac):
         # Newton from the predictor (enough for binary synapses); where it fails, the full solve
         # from the same start (damped sweeps, Newton, hybr) within the time left: symmetric(3),
         # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls
         p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER, opts["tol_residual"])
-        left = path_end - time.perf_counter()
+        left = path_end - CLOCK.now()
         short = abs(math.log(dn / reached[-1])) <= PATH_FULL_BELOW
         if p.converged or left <= 1.0 or dn > start.d or not short:  # upwards (past a branch's end): Newton only
             return p
@@ -697,11 +727,9 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
                                  scaled=PATH_FULL_SCALED)
         return q if q is not None and q.converged else p
 
-    left = budget_s - (time.perf_counter() - t0)
-    if d > start.d:  # upwards: towards the end of a branch, where steps fail; report it within seconds
-        left = min(left, UPWARD_BUDGET_S)
-    path_end = time.perf_counter() + max(left, 0.5)
-    res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5),
+    left = min(budget_s, UPWARD_BUDGET_S) if d > start.d else budget_s
+    path_end = CLOCK.now() + max(left, 0.5)
+    res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5), now=CLOCK.now,
                         on_converged=converged_on_path, to_w=to_w, from_w=from_w,
                         alt=problem.path_coordinates(scaled=False) if PATH_ALT else None)
     if res.reached:

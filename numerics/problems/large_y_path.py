@@ -180,7 +180,7 @@ def _secant(coords, hist, t_new: float, d_new: float):
 
 
 def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0.5, max_log_step: float = 0.8,
-                  min_log_step: float = 0.01, budget_s: float = 8.0, max_steps: int = 60,
+                  min_log_step: float = 0.01, budget_s: float = 8.0, max_steps: int = 60, now: Callable = time.perf_counter,
                   on_converged: Optional[Callable] = None, to_w: Optional[Callable] = None,
                   from_w: Optional[Callable] = None, alt: Optional[Tuple[Callable, Callable]] = None) -> PathResult:
     """Walk from the converged ``start`` (a LocalEntropyPoint) to ``d_to`` in steps of log d.
@@ -191,12 +191,14 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     equations: the solver's u with d·log δq in place of log δq, since log δq grows like c/d); without
     them, the last point.  The first step is ``log_step`` in log d; a failed step is halved, a
     converged one grows by 1.3 (at most ``max_log_step``, never past the target); the walk stops when
-    a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds.
+    a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds of the
+    clock ``now`` (wall time by default; the y → ∞ solver passes its work clock,
+    :mod:`numerics.solver.work_clock`).
     ``on_converged(point)`` is called for every converged point (the memo).  ``alt`` = (to_w, from_w):
     other coordinates; after each converged step the secant of both is compared with the solution
     (in the first coordinates) and the better one predicts the next step (for the y → ∞ equations:
     d·log δq fits binary synapses, log δq the sets where δq grows like a power of 1/d)."""
-    t0 = time.perf_counter()
+    t0 = now()
     t_to = math.log(d_to)
     hist = [(math.log(start.d), start)]
     h = log_step
@@ -207,8 +209,8 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
         t_cur, cur = hist[-1]
         if abs(t_to - t_cur) < 1e-12:
             return PathResult(cur, cur.d, cur, steps, True, "", [math.exp(t) for t, _ in hist])
-        if steps >= max_steps or time.perf_counter() - t0 > budget_s:
-            reason = (f"stopped after {steps} steps / {time.perf_counter() - t0:.1f} s "
+        if steps >= max_steps or now() - t0 > budget_s:
+            reason = (f"stopped after {steps} steps / {now() - t0:.1f} s "
                       f"(budget {max_steps} steps, {budget_s:.3g} s)")
             break
         if h < min_log_step:
