@@ -533,6 +533,9 @@ SCALED_FIRST_S = 1.5  # the scaled iterator: this long (seconds of the work cloc
 RAW_MAXITER = 150  # the raw one (the former cold solve): it converged within 60 sweeps, 1.5-3 s,
 RAW_BUDGET_S = 6.0  # wherever it converged at commit 6674439; where it fails it iterates for a minute
 RAW_BUDGET_HIGH_S = 2.5  # the raw clock above the anchors, and for two-valued sets
+TWO_VALUED_DIRECT_D = 0.02  # two-valued sets below this d: no direct solve (the scaled one converges
+# erratically there, binary α = 0.5: d = 0.007 in 3 s, 0.005 not in 20 s, 0.003 in 6 s; the raw one
+# never), the anchor d = 0.06 and a path in d (12 Newton steps to d = 0.005, 1.4 s) at once
 HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
 ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
@@ -661,9 +664,12 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
     one (the former cold solve: symmetric(3), excitatory(3), symmetric(5), excitatory(4) in 1-3 s,
     about half the scaled one's time); two-valued sets try the scaled one first (and the raw one only
     on the short clock: it converged at commit 6674439 for binary synapses at d >= 0.02 only, where
-    the scaled one is faster).  Returns (the converged point or None, the raw solve's failure)."""
+    the scaled one is faster), and none below :data:`TWO_VALUED_DIRECT_D`.  Returns (the converged
+    point or None, the raw solve's failure)."""
     scaled_first = len(problem.states.array) == 2
     raw = None
+    if scaled_first and problem.d < TWO_VALUED_DIRECT_D:
+        return None, None
     for scaled in ((True, False) if scaled_first else (False, True)):
         clock = SCALED_FIRST_S if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
         p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER if not scaled else opts["maxiter"],
