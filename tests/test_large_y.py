@@ -530,3 +530,20 @@ def test_a_cold_call_takes_the_same_route_on_a_loaded_machine(monkeypatch):
     loaded = solve_large_y("binary", 0.5, 0.005)
     assert loaded.converged and loaded.S_I == idle.S_I and loaded.iterations == idle.iterations
     assert loaded.saddle.params == idle.saddle.params
+
+
+def test_a_curve_upwards_reaches_the_point_next_to_the_branch_end_that_a_cold_call_reaches():
+    """symmetric(3), α = 0.6 (the main job's panel): the branch ends near d ≈ 0.127 (slope 1.2, 0.30,
+    0.08 at d = 0.1, 0.12, 0.125).  The curve continued upwards fails Newton from d = 0.12 to 0.125;
+    the point must still converge (a cold call from the memo's neighbour, then the direct solves), to
+    the value a cold call at d = 0.125 alone gives, with a small positive slope (the main job's full
+    run exited 1 on this point)."""
+    from numerics.problems.large_y_path import MEMO
+
+    c = large_y_curve("symmetric:3", 0.6, [0.04, 0.08, 0.12, 0.125], sweep="up")
+    assert all(p.converged for p in c.points), [p.note for p in c.points]
+    end = c.points[-1]
+    assert 0 < end.saddle.parts["dS_dd"] < 0.2
+    MEMO.clear()
+    cold = solve_large_y("symmetric:3", 0.6, 0.125)
+    assert cold.converged and abs(cold.S_I - end.S_I) < 1e-7, (cold.S_I, end.S_I)

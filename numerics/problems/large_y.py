@@ -655,7 +655,28 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
             return fail
         MEMO.add(key, start)
         budget_s -= CLOCK.now() - t0
-    return _path_to(problem, start, opts, budget_s, direct)
+        return _path_to(problem, start, opts, budget_s, direct)
+    return _from_memo(problem, start, opts, budget_s)
+
+
+def _from_memo(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budget_s: float) -> LocalEntropyPoint:
+    """A cold call that found a converged point of the same problem in the memo: a path in d from it;
+    if that fails, the direct solves (:func:`_direct_solves`) within the time left.  Near the end of a
+    branch the path upwards may fail where a direct solve converges: symmetric(3), α = 0.6, a path
+    from d = 0.12 to 0.125 (slope 0.08, the end at 0.127) fails, the raw solve from the ball start
+    converges in 1.3 s."""
+    t0, high = CLOCK.now(), problem.d > ANCHOR_DS[0] * (1 + 1e-9)
+    p = _path_to(problem, start, opts, min(budget_s, HIGH_BUDGET_S) if high else budget_s, None)
+    left = (min(budget_s, HIGH_BUDGET_S) if high else budget_s) - (CLOCK.now() - t0)
+    if p.converged or left <= 0.5:
+        return p
+    q, _ = _direct_solves(problem, opts, 4 * left, high)
+    if q is None:
+        return p
+    from .large_y_path import MEMO
+
+    MEMO.add(problem.memo_key(), q)
+    return q
 
 
 def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bool):
@@ -781,12 +802,14 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         guess = predictor.predict(ds[i]) or init
         # near the end of the branch (slope → 0+, below a tenth of the largest met), or past a failed
         # point where the slope was falling (the branch has ended; beyond lies a gap or the other
-        # branch, which the opposite sweep finds): one Newton attempt only; a full solve there
-        # spends minutes before it reports non-convergence
+        # branch, which the opposite sweep finds): one Newton attempt, where a full solve spends
+        # minutes before it reports non-convergence.  If it fails before the branch has ended, a cold
+        # call (bounded: 9.5 s of the work clock above the anchors): symmetric(3), α = 0.6, d = 0.125
+        # (slope 0.08, the end at 0.127) failed Newton from d = 0.12 and converges cold in 1.3 s
         near_end = jac is not None and bool(slopes) and (ended or near_branch_end(slopes[-1], slopes))
         p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
                           newton_only=near_end, **kw)
-        if not p.converged and init is not None and not near_end:
+        if not p.converged and init is not None and not ended:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
         if not p.converged and near_end:
