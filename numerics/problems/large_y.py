@@ -433,11 +433,14 @@ class LargeYProblem(SaddleBacked):
 
     def point(self, init: Optional[dict] = None, jacobian=None, *, anchor: Optional[str] = None,
               newton_only: bool = False, tol_residual: float = 1e-7, maxiter: int = 400,
-              newton_maxiter: int = 15, scaled: bool = True, budget_s: float = math.inf) -> Optional[LocalEntropyPoint]:
+              newton_maxiter: int = 15, scaled: bool = True, budget_s: float = math.inf,
+              newton_tol: Optional[float] = None) -> Optional[LocalEntropyPoint]:
         """One solve (from ``init`` or the ``anchor``) as a LocalEntropyPoint; ``newton_only`` with
         ``init`` and ``jacobian``: at most ``newton_maxiter`` Newton iterations, nothing else.
         ``scaled=False`` solves with the raw residuals of :class:`SaddleProblem` (the former solver),
-        abandoned after ``budget_s`` seconds: then the result is None (no point to report)."""
+        abandoned after ``budget_s`` seconds: then the result is None (no point to report).
+        ``newton_tol``: Newton's target is 1e2 times it (default :data:`NEWTON_TOL`); the point's
+        verdict is always ``tol_residual`` on the gradient."""
         deadline = CLOCK.now() + budget_s
         if not scaled:
             problem = _TimedSaddle(self.derived(), self.nodes(), self.parametrisation(), self.model(),
@@ -457,7 +460,8 @@ class LargeYProblem(SaddleBacked):
         problem = self.saddle()
         problem.deadline = deadline
         try:
-            res = problem.solve(dict(init) if init else self.start(anchor), tol=NEWTON_TOL, tol_residual=tol_residual,
+            res = problem.solve(dict(init) if init else self.start(anchor), tol=newton_tol or NEWTON_TOL,
+                                tol_residual=tol_residual,
                                 maxiter=maxiter, jacobian=jacobian, newton_first=True,
                                 newton_only=newton_only and init is not None and jacobian is not None,
                                 newton_maxiter=newton_maxiter)
@@ -481,7 +485,8 @@ def _newton_point(problem: LargeYProblem, init: dict, jacobian, maxiter: int, to
     usually converges in 2–4 iterations with a fresh one."""
     if jacobian is None:  # (point() would run a full solve, with no clock)
         return _fresh_newton(problem, init, maxiter, tol_residual, _unsolved(problem, "Newton from the predictor failed"))
-    p = problem.point(init, jacobian, newton_only=True, tol_residual=tol_residual, newton_maxiter=maxiter)
+    p = problem.point(init, jacobian, newton_only=True, tol_residual=tol_residual, newton_maxiter=maxiter,
+                      newton_tol=PATH_NEWTON_TOL)
     if p.converged:
         return p
     return _fresh_newton(problem, init, maxiter, tol_residual, p)
@@ -494,7 +499,7 @@ def _fresh_newton(problem: LargeYProblem, init: dict, maxiter: int, tol_residual
     sp = problem.saddle()
     sp._inner_active = False  # Newton takes every unknown together, as in SaddleProblem.solve
     try:
-        u, nr, J, ev, ok = sp._newton(np.asarray(sp.param.to_u(init), dtype=float), None, 1e2 * NEWTON_TOL, maxiter,
+        u, nr, J, ev, ok = sp._newton(np.asarray(sp.param.to_u(init), dtype=float), None, 1e2 * PATH_NEWTON_TOL, maxiter,
                                       [], stall=3)
     except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError):
         return p
@@ -526,7 +531,7 @@ def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_r
 # where cold solves converge for every set of the α_U table) and the cap of their damped sweeps
 ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
 ANCHOR_MAXITER = 60  # damped sweeps of the scaled solve at an anchor (after the raw one)
-NEAR_ANCHOR = 2.5  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
+NEAR_ANCHORS = (2.5,)  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
 NEAR_BUDGET_S = 8.0  # this clock (s)
 # the direct solves of a cold call (measured, binary and the multi-state sets of the α_U table):
 SCALED_FIRST_S = 1.5  # the scaled iterator: this long (seconds of the work clock, as below)
@@ -540,6 +545,12 @@ HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it 
 ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
 NEWTON_TOL = 1e-10  # SaddleProblem.solve's tol: Newton stops at max |r| < 1e2 tol
+# ... and on the steps of a path in d (Newton from the predictor): 1e-7 on the scaled residuals.  Their
+# noise floor grows as d → 0 for sets of more than two values (symmetric(3), α = 0.8, d = 0.003:
+# finite differences of the residual with h = 1e-6 and 1e-4 differ by ~1e-7), where a target of
+# 1e-8 stalls and the path stopped at d = 0.0021 (excitatory(3), α = 0.55: 0.0013); the verdict stays
+# max |∂Φ/∂θ| < tol_residual (1e-7) at the point Newton stops
+PATH_NEWTON_TOL = 1e-9
 # one step of a path in d: Newton from the predictor (PATH_NEWTON_MAXITER iterations, then again
 # with a fresh Jacobian); on a failed step of at most PATH_FULL_BELOW in log d (longer ones are halved
 # first), a full solve from the predictor (raw residuals unless PATH_FULL_SCALED), capped at
@@ -704,11 +715,11 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
 
 def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct):
     """A cold solve at an anchor distance (:data:`ANCHOR_DS`), for sets of more than two values below
-    the anchors first at :data:`NEAR_ANCHOR` · d (symmetric(3), α = 0.8: the raw solve converges at
+    the anchors first at :data:`NEAR_ANCHORS` · d (symmetric(3), α = 0.8: the raw solve converges at
     d = 0.005, not at 0.002, and a path from there is 5 steps where one from d = 0.06 takes 40).
     Returns (the converged start, None) or (None, the failure to report)."""
     t0, d, tried, last = CLOCK.now(), problem.d, [], None
-    near = [NEAR_ANCHOR * d] if len(problem.states.array) > 2 and NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
+    near = [k * d for k in NEAR_ANCHORS if len(problem.states.array) > 2 and k * d < ANCHOR_DS[-1]]
     for da in near + list(ANCHOR_DS):
         left = budget_s - (CLOCK.now() - t0)
         if abs(da - d) <= 1e-9 * d or left <= 0:
