@@ -100,7 +100,8 @@ def main(argv=None) -> int:
 
 COLD_POINTS = [("binary", 0.5, d) for d in (0.001, 0.002, 0.005, 0.01, 0.02, 0.1)] + [
     ("binary", 0.3, 0.02), ("binary", 0.3, 0.05), ("symmetric:3", 0.8, 0.005), ("symmetric:3", 0.8, 0.05),
-    ("excitatory:3", 0.55, 0.005), ("excitatory:3", 0.55, 0.05), ("symmetric:5", 1.2, 0.02),
+    ("symmetric:3", 0.8, 0.002), ("excitatory:3", 0.55, 0.005), ("excitatory:3", 0.55, 0.001),
+    ("excitatory:3", 0.55, 0.05), ("symmetric:5", 1.2, 0.02),
     ("excitatory:4", 0.6, 0.02), ("binary", 0.5, 0.4), ("symmetric:3", 0.8, 0.3)]
 
 
@@ -123,11 +124,12 @@ def _cold(n: int) -> None:
                  if p.converged else f"NOT converged; largest converged d = {p.largest_converged_d:.4g}")
         print(f"cold y -> inf, {states} alpha={alpha:g} d={d:g}: {dt:.1f} s (load {load:.1f}); {extra}")
     MEMO.clear()
+    end = solve_large_y("binary", 0.5, 0.4).largest_converged_d  # the branch end (timed above)
+    MEMO.clear()  # the curve from scratch: no point of that call's path reused
     load = os.getloadavg()[0]
     t = time.perf_counter()
-    end = solve_large_y("binary", 0.5, 0.4).largest_converged_d
     c = large_y_curve("binary", 0.5, np.geomspace(0.001, end, n))
     bad = [f"{p.d:.4g}" for p in c.points if not p.converged]
-    print(f"y -> inf curve, binary alpha=0.5, {n} distances from 0.001 to the branch end {end:.4g}: "
+    print(f"y -> inf curve, binary alpha=0.5, {n} distances from 0.001 to the branch end {end:.4g} (empty memo): "
           f"{time.perf_counter() - t:.1f} s (load {load:.1f}), {int(c.converged.sum())}/{n} converged"
           + (f" (not: {', '.join(bad)})" if bad else ""))
