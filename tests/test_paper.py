@@ -14,9 +14,9 @@ from numerics.figures.paper import CONFIG, SEED0, read_csv
 
 pytestmark = pytest.mark.slow
 
-FIGURES = ["capacity_bits", "entropy", "local_entropy"]
+FIGURES = ["capacity_bits", "entropy", "local_entropy", "dense_regions"]
 CSVS = ["capacity.csv", "entropy.csv", "local_entropy_theory.csv", "local_entropy_sim.csv",
-        "enumeration_entropy.csv", "comparison.csv"]
+        "enumeration_entropy.csv", "comparison.csv", "dense_regions.csv"]
 
 
 def _run(out):
@@ -246,3 +246,28 @@ def test_progress_bars_on_a_terminal_or_when_asked(paper, tmp_path, capsys):
         assert (work / name).read_text() == paper[5][name], name
     assert build_parser().parse_args(["paper", "--progress"]).progress is True
     assert build_parser().parse_args(["paper"]).progress is None
+
+
+def test_dense_regions_approach_the_alpha_zero_curve(paper):
+    """dense_regions.csv (binary, α = 0.5, 0.6, 0.7 = 0.6, 0.72, 0.84 α_c): every point converged, S_I
+    below the α = 0 curve and rising with d, S_I/S_0 → 1 at d = 0.002 (physics.md §3.2: below α_U the
+    curve approaches the α = 0 one faster than any power of d), and a point equal to a lone cold call."""
+    from numerics.problems.large_y import solve_large_y
+    from numerics.problems.large_y_path import MEMO
+
+    out = paper[0]
+    rows = read_csv(out / "dense_regions.csv")
+    assert sorted({float(r["alpha"]) for r in rows}) == [0.5, 0.6, 0.7]
+    for a in (0.5, 0.6, 0.7):
+        rr = sorted((r for r in rows if float(r["alpha"]) == a), key=lambda r: float(r["d"]))
+        assert all(r["converged"] in (True, "True") for r in rr)
+        d = np.array([float(r["d"]) for r in rr])
+        S, S0 = (np.array([float(r[k]) for r in rr]) for k in ("S_I", "S_alpha0"))
+        assert d[0] == pytest.approx(0.002) and np.all(np.diff(S) > 0)
+        assert np.all(S <= S0 + 1e-12)
+        assert S[0] / S0[0] > (0.9999 if a < 0.65 else 0.999)
+        assert S[-1] / S0[-1] < 0.7  # far from the α = 0 curve near the end of the branch
+    r = [r for r in rows if float(r["alpha"]) == 0.6][5]
+    MEMO.clear()
+    p = solve_large_y("binary", 0.6, float(r["d"]))
+    assert p.converged and abs(p.S_I - float(r["S_I"])) < 1e-7

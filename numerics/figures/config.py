@@ -44,6 +44,7 @@ CONFIG = {
              "theory": False, "ds": [0.04, 0.08, 0.12], "branch_end": 0.127},
         ],
         "ds": [0.05, 0.1, 0.2],
+        "dense_regions": {"sets": ["binary"], "fractions": [0.6, 0.72, 0.84], "d_min": 0.002, "points": 12},
         "y": math.inf,
         "finite_y": [],
         "unit_timeout": 300.0,
@@ -66,6 +67,11 @@ CONFIG = {
         # y = 3 at d = 0.2 stops at a residual of 9e-7 (an open solver problem, like Franz–Parisi within
         # ~5e-4 of d*); 0.19 converges (the curve 0.04 … 0.25: 143 s)
         "ds": [0.04, 0.06, 0.1, 0.15, 0.19, 0.25],
+        # the dense regions at small d (numerics.figures.dense_regions): y → ∞ curves from d = 0.002 to
+        # 0.97 of the branch end at 0.6, 0.72, 0.84 α_c (binary 0.5, 0.6, 0.7; all below α_U: binary
+        # 0.906 α_c, symmetric(3) 0.924, excitatory(3) 0.944); about 20 s per curve
+        "dense_regions": {"sets": ["binary", "symmetric:3", "excitatory:3"], "fractions": [0.6, 0.72, 0.84],
+                          "d_min": 0.002, "points": 25},
         "y": math.inf,
         "finite_y": [3.0],
         "unit_timeout": 420.0,

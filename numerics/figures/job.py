@@ -18,7 +18,8 @@ __all__ = ["Job"]
 class Job:
     """One run of ``fewbits paper``.  ``failures`` are theory quantities that did not converge (exit
     status 1), ``missing`` the parts not available in this build, ``notes`` the simulation notes,
-    ``written`` the files written so far (the report lists them)."""
+    ``written`` the files written so far (the report lists them), ``sections`` report lines that parts
+    add (the dense regions)."""
 
     out: Path
     cache: Path
@@ -33,6 +34,7 @@ class Job:
     missing: list = field(default_factory=list)
     notes: list = field(default_factory=list)
     written: list = field(default_factory=list)
+    sections: list = field(default_factory=list)  # report lines of parts without their own table writer
 
     def csv(self, name: str, rows: list, header: str) -> None:
         """Write ``rows`` to ``out/name`` (atomically), the header after the job's metadata line."""

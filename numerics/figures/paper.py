@@ -14,6 +14,10 @@ for the full run; each part is a function of its own module, :func:`run_paper` c
    set; finite-y curves (full mode: y = 3) for the external entropy Σ(d), which is not given at
    y → ∞ → ``local_entropy_theory.csv``, ``external_entropy.csv``, ``local_entropy.{pdf,png}``,
    ``external_entropy.{pdf,png}`` (the last two only when finite-y curves were computed);
+3b. **dense regions** (:mod:`numerics.figures.dense_regions`): y → ∞ curves from d = 0.002 to just below
+   the end of the branch at three loads per set (binary α = 0.5, 0.6, 0.7; full mode also symmetric(3)
+   and excitatory(3) at the same fractions of α_c), with the α = 0 curve and S_I/S_0 → 1 as d → 0
+   → ``dense_regions.csv``, ``dense_regions.{pdf,png}`` and a table in ``report.md``;
 4. **simulations** (modest N): BP local entropy around reinforced-BP solutions, exhaustive enumeration
    around typical (uniformly drawn) and densest solutions, and the equilibrium entropy log(#solutions)/N
    → ``local_entropy_sim.csv``, ``enumeration_entropy.csv``; plotted with the theory;
@@ -98,6 +102,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     ``workers`` for the local cluster), then the parts read them back."""
     from .capacity import capacity_part
     from .comparison import comparison_part
+    from .dense_regions import dense_regions_part
     from .entropy import entropy_part
     from .ladder import ladder_part
     from .local_entropy import local_entropy_figure_part, theory_part
@@ -112,6 +117,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     cap = capacity_part(job, alpha_u)
     entropy_part(job, cap.rows)
     th = theory_part(job)
+    job.sections += dense_regions_part(job, cap.rows)
     sims = simulations_part(job) if simulate else None
     if sims is not None:
         comparison_part(job, th, sims)

@@ -12,7 +12,7 @@ Conventions, the same in every figure:
 * symbols and axis labels are those of physics.md (:data:`numerics.figures.style.LABELS`).
 
 Figures: :func:`local_entropy_figure`, :func:`capacity_bits_figure`, :func:`external_entropy_figure`,
-:func:`entropy_figure`.
+:func:`entropy_figure`, :func:`dense_regions_figure`.
 """
 from __future__ import annotations
 
@@ -25,7 +25,7 @@ import numpy as np
 from .style import LABELS, MARKERS, color, new_figure, style_context
 
 __all__ = ["local_entropy_figure", "capacity_bits_figure", "external_entropy_figure", "entropy_figure",
-           "save_figure", "field"]
+           "dense_regions_figure", "save_figure", "field"]
 
 HOLLOW = dict(markerfacecolor="white", markeredgewidth=0.8, linestyle="none")
 
@@ -389,6 +389,47 @@ def entropy_figure(curves, width="single"):
         ax.set_xlim(left=0)
         _note(ax, _conv_note(hollow))
         ax.legend(loc="upper right")
+    return fig
+
+
+# --------------------------------------------------------------------------------------------------
+def dense_regions_figure(panels, width="double"):
+    """The dense regions at small d: one column per state set, y → ∞ curves at several loads.
+
+    Top row: S_I(d) on a logarithmic d axis with the α = 0 curve S_0(d) (black, dashed: the local
+    entropy without patterns, an upper bound).  Bottom row: S_I(d)/S_0(d), which tends to 1 as d → 0
+    below α_U (the references sit in regions as dense as the whole space of configurations at that
+    scale).  ``panels``: dicts with ``states``, ``alpha0`` ({d, S_I}) and ``curves`` (each with
+    ``alpha``, ``d``, ``S_I``, ``converged``, optional ``branch_end``); non-converged points hollow.
+    """
+    panels = list(panels)
+    with style_context():
+        fig, axes = new_figure(width, aspect=0.62 * max(len(panels), 1) / 2, ncols=max(len(panels), 1), nrows=2)
+        for j, p in enumerate(panels):
+            top, bottom = axes[j], axes[len(panels) + j]
+            a0 = field(p, "alpha0") or {}
+            d0, s0 = _arr(field(a0, "d", [])), _arr(field(a0, "S_I", []))
+            if len(d0):
+                top.plot(d0, s0, color="k", ls="--", lw=0.9, label=r"$\alpha=0$")
+            hollow = 0
+            for i, c in enumerate(field(p, "curves") or []):
+                d = _arr(field(c, "d"))
+                S = _arr(field(c, "S_I"), len(d))
+                conv = _conv(c, len(d))
+                lab = rf"$\alpha={float(field(c, 'alpha')):g}$"
+                hollow += _theory_line(top, d, S, conv, color(i), lab)
+                if len(d0):
+                    ref = np.interp(np.log(d), np.log(d0), s0, left=np.nan, right=np.nan)
+                    _theory_line(bottom, d, S / ref, conv, color(i), lab)
+            top.set_xscale("log")
+            bottom.set_xscale("log")
+            bottom.axhline(1.0, color="0.6", lw=0.6)
+            top.set_title(str(field(p, "states")))
+            top.set_ylabel(LABELS["S_I"])
+            bottom.set_ylabel(r"$S_I(d)\,/\,S_I^{\alpha=0}(d)$")
+            bottom.set_xlabel(LABELS["d"])
+            _note(top, _conv_note(hollow))
+            top.legend(loc="upper left")
     return fig
 
 

@@ -193,6 +193,7 @@ def write_report(job: Job, cap: Capacity, th: Theory, sims, lc: LadderChecks) ->
     L += _capacity_table(cap) + _ladder_table(lc)
     if sims is not None:
         L += _enumeration_table(sims.enum_rows) + _comparison_table(sims.cmp_rows)
+    L += job.sections
     if job.notes:
         L += ["## Simulation notes", ""] + [f"- {n}" for n in job.notes] + [""]
     L += _convergence(job.failures)

@@ -240,6 +240,39 @@ def franz_parisi_unit(states, alpha, ds, cache=None):
     return v
 
 
+# the probe of a branch's end (a cold y → ∞ call past it names the largest d where its path converged)
+# and the fraction of that end where the dense-region curves stop (the slope → 0+ at the end itself)
+END_PROBE_D = 0.45
+END_FRACTION = 0.97
+
+
+def dense_curve_unit(states, alpha, d_min, n, cache=None):
+    """The y → ∞ curve of the dense-region figure, cached: the end of the branch (``largest_converged_d``
+    of a cold :func:`numerics.problems.large_y.solve_large_y` at d = :data:`END_PROBE_D`, past it; a
+    lower bound of the end), then ``n`` distances spaced geometrically from ``d_min`` to
+    :data:`END_FRACTION` of it, continued downwards (:func:`numerics.problems.large_y.large_y_curve`,
+    ``sweep="down"``).  The dict of :func:`_curve_dict` with ``branch_end``."""
+    from ..problems.large_y import large_y_curve, solve_large_y
+    from ..storage.cache import cached
+
+    key = {"kind": "dense_curve", "states": states, "alpha": float(alpha), "d_min": float(d_min), "n": int(n),
+           "y": math.inf, "sweep": "down", "end_probe": END_PROBE_D, "end_fraction": END_FRACTION}
+
+    def compute():
+        probe = solve_large_y(states, float(alpha), END_PROBE_D)
+        end = END_PROBE_D if probe.converged else float(probe.largest_converged_d)
+        if not math.isfinite(end) or end <= d_min / END_FRACTION:
+            raise ValueError(f"no branch end found for {states} at alpha = {alpha:g} ({probe.note[-160:]})")
+        ds = np.geomspace(float(d_min), END_FRACTION * end, int(n))
+        v = _curve_dict(large_y_curve(states, float(alpha), ds, sweep="down"))
+        v["branch_end"] = end
+        return v
+
+    v = cached(cache, key, compute)
+    v["states"] = states
+    return v
+
+
 def alpha0_unit(states, ds):
     """The α = 0 curve (an upper bound on S_I), squared distance; None when not in this build."""
     fn = optional("numerics.problems.local_entropy", "alpha0_curve")
