@@ -7,7 +7,7 @@ import math
 
 from theory.states import parse_states
 
-from .theory import ABOVE_CAPACITY_HELP, above_capacity, finite_float
+from .theory import ABOVE_CAPACITY_HELP, above_capacity, finite_float, nonnegative_float
 
 __all__ = ["register", "parse_d_grid", "MAX_GRID_POINTS"]
 
@@ -142,13 +142,7 @@ def reference_kappa_value(text: str):
     """``--reference-kappa``: 'max' or a finite number >= 0."""
     if text.strip().lower() == "max":
         return "max"
-    try:
-        k = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number >= 0 or 'max', got {text!r}") from None
-    if not (math.isfinite(k) and k >= 0):
-        raise argparse.ArgumentTypeError(f"must be a number >= 0 or 'max', got {text!r}")
-    return k
+    return nonnegative_float(text, "a number >= 0 or 'max'")
 
 
 def _alpha_u_progress(alpha, holds, margin=math.nan):

@@ -4,16 +4,9 @@ from __future__ import annotations
 
 def _seconds(text: str) -> float:
     """``--unit-timeout``: a finite number of seconds >= 0 (0 = no limit)."""
-    import argparse
-    import math
+    from .theory import nonnegative_float
 
-    try:
-        v = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"must be a number of seconds >= 0 (0 = no limit), got {text!r}") from None
-    if not (math.isfinite(v) and v >= 0):
-        raise argparse.ArgumentTypeError(f"must be a finite number of seconds >= 0 (0 = no limit), got {text!r}")
-    return v
+    return nonnegative_float(text, "a finite number of seconds >= 0 (0 = no limit)")
 
 
 def _cmd_paper(args) -> int:

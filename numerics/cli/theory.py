@@ -19,6 +19,17 @@ def finite_float(text: str) -> float:
     return v
 
 
+def nonnegative_float(text: str, allowed: str) -> float:
+    """A finite number >= 0 from an option's text; otherwise argparse's error "must be ``allowed``"."""
+    try:
+        v = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}") from None
+    if not (math.isfinite(v) and v >= 0):
+        raise argparse.ArgumentTypeError(f"must be {allowed}, got {text!r}")
+    return v
+
+
 def parse_bias(text: str):
     return "optimal" if text == "optimal" else finite_float(text)
 

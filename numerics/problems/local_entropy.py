@@ -132,6 +132,22 @@ def _free_unknowns(distance: str) -> list:
     return ["Sh"] if distance == "squared" else ["S", "lam"]
 
 
+def _coordinates_common(distance: str, d: float, Delta: float):
+    """What both finite-y parametrisations share: the free unknowns, the names of all unknowns, eps,
+    the clip ``cl`` of a ratio into (eps, 1 − eps), and S(x, Q, Q̃) = (Q + Q̃ − Δ² d)/2 (squared
+    distance; the free unknown x["S"] for Hamming)."""
+    free = _free_unknowns(distance)
+    eps = 1e-13
+
+    def cl(r):
+        return min(max(r, eps), 1 - eps)
+
+    def S_of(x, Q, Qt):
+        return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else x["S"]
+
+    return free, ["Qt", "P", "R", "Q", "q1", "q0"] + free, eps, cl, S_of
+
+
 def _param_heat_kernel(distance: str, d: float, Delta: float) -> Parametrisation:
     """The heat-kernel form's unknowns ↔ unconstrained coordinates.
 
@@ -146,13 +162,7 @@ def _param_heat_kernel(distance: str, d: float, Delta: float) -> Parametrisation
 
     (A = (S − R)²/(Q̃ − P), the annealed pair's share of q1 − q0).
     """
-    free = _free_unknowns(distance)
-    names = ["Qt", "P", "R", "Q", "q1", "q0"] + free
-    eps = 1e-13
-    cl = lambda r: min(max(r, eps), 1 - eps)  # noqa: E731
-
-    def S_of(x, Q, Qt):
-        return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else x["S"]
+    free, names, eps, cl, S_of = _coordinates_common(distance, d, Delta)
 
     def to_u(x):
         Qt, Q = max(x["Qt"], _FLOOR), max(x["Q"], _FLOOR)
@@ -191,13 +201,7 @@ def _param_cholesky(distance: str, d: float, Delta: float) -> Parametrisation:
     with m(R) = R²/P + (S − R)²/(Q̃ − P), minimal (= S²/Q̃) at R* = S P/Q̃, and w chosen so that
     m(R* ± w) = Q.
     """
-    free = _free_unknowns(distance)
-    names = ["Qt", "P", "R", "Q", "q1", "q0"] + free
-    eps = 1e-13
-    cl = lambda r: min(max(r, eps), 1 - eps)  # noqa: E731
-
-    def S_of(x, Q, Qt):
-        return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else x["S"]
+    free, names, eps, cl, S_of = _coordinates_common(distance, d, Delta)
 
     def frame(Qt, P, Q, S):
         A11 = Qt - P
