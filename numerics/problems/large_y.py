@@ -626,8 +626,19 @@ def _polished(problem: LargeYProblem, p: LocalEntropyPoint, opts: dict) -> Local
 def _anchor_solve(problem: LargeYProblem, opts: dict, budget_s: float) -> Optional[LocalEntropyPoint]:
     """A cold solve at an anchor distance within ``budget_s``: raw residuals first (about twice as
     fast there: excitatory(3), α = 0.55, d = 0.06 in 55 sweeps against 140), then the scaled
-    iterator capped at :data:`ANCHOR_MAXITER` sweeps; None if both ran out of time."""
+    iterator capped at :data:`ANCHOR_MAXITER` sweeps; None if both ran out of time.  Two-valued sets
+    try the scaled iterator first, on :data:`SCALED_FIRST_S` (binary, α = 0.3, d = 0.06: the raw
+    solve wandered for 17 work-seconds before it converged; the scaled one converges in under 1)."""
     t0 = CLOCK.now()
+    if len(problem.states.array) == 2:
+        p = problem.point(tol_residual=opts["tol_residual"], maxiter=ANCHOR_MAXITER,
+                          newton_maxiter=opts["newton_maxiter"], budget_s=min(SCALED_FIRST_S, budget_s))
+        if p is not None and p.converged:
+            return p
+        budget_s -= CLOCK.now() - t0
+        t0 = CLOCK.now()
+        if budget_s <= 0:
+            return p
     p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER, scaled=False,
                       newton_maxiter=opts["newton_maxiter"], budget_s=budget_s)
     left = budget_s - (CLOCK.now() - t0)
