@@ -15,7 +15,7 @@ import numpy as np
 
 from .job import Job
 from .progress import step
-from .units import alpha0_unit, capacity_table, dense_curve_unit
+from .units import alpha0_unit, alpha_c_by_name, dense_curve_unit
 
 __all__ = ["dense_regions_part", "story_alphas"]
 
@@ -23,17 +23,6 @@ __all__ = ["dense_regions_part", "story_alphas"]
 def story_alphas(alpha_c: float, fractions) -> list:
     """The loads of one set: ``fractions`` of its α_c, rounded to 3 decimals (binary: 0.5, 0.6, 0.7)."""
     return [round(f * alpha_c, 3) for f in fractions]
-
-
-def _alpha_c(job: Job, capacity_rows: list, sets: list) -> dict:
-    """α_c of each set by its name, from the capacity part's rows or computed for the sets not in them."""
-    from theory.states import parse_states
-
-    ac = {r["states"]: r["alpha_c"] for r in capacity_rows}
-    missing = [s for s in sets if parse_states(s).name not in ac]
-    for r in capacity_table(missing, cache=job.cache):
-        ac[r["states"]] = r["alpha_c"]
-    return {s: ac[parse_states(s).name] for s in sets}
 
 
 def _rows(name: str, alpha_c: float, c: dict) -> list:
@@ -62,7 +51,8 @@ def dense_regions_part(job: Job, capacity_rows: list) -> list:
     cfg = job.cfg.get("dense_regions")
     if not cfg:
         return []
-    ac = _alpha_c(job, capacity_rows, cfg["sets"])
+    by_name = alpha_c_by_name(capacity_rows, cfg["sets"], job.cache)
+    ac = {s: by_name[parse_states(s).name] for s in cfg["sets"]}
     panels, rows = [], []
     lines = ["## Dense regions at small d (y → ∞)", "",
              "S_I(d) from d = d_min up to 0.97 of the end of the branch (a lower bound: the largest d a path "

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from .job import Job
 from .progress import step
-from .units import capacity_table, entropy_curve_unit, entropy_grid
+from .units import alpha_c_by_name, entropy_curve_unit, entropy_grid
 
 __all__ = ["entropy_part"]
 
@@ -23,11 +23,8 @@ def entropy_part(job: Job, capacity_rows: list) -> None:
 
     from . import plots
 
-    ac = {r["states"]: r["alpha_c"] for r in capacity_rows}
     ent_sets = job.cfg["entropy_sets"]
-    missing_ac = [s for s in ent_sets if parse_states(s).name not in ac]
-    for r in capacity_table(missing_ac, cache=job.cache):
-        ac[r["states"]] = r["alpha_c"]
+    ac = alpha_c_by_name(capacity_rows, ent_sets, job.cache)
     curves, ent_rows = [], []
     with job.bar(len(ent_sets), "entropy s(α)") as bar:
         for s in ent_sets:

@@ -240,6 +240,18 @@ def franz_parisi_unit(states, alpha, ds, cache=None):
     return v
 
 
+def alpha_c_by_name(capacity_rows: list, state_sets, cache=None) -> dict:
+    """α_c of each state set's name: from ``capacity_rows`` (the capacity part's rows, keyed by name),
+    computed by :func:`capacity_table` for the sets not in them."""
+    from theory.states import parse_states
+
+    ac = {r["states"]: r["alpha_c"] for r in capacity_rows}
+    missing = [s for s in state_sets if parse_states(s).name not in ac]
+    for r in capacity_table(missing, cache=cache):
+        ac[r["states"]] = r["alpha_c"]
+    return ac
+
+
 # the probe of a branch's end (a cold y → ∞ call past it names the largest d where its path converged)
 # and the fraction of that end where the dense-region curves stop (the slope → 0+ at the end itself)
 END_PROBE_D = 0.45

@@ -531,7 +531,7 @@ def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_r
 # where cold solves converge for every set of the α_U table) and the cap of their damped sweeps
 ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
 ANCHOR_MAXITER = 60  # damped sweeps of the scaled solve at an anchor (after the raw one)
-NEAR_ANCHORS = (2.5,)  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
+NEAR_ANCHOR = 2.5  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
 NEAR_BUDGET_S = 8.0  # this clock (s)
 # the direct solves of a cold call (measured, binary and the multi-state sets of the α_U table):
 SCALED_FIRST_S = 1.5  # the scaled iterator: this long (seconds of the work clock, as below)
@@ -650,6 +650,12 @@ def _anchor_solve(problem: LargeYProblem, opts: dict, budget_s: float) -> Option
                          newton_maxiter=opts["newton_maxiter"], budget_s=left) or p
 
 
+def _above_anchors(d: float) -> bool:
+    """d above the largest anchor distance, where a cold call has :data:`HIGH_BUDGET_S` (past a
+    branch's end it must fail fast)."""
+    return d > ANCHOR_DS[0] * (1 + 1e-9)
+
+
 def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
     """A cold call of :func:`solve_large_y`: the memo's nearest point; else direct solves from the
     ball start on short clocks (:func:`_direct_solves`), else a cold solve at an anchor distance
@@ -665,7 +671,7 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         return copy.copy(start)
     if start is None:
         t0 = CLOCK.now()
-        high = d > ANCHOR_DS[0] * (1 + 1e-9)  # above the anchors: past a branch's end it must fail fast
+        high = _above_anchors(d)  # past a branch's end it must fail fast
         if high:
             budget_s = min(budget_s, HIGH_BUDGET_S)
         p, direct = _direct_solves(problem, opts, budget_s, high)
@@ -687,9 +693,10 @@ def _from_memo(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, bud
     branch the path upwards may fail where a direct solve converges: symmetric(3), α = 0.6, a path
     from d = 0.12 to 0.125 (slope 0.08, the end at 0.127) fails, the raw solve from the ball start
     converges in 1.3 s."""
-    t0, high = CLOCK.now(), problem.d > ANCHOR_DS[0] * (1 + 1e-9)
-    p = _path_to(problem, start, opts, min(budget_s, HIGH_BUDGET_S) if high else budget_s, None)
-    left = (min(budget_s, HIGH_BUDGET_S) if high else budget_s) - (CLOCK.now() - t0)
+    t0, high = CLOCK.now(), _above_anchors(problem.d)
+    budget_s = min(budget_s, HIGH_BUDGET_S) if high else budget_s
+    p = _path_to(problem, start, opts, budget_s, None)
+    left = budget_s - (CLOCK.now() - t0)
     if p.converged or left <= 0.5:
         return p
     q, _ = _direct_solves(problem, opts, 4 * left, high)
@@ -726,11 +733,11 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
 
 def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct):
     """A cold solve at an anchor distance (:data:`ANCHOR_DS`), for sets of more than two values below
-    the anchors first at :data:`NEAR_ANCHORS` · d (symmetric(3), α = 0.8: the raw solve converges at
+    the anchors first at :data:`NEAR_ANCHOR` · d (symmetric(3), α = 0.8: the raw solve converges at
     d = 0.005, not at 0.002, and a path from there is 5 steps where one from d = 0.06 takes 40).
     Returns (the converged start, None) or (None, the failure to report)."""
     t0, d, tried, last = CLOCK.now(), problem.d, [], None
-    near = [k * d for k in NEAR_ANCHORS if len(problem.states.array) > 2 and k * d < ANCHOR_DS[-1]]
+    near = [NEAR_ANCHOR * d] if len(problem.states.array) > 2 and NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
     for da in near + list(ANCHOR_DS):
         left = budget_s - (CLOCK.now() - t0)
         if abs(da - d) <= 1e-9 * d or left <= 0:
