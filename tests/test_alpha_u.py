@@ -134,3 +134,58 @@ def test_binary_alpha_u_table_row_is_cached_for_the_main_job(tmp_path):
     assert alpha_u_unit("binary", None, compute_missing=False) is None
     cached = alpha_u_unit("binary", tmp_path, compute_missing=False)
     assert cached is not None and cached["alpha_U"] == row["alpha_U"] and cached["interval"] == [lo, hi]
+
+
+@pytest.mark.slow
+def test_the_main_job_computes_alpha_u_side_by_side_with_the_serial_bits(tmp_path):
+    """The main job's α_U part (numerics.figures.capacity.alpha_u_side_by_side): the sets missing from
+    the cache run in two worker processes; binary's row there equals the serial search in this
+    process bit for bit (the solver's budgets run on the work clock, not on wall time), and
+    excitatory(2)'s lies in its known bracket (README: 0.5461 [0.5437, 0.5485], α_c = 0.5897)."""
+    from types import SimpleNamespace
+
+    from numerics.analyses.alpha_u import alpha_u_table
+    from numerics.figures.capacity import alpha_u_side_by_side
+    from numerics.figures.paper import alpha_u_unit
+
+    job = SimpleNamespace(cache=tmp_path, cfg={"alpha_u_workers": 2}, bar=lambda n, desc: _NoBar())
+    assert alpha_u_side_by_side(job, ["binary", "excitatory:2"]) == {}
+    side = {s: alpha_u_unit(s, tmp_path, compute_missing=False) for s in ("binary", "excitatory:2")}
+    assert all(v is not None and v["converged"] for v in side.values()), side
+    (serial,) = alpha_u_table(["binary"])
+    assert side["binary"]["alpha_U"] == serial["alpha_U"] and side["binary"]["interval"] == serial["interval"]
+    assert 0.5437 - 0.003 < side["excitatory:2"]["alpha_U"] < 0.5485 + 0.003
+
+
+class _NoBar:
+    """A progress bar that draws nothing (the job's bars are tqdm bars)."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+    def update(self, n=1):
+        pass
+
+    def set_postfix_str(self, *a, **kw):
+        pass
+
+
+@pytest.mark.slow
+def test_a_first_evaluation_decides_when_the_branch_ends_inside_the_window():
+    """symmetric(7) at the scan's start, 0.8 α_c = 1.2922: the y → ∞ branch ends between d = 0.025 and
+    0.03, so the window's top half (d = 0.03 … 0.06) has no solution and cold solves there fail only
+    after their whole budget.  The first evaluation starts inside the window instead (a cold solve at
+    the largest d of its lower half, Newton steps up to the branch's end) and decides: the dense
+    regions exist (the slope's dip, margin ≈ 1.10, is positive), the points above the end are given up,
+    every point below converged.  Before, every cold top above the end spent its whole budget (about
+    40 s each; the whole search took 911 s on one core, now about 210 s: 1.5455, interval
+    [1.5439, 1.5472], α_c = 1.6153)."""
+    ok, curve = dense_regions_exist("symmetric:7", 1.292197)
+    assert ok and not curve.undecided, curve.undecided
+    assert 0.5 < curve.margin < 2.0, curve.margin
+    conv = curve.converged.astype(bool)
+    assert conv[curve.d <= 0.025].all() and not conv[curve.d >= 0.03].any()
+    assert np.all(np.diff(curve.S_I[conv]) > 0)

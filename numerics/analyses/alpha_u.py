@@ -58,8 +58,9 @@ near d = 0.005, was out of sight.)
 At finite y (e.g. y = 20; slower, and S_I grows with y) the slope is the finite difference of S_I
 between neighbouring window points.
 
-Search.  An upward scan in α from ``bracket[0]`` (default 0.8 α_c), each α warm-started from the
-nearest α already solved, with steps guided by the margins (linear extrapolation of margin(α) to
+Search.  An upward scan in α from ``bracket[0]`` (default 0.8 α_c; when the window cannot decide there,
+once from :data:`LOWER_START` times it), each α warm-started from the nearest α already solved (every
+window point from the same d at the two nearest α, extrapolated in α), with steps guided by the margins (linear extrapolation of margin(α) to
 zero, capped at ``(bracket[1] − bracket[0]) / steps``), until the criterion fails; then a bracketing
 search on [lo, hi] that places each test at the zero of the margins' secant (when both ends have a
 margin), leaned by 0.4 ``xtol`` towards the middle so that the bracket closes in a few steps, and
@@ -89,6 +90,8 @@ __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "a
 DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)],
                                 4))
 DEFAULT_Y = math.inf
+LOWER_START = 0.85  # the scan's start × this when the window cannot decide there (_Search.run)
+FULL_SOLVE_BUDGET_S = 10.0  # work-clock seconds of the last full solve of a window point (y → ∞)
 EXTEND_FLOOR = 0.001  # dense_regions_exist: how far below the window the sweep may follow a dip
 # sets whose smallest step δ between states has (δ/Δ)² ≤ 1/9 (equispaced, L ≥ 4) have their dip near
 # d = 0.003 or below: their window reaches down to d = 0.0025 (d = 0.002 fails to converge at some
@@ -106,8 +109,9 @@ def window_for(states) -> tuple:
     return FINE_WINDOW if parse_states(states).step_distance <= 1 / 9 + 1e-9 else DEFAULT_WINDOW
 
 
-TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
-              "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5")
+# the capacity table's sets: symmetric(L), L = 2 … 15 (binary = symmetric(2)), excitatory(L), L = 2 … 8
+TABLE_SETS = (("binary",) + tuple(f"symmetric:{L}" for L in range(3, 16))
+              + tuple(f"excitatory:{L}" for L in range(2, 9)))
 
 
 @dataclass
@@ -125,6 +129,7 @@ class AlphaUResult:
     criterion: str
     evaluations: List[dict] = field(default_factory=list)
     upper_bound: bool = False  # the dip lay below what converged at the bracket's lower end
+    lower_bound: bool = False  # no window point converged at the bracket's upper end (the criterion undecided)
 
     @property
     def success(self):
@@ -132,7 +137,8 @@ class AlphaUResult:
 
     def as_dict(self):
         return {"states": self.states, "alpha_U": self.alpha_U, "interval": self.interval, "y": self.y,
-                "converged": self.converged, "upper_bound": self.upper_bound, "message": self.message,
+                "converged": self.converged, "upper_bound": self.upper_bound, "lower_bound": self.lower_bound,
+                "message": self.message,
                 "criterion": self.criterion, "evaluations": self.evaluations}
 
 
@@ -205,12 +211,14 @@ class _WindowSweep:
     """The continuation behind :func:`dense_regions_exist` at one α: the solver of a point (y → ∞ or
     finite y), the secant predictor (y → ∞) and the slopes met so far."""
 
-    def __init__(self, states, alpha: float, y: float, kw: dict, max_halvings: int):
+    def __init__(self, states, alpha: float, y: float, kw: dict, max_halvings: int, warm=None):
         self.states, self.alpha, self.y, self.max_halvings = states, alpha, y, max_halvings
         self.predictor, self.slopes_seen, self.kw = None, [], kw
+        self.warm = warm or {}  # d -> (params, jacobian) predicted from neighbouring α (y → ∞ only)
         if y == math.inf:  # the y → ∞ equations (numerics.problems.large_y)
             from ..solver.continuation import SecantPredictor
-            from ..problems.large_y import _param, near_branch_end, slope, solve_large_y
+            from ..problems.large_y import PATH_NEWTON_TOL, _param, near_branch_end, slope, solve_large_y
+            self._path_tol = PATH_NEWTON_TOL
             self.kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
             self.predictor = SecantPredictor(_param(self.kw.get("distance", "squared")))
             self._large_y = (solve_large_y, near_branch_end, slope)
@@ -220,7 +228,10 @@ class _WindowSweep:
             return solve_local_entropy(self.states, self.alpha, d, self.y, **w, **self.kw)
         # quick: a capped Newton from the predictor; full (last resort): capped damped sweeps,
         # since near a fold of the branch (where the slope reaches 0) nothing converges anyway
-        extra = {"newton_maxiter": 15} if quick else {"maxiter": 40}
+        # quick: Newton's target is the verdict's 1e-7 (PATH_NEWTON_TOL, as on a path in d): the slopes
+        # enter the margin, which locates α_U to 1e-3, and below 1e-7 Newton meets the residuals'
+        # noise floor and stalls (symmetric(4): 20-60 evaluations per point with the target 1e-8)
+        extra = {"newton_maxiter": 15, "newton_tol": self._path_tol} if quick else {"maxiter": 40}
         return self._large_y[0](self.states, self.alpha, d, newton_only=quick, **extra, **w, **self.kw)
 
     def slope(self, p) -> float:
@@ -239,6 +250,12 @@ class _WindowSweep:
         """Continuation from (d_from, p_from) to d_to: a Newton step from the predictor (or the
         neighbour); if it fails, two half steps (recursively, ``max_halvings`` deep, one level near
         the branch's end); if everything fails, one full solve (not near the end)."""
+        if level == 0 and self._warm_key(d_to) is not None:
+            # the same d at neighbouring α (predicted in α): Newton from there is a few sweeps
+            init, jac = self.warm[self._warm_key(d_to)]
+            p = self.solve(d_to, quick=True, init=init, jacobian=jac if jac is not None else p_from.jacobian)
+            if p.converged:
+                return p
         guess = (self.predictor.predict(d_to) if self.predictor is not None else None) or p_from.saddle.params
         p = self.solve(d_to, quick=True, init=guess, jacobian=p_from.jacobian)
         if not p.converged and guess is not p_from.saddle.params:
@@ -253,37 +270,114 @@ class _WindowSweep:
                 if p2.converged:
                     return p2
         if level == 0 and self.y == math.inf and not self.near_end(p_from):
-            # a last full solve (at finite y the first attempt already was one)
-            return self.solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian)
+            # a last full solve (at finite y the first attempt already was one), on a bounded clock:
+            # symmetric(7) at α = 1.547, d = 0.00128 (inside the gap) spent 90 s failing without one
+            return self.solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian,
+                              budget_s=FULL_SOLVE_BUDGET_S)
         return p
+
+    def _warm_key(self, d):
+        """The key of ``warm`` at d (window distances are rounded: matched to 1e-9 relative), or None."""
+        if self.predictor is None:
+            return None
+        return next((k for k in self.warm if abs(k - d) <= 1e-9 * d), None)
 
     def top(self, d, init, jacobian, known_top, last_chance):
         """The window's first point (see :func:`dense_regions_exist`, "The window's top")."""
         above_known = known_top is not None and d > known_top * (1 + 1e-9) and not last_chance
+        if above_known and self.predictor is not None:
+            # y → ∞: the branch's large-d end moves to smaller d as α grows, and at a smaller α it did
+            # not reach d: no attempt (each cost 70-280 evaluations of the map, symmetric(4))
+            return LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(self.y),
+                                     note="not attempted"), above_known
+        same_d = bool(init) and self._warm_key(d) is not None
+        if same_d:
+            init, jac = self.warm[self._warm_key(d)]
+            jacobian = jac if jac is not None else jacobian
         if not init:
-            return self.solve(d), above_known
+            # a cold call, on the short clock of a point past a branch's end: a failed one names the
+            # largest d its path reached (the window then starts below it, :meth:`window`)
+            return self.solve(d, **self._cold_budget()), above_known
         p = self.solve(d, quick=True, init=init, jacobian=jacobian)
-        if not p.converged and not above_known and self.predictor is not None:
+        if not p.converged and not above_known and self.predictor is not None and not (same_d and not last_chance):
+            # (a Newton attempt from the same d at a neighbouring α that fails is taken as the end having
+            # moved below d, the top given up; the full solve only as the last chance)
             # y → ∞: the quick attempt was Newton only; at finite y it already was a full solve
             p = self.solve(d, init=init, jacobian=jacobian)
         if not p.converged and last_chance:
             p = self.solve(d)
         return p, above_known
 
+    def start_inside(self, ds):
+        """A first evaluation (no warm start, y → ∞): a cold solve at the largest d of the window's
+        lower half, then Newton steps up the window (the continuation of :meth:`reach`, without its
+        last full solve) until the branch ends.  Returns (init, jacobian, known_top, warm) for the
+        sweep down — the largest d reached and the points met as warm starts — or four Nones/{} when
+        the cold solve failed.  Cold tops above the branch's end fail only after their whole budget
+        (symmetric(7), α = 0.8 α_c = 1.2922: no solution at d ≥ 0.03, each cold call gave up after 40 s,
+        while d = 0.015 converges cold in 4 s)."""
+        mid = ds[len(ds) // 2]
+        p = self.solve(mid)
+        if not p.converged:
+            return None, None, None, {}
+        up = sorted(d for d in ds if d > mid)
+        pts, slopes, prev = [p], [self.slope(p)], p
+        predictor = self.predictor.__class__(self.predictor.param)
+        predictor.add(mid, p.saddle.params)
+        for d in up:
+            guess = predictor.predict(d) or prev.saddle.params
+            q = self.solve(d, quick=True, init=guess, jacobian=prev.jacobian)
+            if not q.converged and not self._large_y[1](slopes[-1], slopes):
+                mid_d = 0.5 * (prev.d + d)  # one halving (not near the end)
+                qm = self.solve(mid_d, quick=True, init=prev.saddle.params, jacobian=prev.jacobian)
+                if qm.converged:
+                    q = self.solve(d, quick=True, init=qm.saddle.params, jacobian=qm.jacobian)
+            if not q.converged:
+                break
+            pts.append(q)
+            slopes.append(self.slope(q))
+            predictor.add(d, q.saddle.params)
+            prev = q
+        warm = {float(q.d): (q.saddle.params, q.jacobian) for q in pts}
+        return prev.saddle.params, prev.jacobian, prev.d, warm
+
+    def _cold_budget(self) -> dict:
+        """The work-clock budget of a cold y → ∞ top: that of a point above the anchors
+        (:data:`numerics.problems.large_y.HIGH_BUDGET_S`), not the 30 s of a cold call below them."""
+        if self.predictor is None:
+            return {}
+        from ..problems.large_y import HIGH_BUDGET_S
+        return {"budget_s": HIGH_BUDGET_S}
+
     def window(self, ds, init, jacobian, known_top):
-        """Sweep the window from the largest d down; returns (points, points given up at the top)."""
+        """Sweep the window from the largest d down; returns (points, points given up at the top).
+        A cold top that fails naming the largest d its path upwards reached (the branch's end lies
+        there: ``largest_converged_d``) gives up every window point above that d at once (symmetric(4),
+        α = 1.22: the end near d = 0.0406; four cold tops at d = 0.06 … 0.045 took 88 of the
+        evaluation's 130 s before)."""
         points, prev, negative, beyond = [], None, [], []
+        end_below = math.inf
         for d in ds:
+            if prev is None and d > end_below * (1 + 1e-9) and len(beyond) < len(ds) // 2:
+                beyond.append(LocalEntropyPoint(
+                    d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(self.y),
+                    note=f"not solved: above the largest d ({end_below:.6g}) that a cold path upwards reached"))
+                continue
             if prev is None:
                 last_chance = len(beyond) >= len(ds) // 2
                 p, above_known = self.top(d, init, jacobian, known_top, last_chance)
                 if not p.converged and not last_chance:
                     # no solution at the top of the window: beyond the branch's largest d (or a failed
                     # start); the window starts at the next d (at most half of it is given up)
-                    p.note = ("no solution from a Newton attempt: above the largest d of the branch at a "
-                              f"smaller alpha (d = {known_top:g}), which moves to smaller d as alpha grows"
-                              if above_known else "no solution: above the largest d of the branch, or a failed start")
-                    beyond.append(p)
+                    end_below = min(end_below, float(getattr(p, "largest_converged_d", math.nan)) if
+                                    math.isfinite(getattr(p, "largest_converged_d", math.nan)) else math.inf)
+                    why = ("no solution from a Newton attempt: above the largest d of the branch at a "
+                           f"smaller alpha (d = {known_top:g}), which moves to smaller d as alpha grows"
+                           if above_known else "no solution: above the largest d of the branch, or a failed start")
+                    # the window's d (a failed cold call reports the last d its path tried)
+                    beyond.append(LocalEntropyPoint(d=d, S_I=math.nan, Sigma=math.nan, phi=math.nan,
+                                                    y=float(self.y), saddle=p.saddle, status=False,
+                                                    note=f"{why} ({p.note})"))
                     continue
             else:
                 p = self.reach(prev.d, prev, d, 0)
@@ -355,7 +449,7 @@ def _window_curve(states, alpha, y, ds, computed, beyond, kw, unresolved, extend
 
 def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = None,
                         init: Optional[dict] = None, jacobian=None, known_top: Optional[float] = None,
-                        max_halvings: int = 3, floor: float = EXTEND_FLOOR, **kw):
+                        max_halvings: int = 3, floor: float = EXTEND_FLOOR, warm: Optional[dict] = None, **kw):
     """(holds, curve): the criterion of the module docstring at one α, on the window ``ds``
     (default :func:`window_for` the state set); ``curve.margin`` is the window margin
     (:func:`window_margin`).
@@ -367,7 +461,10 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     first point that does not converge; a negative slope does not stop it before the slope has
     passed its minimum (so that the margin is the minimum, not the first negative value).
 
-    The window's top.  With no warm start, the first point is a full cold solve.  With one, it is a
+    The window's top.  With no warm start (y → ∞), a cold solve at the largest d of the window's lower
+    half and Newton steps up the window find the largest d of the branch on it
+    (:meth:`_WindowSweep.start_inside`); the sweep down then starts there.  Otherwise (finite y, or
+    that cold solve failed) the first point is a full cold solve.  With one, it is a
     Newton attempt from ``init``, then a full solve from ``init``; a cold solve only as the last
     chance (when no more of the top may be given up).  ``known_top`` is the largest d where the
     branch converged at a nearby *smaller* α: the branch's large-d end moves to smaller d as α
@@ -375,6 +472,11 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     beyond the end costs minutes; excitatory(3) near 0.9 α_c: 164 s per point).  Up to half of the
     window (``len(ds) // 2`` points) may be given up from the top, so that the lower half, where
     the dip shows, is always evaluated.
+
+    ``warm`` (y → ∞): {d: (params, jacobian)}, guesses at this α for window distances, e.g. the
+    same d at neighbouring α extrapolated in α (:class:`_Search` passes them).  A point with one
+    is first a Newton attempt from it (a few sweeps: the solution moves little with α), then the
+    continuation in d as without it; the criterion and the points it accepts are the same.
 
     Below the window (y → ∞ only).  When the whole window converged and the slope's smallest value
     is at its smallest d (the dip lies lower), the sweep goes on down, d ← 0.8 d, to ``floor``, until
@@ -389,7 +491,12 @@ def dense_regions_exist(states, alpha: float, *, y: float = DEFAULT_Y, ds: Optio
     """
     states = parse_states(states)
     ds = sorted((float(d) for d in (window_for(states) if ds is None else ds)), reverse=True)
-    sweep = _WindowSweep(states, alpha, y, kw, max_halvings)
+    sweep = _WindowSweep(states, alpha, y, kw, max_halvings, warm)
+    if sweep.predictor is not None and not init and len(ds) > 2:
+        init, jacobian, top, up = sweep.start_inside(ds)
+        if init is not None:
+            known_top = top if known_top is None else min(known_top, top)
+            sweep.warm = {**up, **sweep.warm}
     points, beyond = sweep.window(ds, init, jacobian, known_top)
     unresolved, extended = "", []
     window_done = bool(points) and all(p.converged for p in points) and len(points) + len(beyond) == len(ds)
@@ -451,7 +558,29 @@ class _Search:
                         if math.isinf(y) and fl is not None and fl < min(ds) else ""))
         self.evals: List[dict] = []
         self.starts = {}  # α -> converged point at the largest d
+        self.solved = {}  # α -> {d: converged point} (y → ∞: warm starts in α, :meth:`warm_at`)
         self.margins = {}
+        self.undecided_at = set()  # α of the scan where the window decided nothing (test_or_undecided)
+
+    def warm_at(self, a: float) -> dict:
+        """{d: (params, jacobian)} at α = a from the points solved at the two nearest α: the secant in
+        α through them where both have the d (capped at twice their spacing), else the nearest one."""
+        if not math.isinf(self.y) or not self.solved:
+            return {}
+        from ..problems.large_y import _param
+        from ..solver.continuation import SecantPredictor
+
+        near = sorted(self.solved, key=lambda b: abs(b - a))[:2]
+        warm = {}
+        for d, p in self.solved[near[0]].items():
+            guess = None
+            if len(near) == 2 and d in self.solved[near[1]]:
+                pred = SecantPredictor(_param(self.kw.get("distance", "squared")), log=False)
+                pred.add(near[1], self.solved[near[1]][d].saddle.params)
+                pred.add(near[0], p.saddle.params)
+                guess = pred.predict(a)
+            warm[d] = (guess or p.saddle.params, p.jacobian)
+        return warm
 
     def test(self, a: float) -> bool:
         """Does the criterion hold at α = a?  Raises _Undecided when the window cannot tell."""
@@ -461,7 +590,8 @@ class _Search:
             below = [b for b in self.starts if b <= a]
             warm = {"init": self.starts[near].saddle.params, "jacobian": self.starts[near].jacobian,
                     "known_top": self.starts[max(below)].d if below else None}
-        ok, curve = dense_regions_exist(self.states, a, y=self.y, ds=self.ds, **warm, **self.kw)
+        ok, curve = dense_regions_exist(self.states, a, y=self.y, ds=self.ds, warm=self.warm_at(a), **warm,
+                                        **self.kw)
         entry = {"alpha": a, "holds": ok, "margin": curve.margin, "d": curve.d.tolist(),
                  "S_I": curve.S_I.tolist(), "converged": curve.converged.tolist(),
                  "below_window": list(curve.extended)}
@@ -477,8 +607,20 @@ class _Search:
         done = [p for p in curve.points if p.converged]
         if done:  # the largest d that converged: a warm start for the next α, and its known top
             self.starts[a] = max(done, key=lambda p: p.d)
+            self.solved[a] = {float(p.d): p for p in done if p.saddle is not None}
         self.margins[a] = curve.margin
         return ok
+
+    def test_or_undecided(self, a: float) -> bool:
+        """:meth:`test` inside the scan, after the criterion held at a smaller α: an evaluation where no
+        window point converged counts as the upper side of the bracket, remembered in ``undecided_at``
+        (α_U found with it is then a lower bound: the dense regions broke up there, or the solver
+        lost them; excitatory(7) at α = 0.880 after 0.861 held)."""
+        try:
+            return self.test(a)
+        except _Undecided:
+            self.undecided_at.add(a)
+            return False
 
     def result(self, lo, hi, ok, message, estimate=None) -> AlphaUResult:
         """The result on [lo, hi]: α_U at the margins' secant zero inside it, else the midpoint."""
@@ -490,14 +632,27 @@ class _Search:
         if bound:
             message += (f"; upper bound: at alpha={lo:g} the slope's dip lay below the smallest d that converged, "
                         f"so the criterion may already fail there")
+        low = hi in self.undecided_at
+        if low:
+            message += (f"; lower bound: at alpha={hi:g} no point of the window converged (the dense regions broke "
+                        f"up, or the solver lost the branch), so the criterion is not shown to fail there")
         return AlphaUResult(self.states.name, estimate, [lo, hi], self.y, ok, message, self.crit, self.evals,
-                            upper_bound=bound)
+                            upper_bound=bound, lower_bound=low)
 
     def run(self, lo: float, top: float, steps: int, xtol: float) -> AlphaUResult:
         """The upward scan from lo (steps guided by the margins, at most (top − lo)/steps), then the
         bracketing search on [lo, hi] (module docstring)."""
         margins = self.margins
-        if not self.test(lo):
+        try:
+            first = self.test(lo)
+        except _Undecided:
+            # no window point converged at the scan's start: for the finest sets the branch there ends
+            # below the window's middle and cold solves fail (symmetric(14) at 0.8 α_c: d = 0.01 has no
+            # root, 0.005 and 0.0025 no cold start), while at 0.85 of it the branch reaches d = 0.02 and
+            # the window decides (margin 3.39).  Start there once; the scan then climbs with warm starts
+            lo = round(LOWER_START * lo, 6)
+            first = self.test(lo)
+        if not first:
             return self.result(math.nan, lo, False, f"the criterion already fails at the lower end alpha={lo:g}",
                                estimate=math.nan)
         hi, prev = None, None
@@ -511,7 +666,7 @@ class _Search:
             a = min(a, top)
             if a <= lo:
                 break
-            if self.test(a):
+            if self.test_or_undecided(a):
                 prev, lo = lo, a
             else:
                 hi = a
@@ -527,7 +682,7 @@ class _Search:
                 a = min(max(a, lo + 0.05 * w), hi - 0.05 * w)
             else:  # no usable margins, or one side keeps moving (regula falsi stalling): bisect
                 a, streak = mid, 0
-            side = "lo" if self.test(a) else "hi"
+            side = "lo" if self.test_or_undecided(a) else "hi"
             if side == "lo":
                 lo = a
             else:
@@ -564,7 +719,8 @@ def cached_alpha_u(states, cache=None, *, compute_missing: bool = True, progress
         r = alpha_u(states, y=DEFAULT_Y, ds=key["window"], xtol=0.005, progress=progress)
         f = lambda v: float(v) if v is not None else math.nan  # noqa: E731
         return {"alpha_U": f(r.alpha_U), "interval": [f(r.interval[0]), f(r.interval[1])], "y": f(r.y),
-                "converged": bool(r.converged), "upper_bound": bool(r.upper_bound), "message": str(r.message)}
+                "converged": bool(r.converged), "upper_bound": bool(r.upper_bound),
+                "lower_bound": bool(r.lower_bound), "message": str(r.message)}
 
     return cached(cache, key, compute)
 
@@ -599,4 +755,5 @@ def _table_row(name, y, cache, progress, kw) -> dict:
                     **kw).as_dict()
     return {"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r["alpha_U"], "interval": r["interval"],
             "alpha_c": c.alpha_c, "y": r["y"], "converged": bool(r["converged"] and c.converged),
-            "upper_bound": bool(r.get("upper_bound", False)), "message": r["message"]}
+            "upper_bound": bool(r.get("upper_bound", False)), "lower_bound": bool(r.get("lower_bound", False)),
+            "message": r["message"]}

@@ -202,7 +202,7 @@ def _cmd_alpha_u(args) -> int:
             print(f"{'states':>14} {'bits':>6} {'alpha_U':>11} {'interval':>19} {'alpha_c':>9}  status")
             for r in rows:
                 iv = r["interval"]
-                au = ("<= " if r.get("upper_bound") else "") + f"{r['alpha_U']:.4f}"
+                au = ("<= " if r.get("upper_bound") else ">= " if r.get("lower_bound") else "") + f"{r['alpha_U']:.4f}"
                 print(f"{r['states']:>14} {r['bits']:>6.3f} {au:>11} [{iv[0]:.4f}, {iv[1]:.4f}] "
                       f"{r['alpha_c']:>9.4f}  {r['message'][:60]}")
         return 0 if all(r["converged"] for r in rows) else 1
@@ -215,7 +215,7 @@ def _cmd_alpha_u(args) -> int:
     if args.json:
         print(dump_json(out))
     else:
-        print(f"alpha_U {'<=' if r.upper_bound else '='} {r.alpha_U:.5f}  interval [{r.interval[0]:.5f}, "
+        print(f"alpha_U {'<=' if r.upper_bound else '>=' if r.lower_bound else '='} {r.alpha_U:.5f}  interval [{r.interval[0]:.5f}, "
               f"{r.interval[1]:.5f}]  y={r.y:g}")
         print(f"criterion: {r.criterion}")
         print(f"status: {r.message}")

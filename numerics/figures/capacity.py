@@ -10,7 +10,7 @@ from .job import Job
 from .progress import step
 from .units import Guard, alpha_u_unit, capacity_table, optional
 
-__all__ = ["Capacity", "capacity_part"]
+__all__ = ["Capacity", "capacity_part", "alpha_u_side_by_side"]
 
 
 @dataclass
@@ -44,8 +44,13 @@ def alpha_u_values(job: Job, au_sets: list, opt_in: bool) -> dict:
         job.missing.append("α_U (numerics.analyses.alpha_u)")
         return au
     au_guard = Guard(None, job.cache) if opt_in else job.guard
+    failed = alpha_u_side_by_side(job, au_sets)
+    au_guard.errors += [f"α_U {s}: {err}" for s, err in failed.items()]
     with job.bar(len(au_sets), "alpha_U") as bar:
         for s in au_sets:
+            if s in failed:
+                step(bar, s)
+                continue
             v = au_guard(f"α_U {s}", alpha_u_unit, s, job.cache)
             if v is not None:
                 au[parse_states(s).name] = v
@@ -62,6 +67,37 @@ def alpha_u_values(job: Job, au_sets: list, opt_in: bool) -> dict:
     return au
 
 
+def alpha_u_side_by_side(job: Job, sets: list) -> dict:
+    """α_U of the ``sets`` that the cache does not hold yet, computed side by side before the serial pass
+    reads them back: one worker process per core (``cfg["alpha_u_workers"]``, default all cores; a Dask
+    LocalCluster, :mod:`numerics.analyses.sweep`), the sets with the most values (the slowest) first.
+    Nothing when fewer than two sets are missing or there is one core.  Returns {set: error} of the sets
+    whose task raised (the serial pass reports them instead of computing them again)."""
+    import os
+
+    from theory.states import parse_states
+
+    from .units import _unit_task
+
+    todo = [s for s in sets if alpha_u_unit(s, job.cache, compute_missing=False) is None]
+    workers = min(job.cfg.get("alpha_u_workers") or os.cpu_count() or 1, len(todo))
+    if workers < 2:
+        return {}
+    from ..analyses.sweep import map_tasks, open_client
+
+    todo.sort(key=lambda s: -len(parse_states(s).array))
+    items = [("alpha_u", (s, str(job.cache)), {}) for s in todo]
+    needs = [("numerics.problems.equilibrium", "derived", ()),
+             ("numerics.problems.large_y", "derived_large_y", ("squared",))]
+    failed = {}
+    with open_client("local", workers) as client, job.bar(len(items), f"alpha_U ({workers} processes)") as bar:
+        for i, (_, err) in map_tasks(_unit_task, items, client, warm=needs, label="paper-alpha-u"):
+            if err:
+                failed[todo[i]] = err
+            step(bar, todo[i])
+    return failed
+
+
 def _alpha_u_columns(row: dict, au: dict) -> dict:
     """The α_U columns of one capacity row (NaN / empty when α_U is not known for its set)."""
     from theory.states import parse_states
@@ -75,7 +111,8 @@ def _alpha_u_columns(row: dict, au: dict) -> dict:
             "alpha_U_hi": u["interval"][1] if u else math.nan,
             "alpha_U_y": u["y"] if u else math.nan,
             "alpha_U_converged": u["converged"] if u else "",
-            "alpha_U_upper_bound": bool(u.get("upper_bound", False)) if u else ""}
+            "alpha_U_upper_bound": bool(u.get("upper_bound", False)) if u else "",
+            "alpha_U_lower_bound": bool(u.get("lower_bound", False)) if u else ""}
 
 
 def capacity_part(job: Job, alpha_u: bool = False) -> Capacity:

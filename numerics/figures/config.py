@@ -27,10 +27,13 @@ NOT_AVAILABLE = "not available in this build"
 # - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
 #   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
 #   the y → ∞ order does not: full mode computes y = 3 for every theory panel; quick mode none (time).
-# - α_U (numerics.analyses.alpha_u, 1–10 minutes per state set): full mode computes binary (40 s) and
-#   symmetric(3) (about 2 minutes) so that the capacity figure shows α_U; the other sets are left to
-#   `fewbits paper --alpha-u` and `fewbits alpha-u --table` (both fill the cache this job reads), and
-#   the report says so.
+# - α_U (numerics.analyses.alpha_u): full mode computes six sets side by side, one worker process per
+#   core (numerics.figures.capacity.alpha_u_side_by_side; seconds on one core, 2026-12-05: binary 19,
+#   symmetric(3) 36, symmetric(4) 53, symmetric(5) 158, excitatory(2) ~50, excitatory(3) ~90; about
+#   3.5 minutes on 2 cores), so that the capacity figure shows α_U and α_U/α_c from 1 to 2.3 bits; the
+#   other sets of the table (symmetric 6…15, excitatory 4…8: 2–8 minutes each) are left to
+#   `fewbits paper --alpha-u` and `fewbits alpha-u --table --scheduler local` (both fill the cache this
+#   job reads), and the report says so.
 CONFIG = {
     "quick": {
         "capacity_sets": SYMMETRIC[:6] + EXCITATORY[:4],
@@ -44,7 +47,8 @@ CONFIG = {
              "theory": False, "ds": [0.04, 0.08, 0.12], "branch_end": 0.127},
         ],
         "ds": [0.05, 0.1, 0.2],
-        "dense_regions": {"sets": ["binary"], "fractions": [0.6, 0.72, 0.84], "d_min": 0.002, "points": 12},
+        "dense_regions": {"sets": ["binary"], "fractions": [0.6, 0.72, 0.84], "d_min": 0.002, "points": 12,
+                          "fp_points": 8},
         "y": math.inf,
         "finite_y": [],
         "unit_timeout": 300.0,
@@ -53,7 +57,7 @@ CONFIG = {
     },
     "full": {
         "capacity_sets": SYMMETRIC + EXCITATORY,
-        "alpha_u_sets": ["binary", "symmetric:3"],
+        "alpha_u_sets": ["binary", "symmetric:3", "symmetric:4", "symmetric:5", "excitatory:2", "excitatory:3"],
         "entropy_sets": ["binary", "symmetric:3", "symmetric:5", "excitatory:2", "excitatory:3", "excitatory:5"],
         "entropy_points": 30,
         "panels": [
@@ -70,8 +74,9 @@ CONFIG = {
         # the dense regions at small d (numerics.figures.dense_regions): y → ∞ curves from d = 0.002 to
         # 0.97 of the branch end at 0.6, 0.72, 0.84 α_c (binary 0.5, 0.6, 0.7; all below α_U: binary
         # 0.906 α_c, symmetric(3) 0.924, excitatory(3) 0.944); about 20 s per curve
+        # and the Franz–Parisi curve at the middle load (12 distances from d_min to 0.3: 8-10 s per set)
         "dense_regions": {"sets": ["binary", "symmetric:3", "excitatory:3"], "fractions": [0.6, 0.72, 0.84],
-                          "d_min": 0.002, "points": 25},
+                          "d_min": 0.002, "points": 25, "fp_points": 12},
         "y": math.inf,
         "finite_y": [3.0],
         "unit_timeout": 420.0,

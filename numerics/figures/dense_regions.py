@@ -15,7 +15,7 @@ import numpy as np
 
 from .job import Job
 from .progress import step
-from .units import alpha0_unit, alpha_c_by_name, dense_curve_unit
+from .units import alpha0_unit, alpha_c_by_name, dense_curve_unit, franz_parisi_unit
 
 __all__ = ["dense_regions_part", "story_alphas"]
 
@@ -27,7 +27,8 @@ def story_alphas(alpha_c: float, fractions) -> list:
 
 def _rows(name: str, alpha_c: float, c: dict) -> list:
     """The rows of dense_regions.csv for one curve."""
-    return [{"states": name, "alpha": c["alpha"], "alpha_over_alpha_c": c["alpha"] / alpha_c, "d": c["d"][k],
+    return [{"states": name, "alpha": c["alpha"], "alpha_over_alpha_c": c["alpha"] / alpha_c, "curve": "y_inf",
+             "d": c["d"][k],
              "S_I": c["S_I"][k], "S_alpha0": c["S_alpha0"][k], "dS_dd": (c.get("slope") or [math.nan] * len(c["d"]))[k],
              "branch_end": c["branch_end"], "converged": c["converged"][k], "residual": c["residual"][k]}
             for k in range(len(c["d"]))]
@@ -39,6 +40,29 @@ def _summary(name: str, alpha_c: float, c: dict) -> str:
     return (f"| {name} | {c['alpha']:g} | {c['alpha'] / alpha_c:.2f} | {c['branch_end']:.4g} | {c['d'][0]:g} | "
             f"{c['S_I'][0]:.6g} | {c['S_alpha0'][0]:.6g} | {c['S_I'][0] / c['S_alpha0'][0]:.4f} | "
             f"{ok}/{len(c['d'])} |")
+
+
+def _franz_parisi(job: Job, name: str, alphas: list, cfg: dict, rows: list, alpha_c: float):
+    """The Franz–Parisi curve (y → 0: the reference a typical solution) at the middle load, on
+    ``cfg["fp_points"]`` distances from d_min to 0.3 (log-spaced): isolated typical solutions, S_FP < 0
+    at small d, against the dense references of the y → ∞ curves.  Its rows join ``rows`` (curve
+    "franz_parisi"); non-converged points are failures.  None when not computed."""
+    n = cfg.get("fp_points", 0)
+    if not n:
+        return None
+    a = alphas[len(alphas) // 2]
+    ds = np.geomspace(cfg["d_min"], 0.3, n)
+    c = job.guard(f"dense regions {name} α={a:g} Franz–Parisi", franz_parisi_unit, name, a, ds, job.cache)
+    if c is None:
+        return None
+    c["alpha"] = a
+    s0 = alpha0_unit(name, c["d"])["S_I"]
+    rows += [{"states": name, "alpha": a, "alpha_over_alpha_c": a / alpha_c, "curve": "franz_parisi",
+              "d": c["d"][k], "S_I": c["S_I"][k], "S_alpha0": s0[k], "dS_dd": math.nan, "branch_end": math.nan,
+              "converged": c["converged"][k], "residual": c["residual"][k]} for k in range(len(c["d"]))]
+    job.failures += [f"dense regions {name} α={a:g} Franz–Parisi d={d:g}"
+                     for d, ok in zip(c["d"], c["converged"]) if not ok]
+    return c
 
 
 def dense_regions_part(job: Job, capacity_rows: list) -> list:
@@ -78,9 +102,12 @@ def dense_regions_part(job: Job, capacity_rows: list) -> list:
                 job.failures += [f"dense regions {name} α={a:g} y → ∞ d={d:g}"
                                  for d, ok in zip(c["d"], c["converged"]) if not ok]
             a0 = alpha0_unit(name, np.geomspace(cfg["d_min"], 0.3, 80))
-            panels.append({"states": name, "alpha0": a0, "curves": curves})
+            fp = _franz_parisi(job, name, alphas[s], cfg, rows, ac[s])
+            panels.append({"states": name, "alpha0": a0, "curves": curves, "franz_parisi": fp})
     job.csv("dense_regions.csv", rows,
-            "y -> inf local entropy S_I(d) (nats/synapse) at small d, squared distance; S_alpha0 = the alpha = 0 "
-            "curve; branch_end = the largest d a cold path upwards reached (a lower bound of the end)")
+            "local entropy S_I(d) (nats/synapse) at small d, squared distance: curve y_inf (the dense references, "
+            "y -> inf) and franz_parisi (y -> 0: a typical solution as the reference, at the middle load); "
+            "S_alpha0 = the alpha = 0 curve; branch_end = the largest d a cold path upwards reached (a lower "
+            "bound of the end)")
     job.save(plots.dense_regions_figure(panels), "dense_regions")
     return lines + [""]

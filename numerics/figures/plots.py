@@ -400,7 +400,8 @@ def dense_regions_figure(panels, width="double"):
     entropy without patterns, an upper bound).  Bottom row: S_I(d)/S_0(d), which tends to 1 as d → 0
     below α_U (the references sit in regions as dense as the whole space of configurations at that
     scale).  ``panels``: dicts with ``states``, ``alpha0`` ({d, S_I}) and ``curves`` (each with
-    ``alpha``, ``d``, ``S_I``, ``converged``, optional ``branch_end``); non-converged points hollow.
+    ``alpha``, ``d``, ``S_I``, ``converged``, optional ``branch_end``), optional ``franz_parisi`` (a curve
+    with ``alpha``, ``d``, ``S_I``: dotted, in the colour of its load); non-converged points hollow.
     """
     panels = list(panels)
     with style_context():
@@ -421,6 +422,18 @@ def dense_regions_figure(panels, width="double"):
                 if len(d0):
                     ref = np.interp(np.log(d), np.log(d0), s0, left=np.nan, right=np.nan)
                     _theory_line(bottom, d, S / ref, conv, color(i), lab)
+            fp = field(p, "franz_parisi")
+            if fp:  # typical references (y → 0), at one of the loads: isolated, S_FP < 0 at small d
+                d = _arr(field(fp, "d"))
+                S = _arr(field(fp, "S_I"), len(d))
+                curves = list(field(p, "curves") or [])
+                k = next((i for i, c in enumerate(curves) if float(field(c, "alpha")) == float(field(fp, "alpha"))), 0)
+                lab = rf"Franz–Parisi, $\alpha={float(field(fp, 'alpha')):g}$"
+                top.plot(d, S, color=color(k), ls=":", lw=1.1, label=lab)
+                if len(d0):
+                    ref = np.interp(np.log(d), np.log(d0), s0, left=np.nan, right=np.nan)
+                    bottom.plot(d, S / ref, color=color(k), ls=":", lw=1.1)
+                top.axhline(0.0, color="0.6", lw=0.6)
             top.set_xscale("log")
             bottom.set_xscale("log")
             bottom.axhline(1.0, color="0.6", lw=0.6)

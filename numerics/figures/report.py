@@ -43,11 +43,12 @@ def _alpha_u_setting(au: dict) -> str:
 
     if not au:
         return ("not computed by this job (a scan in α and a bracketing search cost minutes per state "
-                "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table`.")
+                "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table --scheduler local`.")
     return (f"on y → ∞ curves (column 'y used'), for {', '.join(au)} (computed by this run or read from its cache)"
             + ("" if len(au) >= len(TABLE_SETS) else
-               "; the other sets of the α_U table: `fewbits paper --alpha-u` or `fewbits alpha-u --table` "
-               "(hours; both fill this cache)"))
+               f"; the other sets of the α_U table ({len(TABLE_SETS)} sets): `fewbits paper --alpha-u` or "
+               "`fewbits alpha-u --table --scheduler local` (2–8 minutes per set, side by side on every core; "
+               "both fill this cache)"))
 
 
 def _theory_settings(job: Job, th: Theory, au: dict) -> list:
@@ -103,15 +104,15 @@ def _branch_ends(job: Job, th: Theory) -> list:
 
 def _capacity_table(cap: Capacity) -> list:
     L = ["## Capacity α_c and α_U (replica symmetric, κ = 0)", "",
-         "| states | L | bits | α_c | q | Q | converged | α_U | α_U interval | y used | α_U converged |",
-         "|---|---|---|---|---|---|---|---|---|---|---|"]
+         "| states | L | bits | α_c | q | Q | converged | α_U | α_U interval | α_U/α_c | y used | α_U converged |",
+         "|---|---|---|---|---|---|---|---|---|---|---|---|"]
     for r in cap.table:
         has_u = math.isfinite(to_float(r["alpha_U"]))
         L.append(f"| {r['states']} | {r['L']} | {r['bits']:.3f} | {r['alpha_c']:.6f} | {r['q']:.5f} | "
                  f"{r['Q']:.5f} | {'yes' if r['converged'] else 'NO'} | "
-                 + (f"{'≤ ' if r.get('alpha_U_upper_bound') is True else ''}{r['alpha_U']:.4f} | "
-                    f"[{r['alpha_U_lo']:.4f}, {r['alpha_U_hi']:.4f}] | {r['alpha_U_y']:g} | "
-                    f"{'yes' if r['alpha_U_converged'] else 'NO'} |" if has_u else "— | — | — | — |"))
+                 + (f"{'≤ ' if r.get('alpha_U_upper_bound') is True else '≥ ' if r.get('alpha_U_lower_bound') is True else ''}{r['alpha_U']:.4f} | "
+                    f"[{r['alpha_U_lo']:.4f}, {r['alpha_U_hi']:.4f}] | {r['alpha_U'] / r['alpha_c']:.3f} | "
+                    f"{r['alpha_U_y']:g} | {'yes' if r['alpha_U_converged'] else 'NO'} |" if has_u else "— | — | — | — | — |"))
     return L + [""]
 
 

@@ -541,6 +541,7 @@ RAW_BUDGET_HIGH_S = 2.5  # the raw clock above the anchors, and for two-valued s
 TWO_VALUED_DIRECT_D = 0.02  # two-valued sets below this d: no direct solve (the scaled one converges
 # erratically there, binary α = 0.5: d = 0.007 in 3 s, 0.005 not in 20 s, 0.003 in 6 s; the raw one
 # never), the anchor d = 0.06 and a path in d (12 Newton steps to d = 0.005, 1.4 s) at once
+COLD_BUDGET_S = 30.0  # a cold call's work-clock budget (solve_large_y's default below the anchors)
 HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
 ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
 UPWARD_BUDGET_S = 6.0  # the budget of a path in d upwards (past a branch's end it fails)
@@ -568,19 +569,22 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
                   outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None,
                   tol_residual: float = 1e-7, maxiter: int = 400, newton_only: bool = False,
                   newton_maxiter: int = 15, switches: bool = True, path: bool = True,
-                  budget_s: float = 30.0) -> LocalEntropyPoint:
+                  budget_s: Optional[float] = None, newton_tol: Optional[float] = None) -> LocalEntropyPoint:
     """S_I at y → ∞ (φ∞ at its saddle point) with diagnostics; ``Sigma`` is NaN (not given at this
     order).
 
     * α = 0: the exact solution (:func:`_alpha0_point`), S_I on the α = 0 curve.
     * ``init`` (a neighbour's ``saddle.params``) and ``jacobian``: one warm solve; ``newton_only``
-      makes it a cheap attempt (Newton from the neighbour, at most ``newton_maxiter`` iterations).
+      makes it a cheap attempt (Newton from the neighbour, at most ``newton_maxiter`` iterations);
+      ``newton_tol`` sets Newton's target of that solve (1e2 times it; default :data:`NEWTON_TOL`: 1e-8 on
+      the scaled residuals; :data:`PATH_NEWTON_TOL` makes it 1e-7, the verdict's tolerance).
     * a cold call (no ``init``): from the nearest converged point of this problem met earlier in the
       process (:data:`numerics.problems.large_y_path.MEMO`), else direct solves from the ball start
       on short clocks (scaled and raw residuals, :func:`_solve_cold`), else a cold solve at an anchor
       (:data:`ANCHOR_DS`) and a path in d to the requested d
-      (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s`` seconds (9.5 s above
-      the anchors).  A failed path upwards names the end of the branch in ``largest_converged_d``.
+      (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s`` seconds of the work
+      clock (default :data:`COLD_BUDGET_S` = 30 s; 9.5 s above the anchors).  A warm solve has no
+      budget unless ``budget_s`` is given (then it is reported unsolved when the budget runs out).  A failed path upwards names the end of the branch in ``largest_converged_d``.
       ``path=False`` makes a cold call one direct solve with scaled residuals.
 
     ``maxiter`` caps the damped sweeps of a full solve; ``switches=False`` leaves out the panel edges
@@ -597,10 +601,13 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     from .large_y_path import MEMO
 
     if init is not None or not path:
-        p = problem.point(init, jacobian, newton_only=newton_only, **opts)
+        p = problem.point(init, jacobian, newton_only=newton_only, newton_tol=newton_tol,
+                          budget_s=math.inf if budget_s is None else budget_s, **opts)
+        if p is None:
+            return _unsolved(problem, f"the solve ran out of its {budget_s:g} s (work clock)")
         MEMO.add(problem.memo_key(), p)
         return p
-    return _solve_cold(problem, opts, budget_s)
+    return _solve_cold(problem, opts, COLD_BUDGET_S if budget_s is None else budget_s)
 
 
 def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:
