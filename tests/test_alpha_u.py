@@ -189,3 +189,33 @@ def test_a_first_evaluation_decides_when_the_branch_ends_inside_the_window():
     conv = curve.converged.astype(bool)
     assert conv[curve.d <= 0.025].all() and not conv[curve.d >= 0.03].any()
     assert np.all(np.diff(curve.S_I[conv]) > 0)
+
+
+def test_an_undecided_window_inside_the_scan_makes_alpha_u_a_lower_bound(monkeypatch):
+    """The search's logic on a stand-in window (no solves): the criterion holds with margin 0.5 − α up
+    to α = 0.5 and above it no window point converges (undecided: the break-up, or the solver losing
+    the branch, as for excitatory(7) at α = 0.880 after 0.861 held).  The scan brackets the change to
+    xtol, counts the undecided end as the upper side and marks α_U a lower bound; an undecided first
+    evaluation is retried once from 0.85 of the start."""
+    from types import SimpleNamespace
+
+    import numerics.analyses.alpha_u as A
+
+    calls = []
+
+    def window(states, a, **kw):
+        calls.append(a)
+        ds = np.array([0.01, 0.02])
+        undecided = "no point of the window converged" if a > 0.5 or a > 0.299 and len(calls) == 1 else ""
+        conv = np.array([not undecided] * 2)
+        curve = SimpleNamespace(margin=math.nan if undecided else 0.5 - a, d=ds, S_I=np.array([0.1, 0.2]),
+                                converged=conv, extended=[], unresolved="", undecided=undecided, points=[])
+        return (not undecided), curve
+
+    monkeypatch.setattr(A, "dense_regions_exist", window)
+    r = A.alpha_u("binary", bracket=(0.3, 0.9), xtol=0.005)
+    assert calls[0] == 0.3 and calls[1] == pytest.approx(0.255)  # the retry from 0.85 of the start
+    lo, hi = r.interval
+    assert r.converged and r.lower_bound and not r.upper_bound
+    assert lo <= 0.5 < hi and hi - lo <= 0.005 and lo <= r.alpha_U <= hi
+    assert "lower bound" in r.message

@@ -7,7 +7,9 @@ What it computes (the parameters of each part are in :data:`CONFIG`, one entry f
 for the full run; each part is a function of its own module, :func:`run_paper` calls them in order):
 
 1. **capacity**: α_c (root of s(α) = 0) for symmetric(L) and excitatory(L) sets, and α_U where
-   :mod:`numerics.analyses.alpha_u` exists → ``capacity.csv``, ``capacity_bits.{pdf,png}``;
+   :mod:`numerics.analyses.alpha_u` exists (full mode: six sets, computed side by side, one worker
+   process per core; ``--alpha-u``: all 21) → ``capacity.csv``, ``capacity_bits.{pdf,png}`` (α_c and
+   α_U versus bits, and α_U/α_c below);
 2. **entropy**: s(α) on a grid up to past α_c for a few sets → ``entropy.csv``, ``entropy.{pdf,png}``;
 3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.problems.large_y`, each panel on its own
    d grid below the end of the y → ∞ branch), the Franz–Parisi curve and the α = 0 curve, per state
@@ -17,7 +19,8 @@ for the full run; each part is a function of its own module, :func:`run_paper` c
 3b. **dense regions** (:mod:`numerics.figures.dense_regions`): y → ∞ curves from d = 0.002 to just below
    the end of the branch at three loads per set (binary α = 0.5, 0.6, 0.7; full mode also symmetric(3)
    and excitatory(3) at the same fractions of α_c), with the α = 0 curve and S_I/S_0 → 1 as d → 0
-   → ``dense_regions.csv``, ``dense_regions.{pdf,png}`` and a table in ``report.md``;
+   and the Franz–Parisi curve at the middle load → ``dense_regions.csv``, ``dense_regions.{pdf,png}`` and
+   a table in ``report.md``;
 4. **simulations** (modest N): BP local entropy around reinforced-BP solutions, exhaustive enumeration
    around typical (uniformly drawn) and densest solutions, and the equilibrium entropy log(#solutions)/N
    → ``local_entropy_sim.csv``, ``enumeration_entropy.csv``; plotted with the theory;

@@ -244,12 +244,19 @@ def capacity_bits_figure(rows, width="single", continuous=True):
     """α_c and α_U versus bits per synapse (log₂ L) for symmetric and excitatory state sets.
 
     ``rows``: dicts (or objects) with ``states`` (name), ``bits``, ``alpha_c``, optional ``converged``
-    (of α_c), ``alpha_U`` (missing/None/NaN where not computed) and ``alpha_U_converged``.  The
+    (of α_c), ``alpha_U`` (missing/None/NaN where not computed), ``alpha_U_converged`` and the bound
+    flags ``alpha_U_upper_bound``, ``alpha_U_lower_bound`` (True: hollow).  The
     continuous-weight limits at κ = 0 (α_c = 2 symmetric, 1 sign-constrained) are drawn as horizontal
-    lines when ``continuous``.  Non-converged values are hollow markers.
+    lines when ``continuous``.  Non-converged values are hollow markers.  Where some α_U is known, a
+    lower panel shows α_U/α_c.
     """
+    has_u = any(math.isfinite(_num(field(r, "alpha_U"))) for r in rows)
     with style_context():
-        fig, (ax,) = new_figure(width, aspect=0.78)
+        if has_u:  # a lower panel with α_U/α_c: how close to capacity the dense regions survive
+            fig, (ax, ratio) = new_figure(width, aspect=0.55, nrows=2, sharex=True,
+                                          gridspec_kw={"height_ratios": [1.6, 1]})
+        else:
+            fig, (ax,) = new_figure(width, aspect=0.78)
         fams = {}
         for r in rows:
             fams.setdefault(_family(field(r, "states")), []).append(r)
@@ -265,22 +272,31 @@ def capacity_bits_figure(rows, width="single", continuous=True):
                 ax.plot(b[~cc], ac[~cc], marker="o", color=col, **HOLLOW)
             au = np.array([_num(field(r, "alpha_U")) for r in rs])
             if np.isfinite(au).any():
-                cu = np.array([bool(field(r, "alpha_U_converged", True)) for r in rs])
+                # a bound (alpha_U_upper_bound / _lower_bound) is drawn hollow, like a value not converged
+                cu = np.array([bool(field(r, "alpha_U_converged", True))
+                               and field(r, "alpha_U_upper_bound", False) is not True
+                               and field(r, "alpha_U_lower_bound", False) is not True for r in rs])
                 ok = np.isfinite(au) & cu
                 has = np.isfinite(au)  # join the α_U that exist; a non-converged one breaks the line
                 ax.plot(b[has], np.where(ok, au, np.nan)[has], "--s", color=col, label=rf"$\alpha_U$, {short}")
                 bad = np.isfinite(au) & ~cu
                 if bad.any():
                     ax.plot(b[bad], au[bad], marker="s", color=col, **HOLLOW)
+                ratio.plot(b[has], np.where(ok, au / ac, np.nan)[has], "--s", color=col, label=short)
+                if bad.any():
+                    ratio.plot(b[bad], (au / ac)[bad], marker="s", color=col, **HOLLOW)
             if continuous and fam in CONTINUOUS_LIMIT:
                 ax.axhline(CONTINUOUS_LIMIT[fam], color=col, ls=":", lw=0.9,
                            label=rf"continuous {short}")
-        ax.set_xlabel(LABELS["bits"])
-        has_u = any(math.isfinite(_num(field(r, "alpha_U"))) for r in rows)
+        (ratio if has_u else ax).set_xlabel(LABELS["bits"])
         ax.set_ylabel(LABELS["capacity"] if has_u else LABELS["alpha_c"])
         ax.set_ylim(0, 2.25)
         ax.set_xlim(left=0.8)
         ax.legend(loc="lower right", ncols=2, columnspacing=1.0)
+        if has_u:
+            ratio.set_ylabel(r"$\alpha_U/\alpha_c$")
+            ratio.set_ylim(0.85, 1.0)
+            ratio.axhline(1.0, color="0.6", lw=0.6)
     return fig
 
 
