@@ -109,9 +109,10 @@ def window_for(states) -> tuple:
     return FINE_WINDOW if parse_states(states).step_distance <= 1 / 9 + 1e-9 else DEFAULT_WINDOW
 
 
-# the capacity table's sets: symmetric(L), L = 2 … 15 (binary = symmetric(2)), excitatory(L), L = 2 … 8
-TABLE_SETS = (("binary",) + tuple(f"symmetric:{L}" for L in range(3, 16))
-              + tuple(f"excitatory:{L}" for L in range(2, 9)))
+# the α_U table's sets, each also checked against finite-y ladders (numerics.analyses.ladder_check); the
+# other sets of the capacity table are computed one by one (fewbits alpha-u --states S)
+TABLE_SETS = ("binary", "symmetric:3", "symmetric:5", "symmetric:7",
+              "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5")
 
 
 @dataclass

@@ -31,7 +31,7 @@ NOT_AVAILABLE = "not available in this build"
 #   core (numerics.figures.capacity.alpha_u_side_by_side; seconds on one core, 2026-12-05: binary 19,
 #   symmetric(3) 36, symmetric(4) 53, symmetric(5) 158, excitatory(2) ~50, excitatory(3) ~90; about
 #   3.5 minutes on 2 cores), so that the capacity figure shows α_U and α_U/α_c from 1 to 2.3 bits; the
-#   other sets of the table (symmetric 6…15, excitatory 4…8: 2–8 minutes each) are left to
+#   other sets (symmetric 6…15, excitatory 4…8: 2–18 minutes each) are left to
 #   `fewbits paper --alpha-u` and `fewbits alpha-u --table --scheduler local` (both fill the cache this
 #   job reads), and the report says so.
 CONFIG = {

@@ -8,7 +8,7 @@ for the full run; each part is a function of its own module, :func:`run_paper` c
 
 1. **capacity**: α_c (root of s(α) = 0) for symmetric(L) and excitatory(L) sets, and α_U where
    :mod:`numerics.analyses.alpha_u` exists (full mode: six sets, computed side by side, one worker
-   process per core; ``--alpha-u``: all 21) → ``capacity.csv``, ``capacity_bits.{pdf,png}`` (α_c and
+   process per core; ``--alpha-u``: the eight sets of the α_U table) → ``capacity.csv``, ``capacity_bits.{pdf,png}`` (α_c and
    α_U versus bits, and α_U/α_c below);
 2. **entropy**: s(α) on a grid up to past α_c for a few sets → ``entropy.csv``, ``entropy.{pdf,png}``;
 3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.problems.large_y`, each panel on its own

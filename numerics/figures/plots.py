@@ -248,13 +248,16 @@ def capacity_bits_figure(rows, width="single", continuous=True):
     flags ``alpha_U_upper_bound``, ``alpha_U_lower_bound`` (True: hollow).  The
     continuous-weight limits at κ = 0 (α_c = 2 symmetric, 1 sign-constrained) are drawn as horizontal
     lines when ``continuous``.  Non-converged values are hollow markers.  Where some α_U is known, a
-    lower panel shows α_U/α_c.
+    panel above shows α_U/α_c.
     """
     has_u = any(math.isfinite(_num(field(r, "alpha_U"))) for r in rows)
     with style_context():
-        if has_u:  # a lower panel with α_U/α_c: how close to capacity the dense regions survive
-            fig, (ax, ratio) = new_figure(width, aspect=0.55, nrows=2, sharex=True,
-                                          gridspec_kw={"height_ratios": [1.6, 1]})
+        if has_u:  # a panel above with α_U/α_c: how close to capacity the dense regions survive
+            fig, (ax,) = new_figure(width, aspect=1.1)  # the main panel stays the figure's first axes
+            grid = ax.get_subplotspec().subgridspec(2, 1, height_ratios=[1, 1.6])
+            ax.set_subplotspec(grid[1])
+            ratio = fig.add_subplot(grid[0], sharex=ax)
+            ratio.tick_params(labelbottom=False)
         else:
             fig, (ax,) = new_figure(width, aspect=0.78)
         fams = {}
@@ -288,7 +291,7 @@ def capacity_bits_figure(rows, width="single", continuous=True):
             if continuous and fam in CONTINUOUS_LIMIT:
                 ax.axhline(CONTINUOUS_LIMIT[fam], color=col, ls=":", lw=0.9,
                            label=rf"continuous {short}")
-        (ratio if has_u else ax).set_xlabel(LABELS["bits"])
+        ax.set_xlabel(LABELS["bits"])
         ax.set_ylabel(LABELS["capacity"] if has_u else LABELS["alpha_c"])
         ax.set_ylim(0, 2.25)
         ax.set_xlim(left=0.8)

@@ -47,7 +47,7 @@ def _alpha_u_setting(au: dict) -> str:
     return (f"on y → ∞ curves (column 'y used'), for {', '.join(au)} (computed by this run or read from its cache)"
             + ("" if len(au) >= len(TABLE_SETS) else
                f"; the other sets of the α_U table ({len(TABLE_SETS)} sets): `fewbits paper --alpha-u` or "
-               "`fewbits alpha-u --table --scheduler local` (2–8 minutes per set, side by side on every core; "
+               "`fewbits alpha-u --table --scheduler local` (0.5–4 minutes per set, side by side on every core; "
                "both fill this cache)"))
 
 
