@@ -69,12 +69,20 @@ _warned = False
 
 
 def cache_folder() -> Path:
-    """``$FEWBITS_CACHE`` if set (and not empty), else ``platformdirs.user_cache_dir("fewbits")``."""
+    """``$FEWBITS_CACHE`` if set (and not empty), else ``platformdirs.user_cache_dir("fewbits")``.
+
+    A source tree run without installing (``PYTHONPATH``) may lack platformdirs; the folder is then
+    the XDG one, ``$XDG_CACHE_HOME/fewbits`` or ``~/.cache/fewbits``, which is platformdirs' answer
+    on Linux.
+    """
     env = os.environ.get(ENV, "").strip()
     if env:
         return Path(env).expanduser()
-    import platformdirs
-
+    try:
+        import platformdirs
+    except ImportError:
+        xdg = os.environ.get("XDG_CACHE_HOME", "").strip()
+        return (Path(xdg).expanduser() if xdg else Path.home() / ".cache") / "fewbits"
     return Path(platformdirs.user_cache_dir("fewbits"))
 
 

@@ -88,11 +88,13 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def add_scheduler_option(p: argparse.ArgumentParser, what: str) -> None:
-    """``--scheduler local|ADDRESS|none``: run ``what`` as Dask tasks (numerics.analyses.sweep.execute)."""
-    p.add_argument("--scheduler", default=None,
+def add_scheduler_option(p: argparse.ArgumentParser, what: str, default: str | None = None) -> None:
+    """``--scheduler local|ADDRESS|none``: run ``what`` as Dask tasks (numerics.analyses.sweep.execute);
+    ``default`` None runs them in this process, one after another."""
+    said = f"default: {default}" if default else "default: in this process, one after another"
+    p.add_argument("--scheduler", default=default,
                    help=f"run {what} as Dask tasks: local (a LocalCluster, one worker process per core), "
-                        "ADDRESS (tcp://host:8786) or none (default: in this process, one after another)")
+                        f"ADDRESS (tcp://host:8786) or none (tasks in this process) ({said})")
 
 
 def json_default(obj):

@@ -44,6 +44,6 @@ def register(sub) -> None:
                         "0 = none); a unit over it is reported as an error and not cached")
     p.add_argument("--progress", action="store_true", default=None,
                    help="show progress bars on stderr even when it is not a terminal (default: only on a terminal)")
-    add_scheduler_option(p, "the units first")
+    add_scheduler_option(p, "the units first, side by side", default="local")
     p.add_argument("--workers", type=int, default=None, help="with --scheduler local: worker processes")
     p.set_defaults(func=_cmd_paper)

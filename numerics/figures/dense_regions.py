@@ -15,14 +15,9 @@ import numpy as np
 
 from .job import Job
 from .progress import step
-from .units import alpha0_unit, alpha_c_by_name, dense_curve_unit, franz_parisi_unit
+from .units import alpha0_unit, alpha_c_by_name, dense_curve_unit, fp_distances, franz_parisi_unit, story_alphas
 
 __all__ = ["dense_regions_part", "story_alphas"]
-
-
-def story_alphas(alpha_c: float, fractions) -> list:
-    """The loads of one set: ``fractions`` of its α_c, rounded to 3 decimals (binary: 0.5, 0.6, 0.7)."""
-    return [round(f * alpha_c, 3) for f in fractions]
 
 
 def _rows(name: str, alpha_c: float, c: dict) -> list:
@@ -51,7 +46,7 @@ def _franz_parisi(job: Job, name: str, alphas: list, cfg: dict, rows: list, alph
     if not n:
         return None
     a = alphas[len(alphas) // 2]
-    ds = np.geomspace(cfg["d_min"], 0.3, n)
+    ds = fp_distances(cfg)
     c = job.guard(f"dense regions {name} α={a:g} Franz–Parisi", franz_parisi_unit, name, a, ds, job.cache)
     if c is None:
         return None

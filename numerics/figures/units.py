@@ -23,6 +23,7 @@ from .output import to_float
 
 __all__ = ["Guard", "UnitTimeout", "optional", "capacity_table", "entropy_curve_unit", "entropy_grid",
            "entropy_point_unit", "local_entropy_unit", "franz_parisi_unit", "alpha0_unit", "alpha_u_unit",
+           "story_alphas", "fp_distances", "dense_region_plan",
            "bp_instance_unit", "enum_instance_unit", "unit_plan", "prefetch_units"]
 
 
@@ -285,6 +286,34 @@ def dense_curve_unit(states, alpha, d_min, n, cache=None):
     return v
 
 
+def story_alphas(alpha_c: float, fractions) -> list:
+    """The loads of one set in the dense-region figure: ``fractions`` of its α_c, rounded to 3 decimals
+    (binary: 0.5, 0.6, 0.7)."""
+    return [round(f * alpha_c, 3) for f in fractions]
+
+
+def fp_distances(cfg_dense: dict):
+    """The distances of the dense-region figure's Franz–Parisi curve: ``fp_points`` from d_min to 0.3,
+    log-spaced."""
+    return np.geomspace(cfg_dense["d_min"], 0.3, cfg_dense["fp_points"])
+
+
+def dense_region_plan(cfg_dense: dict, alpha_c: dict, cache) -> list:
+    """The units of the dense-region figure as ``(name, args, kwargs)``: its y → ∞ curves at every load
+    and its Franz–Parisi curve at the middle load, for each set (``alpha_c``: α_c by set name) — the same
+    arguments :mod:`numerics.figures.dense_regions` then reads back from ``cache``."""
+    from theory.states import parse_states
+
+    plan, c = [], str(cache)
+    for s in (cfg_dense or {}).get("sets", []):
+        name = parse_states(s).name
+        alphas = story_alphas(alpha_c[name], cfg_dense["fractions"])
+        plan += [("dense_curve", (name, a, cfg_dense["d_min"], cfg_dense["points"], c), {}) for a in alphas]
+        if cfg_dense.get("fp_points"):
+            plan.append(("franz_parisi", (name, alphas[len(alphas) // 2], fp_distances(cfg_dense), c), {}))
+    return plan
+
+
 def alpha0_unit(states, ds):
     """The α = 0 curve (an upper bound on S_I), squared distance; None when not in this build."""
     fn = optional("numerics.problems.local_entropy", "alpha0_curve")
@@ -373,7 +402,7 @@ def _unit_task(name: str, args: tuple, kw: dict):
     MEMO.clear()  # a unit does not depend on what the worker computed before
     fn = {"capacity": capacity_table, "local_entropy": local_entropy_unit, "franz_parisi": franz_parisi_unit,
           "alpha_u": alpha_u_unit, "bp": bp_instance_unit, "enum": enum_instance_unit,
-          "entropy_curve": entropy_curve_unit}.get(name)
+          "entropy_curve": entropy_curve_unit, "dense_curve": dense_curve_unit}.get(name)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
@@ -433,9 +462,14 @@ def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_c
             for _, (name, err) in map_tasks(_unit_task, plan, client, warm=needs, label="paper-unit"):
                 errors += [f"{name}: {err}"] if err else []
                 bar.update(1)
-        ac = {r["states"]: r["alpha_c"] for r in capacity_table([parse_states(s).name for s in cfg["entropy_sets"]],
-                                                                cache=job.cache)}
-        wave2 = [("entropy_curve", (s, entropy_grid(a, cfg["entropy_points"]), str(job.cache)), {})
-                 for s, a in ac.items()]
-        errors += [f"{n}: {e}" for _, (n, e) in map_tasks(_unit_task, wave2, client, label="paper-entropy") if e]
+        dense = cfg.get("dense_regions") or {}
+        wanted = dict.fromkeys(parse_states(s).name for s in cfg["entropy_sets"] + dense.get("sets", []))
+        ac = {r["states"]: r["alpha_c"] for r in capacity_table(list(wanted), cache=job.cache)}
+        wave2 = dense_region_plan(dense, ac, job.cache)  # the long ones first
+        wave2 += [("entropy_curve", (s, entropy_grid(ac[s], cfg["entropy_points"]), str(job.cache)), {})
+                  for s in (parse_states(x).name for x in cfg["entropy_sets"])]
+        with job.bar(len(wave2), "units needing alpha_c (cluster)") as bar:
+            for _, (name, err) in map_tasks(_unit_task, wave2, client, label="paper-wave2"):
+                errors += [f"{name}: {err}"] if err else []
+                bar.update(1)
     return errors
