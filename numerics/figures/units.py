@@ -23,7 +23,7 @@ from .output import to_float
 
 __all__ = ["Guard", "UnitTimeout", "optional", "capacity_table", "entropy_curve_unit", "entropy_grid",
            "entropy_point_unit", "local_entropy_unit", "franz_parisi_unit", "alpha0_unit", "alpha_u_unit",
-           "story_alphas", "fp_distances", "dense_region_plan",
+           "story_alphas", "fp_distances", "dense_region_plan", "dense_set_unit",
            "bp_instance_unit", "enum_instance_unit", "unit_plan", "prefetch_units"]
 
 
@@ -299,19 +299,28 @@ def fp_distances(cfg_dense: dict):
 
 
 def dense_region_plan(cfg_dense: dict, alpha_c: dict, cache) -> list:
-    """The units of the dense-region figure as ``(name, args, kwargs)``: its y → ∞ curves at every load
-    and its Franz–Parisi curve at the middle load, for each set (``alpha_c``: α_c by set name) — the same
-    arguments :mod:`numerics.figures.dense_regions` then reads back from ``cache``."""
+    """The units of the dense-region figure as ``(name, args, kwargs)``: one :func:`dense_set_unit` per set
+    (``alpha_c``: α_c by set name), whose curves :mod:`numerics.figures.dense_regions` then reads back
+    from ``cache``."""
     from theory.states import parse_states
 
-    plan, c = [], str(cache)
+    plan = []
     for s in (cfg_dense or {}).get("sets", []):
         name = parse_states(s).name
-        alphas = story_alphas(alpha_c[name], cfg_dense["fractions"])
-        plan += [("dense_curve", (name, a, cfg_dense["d_min"], cfg_dense["points"], c), {}) for a in alphas]
-        if cfg_dense.get("fp_points"):
-            plan.append(("franz_parisi", (name, alphas[len(alphas) // 2], fp_distances(cfg_dense), c), {}))
+        plan.append(("dense_set", (name, story_alphas(alpha_c[name], cfg_dense["fractions"]), cfg_dense, str(cache)),
+                     {}))
     return plan
+
+
+def dense_set_unit(name: str, alphas: list, cfg_dense: dict, cache=None) -> None:
+    """One set of the dense-region figure, in the order the figure's part takes it: the y → ∞ curves at
+    ``alphas`` (ascending, each continued from the points of the smaller loads in the path memo), then
+    the Franz–Parisi curve at the middle load.  Run as one task: a curve at 0.84 α_c started cold, with an
+    empty memo, can take minutes where the same curve after its smaller loads takes seconds."""
+    for a in alphas:
+        dense_curve_unit(name, a, cfg_dense["d_min"], cfg_dense["points"], cache)
+    if cfg_dense.get("fp_points"):
+        franz_parisi_unit(name, alphas[len(alphas) // 2], fp_distances(cfg_dense), cache)
 
 
 def alpha0_unit(states, ds):
@@ -402,7 +411,7 @@ def _unit_task(name: str, args: tuple, kw: dict):
     MEMO.clear()  # a unit does not depend on what the worker computed before
     fn = {"capacity": capacity_table, "local_entropy": local_entropy_unit, "franz_parisi": franz_parisi_unit,
           "alpha_u": alpha_u_unit, "bp": bp_instance_unit, "enum": enum_instance_unit,
-          "entropy_curve": entropy_curve_unit, "dense_curve": dense_curve_unit}.get(name)
+          "entropy_curve": entropy_curve_unit, "dense_set": dense_set_unit}.get(name)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             warnings.simplefilter("ignore")
