@@ -414,7 +414,9 @@ def _unit_task(name: str, args: tuple, kw: dict):
           "entropy_curve": entropy_curve_unit, "dense_set": dense_set_unit}.get(name)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
-            warnings.simplefilter("ignore")
+            # overflow/invalid inside saddle iterations are the solver's business (as in Guard); a
+            # CacheWarning (an unreadable entry, an unwritable folder) still reaches the user
+            warnings.simplefilter("ignore", RuntimeWarning)
             if name == "ladder":
                 from ..analyses.ladder_check import check_point
                 fn = check_point
@@ -456,7 +458,8 @@ def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_c
                    simulate: bool = True) -> list:
     """Compute the main job's units on ``scheduler`` (``"local"``, a Dask address, ``"none"``; the
     same path as ``fewbits sweep``, :mod:`numerics.analyses.sweep`) into the job's cache, so that the
-    parts then read them back.  Two waves: every independent unit (:func:`unit_plan`), then the entropy
+    parts then read them back.  Two waves: the dense-region chains (:func:`dense_region_plan`; the α_c
+    of their sets computed here first) and every independent unit (:func:`unit_plan`), then the entropy
     curves (their grids need α_c).  Units on the cluster run without the unit time limit.  Returns the
     errors (the serial pass meets those units again under the guard and reports them)."""
     from theory.states import parse_states
@@ -465,18 +468,20 @@ def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_c
 
     cfg, errors = job.cfg, []
     needs = [("numerics.problems.equilibrium", "derived", ()), ("numerics.problems.large_y", "derived_large_y", ("squared",))]
+    dense = cfg.get("dense_regions") or {}
+    # α_c of the dense-region sets here first (seconds): their chains of curves, the longest tasks
+    # (minutes each), then start at the front of the first wave instead of after it
+    dense_ac = {r["states"]: r["alpha_c"] for r in
+                capacity_table(list(dict.fromkeys(parse_states(s).name for s in dense.get("sets", []))), cache=job.cache)}
     with open_client(scheduler, workers) as client:
-        plan = unit_plan(cfg, job.cache, alpha_u, ladder_check, simulate)
+        plan = dense_region_plan(dense, dense_ac, job.cache) + unit_plan(cfg, job.cache, alpha_u, ladder_check, simulate)
         with job.bar(len(plan), "units (cluster)") as bar:
             for _, (name, err) in map_tasks(_unit_task, plan, client, warm=needs, label="paper-unit"):
                 errors += [f"{name}: {err}"] if err else []
                 bar.update(1)
-        dense = cfg.get("dense_regions") or {}
-        wanted = dict.fromkeys(parse_states(s).name for s in cfg["entropy_sets"] + dense.get("sets", []))
+        wanted = dict.fromkeys(parse_states(s).name for s in cfg["entropy_sets"])
         ac = {r["states"]: r["alpha_c"] for r in capacity_table(list(wanted), cache=job.cache)}
-        wave2 = dense_region_plan(dense, ac, job.cache)  # the long ones first
-        wave2 += [("entropy_curve", (s, entropy_grid(ac[s], cfg["entropy_points"]), str(job.cache)), {})
-                  for s in (parse_states(x).name for x in cfg["entropy_sets"])]
+        wave2 = [("entropy_curve", (s, entropy_grid(ac[s], cfg["entropy_points"]), str(job.cache)), {}) for s in wanted]
         with job.bar(len(wave2), "units needing alpha_c (cluster)") as bar:
             for _, (name, err) in map_tasks(_unit_task, wave2, client, label="paper-wave2"):
                 errors += [f"{name}: {err}"] if err else []
