@@ -563,6 +563,11 @@ PATH_FULL_SCALED = False
 PATH_FULL_MAXITER = 200
 PATH_FULL_BUDGET_S = 3.0
 PATH_ALT = True
+NEWTON_FIRST = True
+CURVE_WARM_BUDGET_S = 4.0  # a curve's warm solve from the predictor (work clock): converged ones take
+# 0.2-2 s (excitatory(3), α = 0.445, 25 points from 0.093 down to 0.002); the ones that fail iterate
+# for 30-50 s (570-650 sweeps) where the cold call after them, a path in d from the memo, converges in
+# 1.5-3 s: unbounded, four such failures made that curve 183 s instead of 25
 
 def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, distance: str = "squared",
                   kappa: float = 0.0, init: Optional[dict] = None, jacobian=None,
@@ -817,7 +822,9 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,
                   sweep: str = "down", **kw) -> LocalEntropyCurve:
     """S_I(d) at y → ∞ by continuation in d (``sweep`` "down" from the largest d, or "up"), each point
-    started from the secant predictor of :mod:`numerics.solver.continuation`.  A branch ends where its slope
+    started from the secant predictor of :mod:`numerics.solver.continuation` on a short clock
+    (:data:`CURVE_WARM_BUDGET_S`), then, if that failed, as a cold call (a path in d from the nearest
+    converged point of the memo).  A branch ends where its slope
     reaches 0+ (:mod:`theory.functionals.large_y`): past a point whose slope is below a tenth of the
     largest met, or past a failed point where the slope was falling, a point gets one Newton attempt
     and is reported as not converged if that fails.  A second branch beyond a gap is not found by
@@ -843,8 +850,9 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         # call (bounded: 9.5 s of the work clock above the anchors): symmetric(3), α = 0.6, d = 0.125
         # (slope 0.08, the end at 0.127) failed Newton from d = 0.12 and converges cold in 1.3 s
         near_end = jac is not None and bool(slopes) and (ended or near_branch_end(slopes[-1], slopes))
+        warm = dict(kw) if guess is None or "budget_s" in kw else dict(kw, budget_s=CURVE_WARM_BUDGET_S)
         p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
-                          newton_only=near_end, **kw)
+                          newton_only=near_end or NEWTON_FIRST, **warm)
         if not p.converged and init is not None and not ended:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
