@@ -563,7 +563,9 @@ PATH_FULL_SCALED = False
 PATH_FULL_MAXITER = 200
 PATH_FULL_BUDGET_S = 3.0
 PATH_ALT = True
-NEWTON_FIRST = True
+NEWTON_FIRST_ABOVE = 2  # sets with more values than this: a curve's warm start is Newton only, then the
+# cold call (excitatory(3), α = 0.445, 25 points: 16 s against 37; symmetric(3), α = 0.846, 40 points
+# from 0.0916 to 0.001: 72 s against 93); binary synapses keep the full warm solve (40 points: 6.6 s against 8.2)
 CURVE_WARM_BUDGET_S = 4.0  # a curve's warm solve from the predictor (work clock): converged ones take
 # 0.2-2 s (excitatory(3), α = 0.445, 25 points from 0.093 down to 0.002); the ones that fail iterate
 # for 30-50 s (570-650 sweeps) where the cold call after them, a path in d from the memo, converges in
@@ -822,8 +824,9 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
 def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared", kappa: float = 0.0,
                   sweep: str = "down", **kw) -> LocalEntropyCurve:
     """S_I(d) at y → ∞ by continuation in d (``sweep`` "down" from the largest d, or "up"), each point
-    started from the secant predictor of :mod:`numerics.solver.continuation` on a short clock
-    (:data:`CURVE_WARM_BUDGET_S`), then, if that failed, as a cold call (a path in d from the nearest
+    started from the secant predictor of :mod:`numerics.solver.continuation` (Newton only for sets of
+    more than two values, :data:`NEWTON_FIRST_ABOVE`; else a full solve on a short clock,
+    :data:`CURVE_WARM_BUDGET_S`), then, if that failed, as a cold call (a path in d from the nearest
     converged point of the memo).  A branch ends where its slope
     reaches 0+ (:mod:`theory.functionals.large_y`): past a point whose slope is below a tenth of the
     largest met, or past a failed point where the slope was falling, a point gets one Newton attempt
@@ -841,6 +844,7 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
     predictor = SecantPredictor(_param(distance))
     slopes, ended = [], False
+    newton_first = len(states.array) > NEWTON_FIRST_ABOVE
     for i in order:
         guess = predictor.predict(ds[i]) or init
         # near the end of the branch (slope → 0+, below a tenth of the largest met), or past a failed
@@ -852,7 +856,7 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         near_end = jac is not None and bool(slopes) and (ended or near_branch_end(slopes[-1], slopes))
         warm = dict(kw) if guess is None or "budget_s" in kw else dict(kw, budget_s=CURVE_WARM_BUDGET_S)
         p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
-                          newton_only=near_end or NEWTON_FIRST, **warm)
+                          newton_only=near_end or newton_first, **warm)
         if not p.converged and init is not None and not ended:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
