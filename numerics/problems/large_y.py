@@ -541,6 +541,9 @@ RAW_BUDGET_HIGH_S = 2.5  # the raw clock above the anchors, and for two-valued s
 TWO_VALUED_DIRECT_D = 0.02  # two-valued sets below this d: no direct solve (the scaled one converges
 # erratically there, binary α = 0.5: d = 0.007 in 3 s, 0.005 not in 20 s, 0.003 in 6 s; the raw one
 # never), the anchor d = 0.06 and a path in d (12 Newton steps to d = 0.005, 1.4 s) at once
+MULTI_VALUED_DIRECT_D = 0.003  # sets of more than two values below this d: no direct solve either (both
+# failed on their whole clocks, 8-13 s, before the near anchor at 2.5 d and its path converged:
+# symmetric(3), α = 0.8, d = 0.002; excitatory(3), α = 0.55, d = 0.001)
 COLD_BUDGET_S = 30.0  # a cold call's work-clock budget (solve_large_y's default below the anchors)
 HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
 ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
@@ -728,11 +731,12 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
     one (the former cold solve: symmetric(3), excitatory(3), symmetric(5), excitatory(4) in 1-3 s,
     about half the scaled one's time); two-valued sets try the scaled one first (and the raw one only
     on the short clock: it converged at commit 6674439 for binary synapses at d >= 0.02 only, where
-    the scaled one is faster), and none below :data:`TWO_VALUED_DIRECT_D`.  Returns (the converged
+    the scaled one is faster), and none below :data:`TWO_VALUED_DIRECT_D` (other sets:
+    :data:`MULTI_VALUED_DIRECT_D`).  Returns (the converged
     point or None, the raw solve's failure)."""
     scaled_first = len(problem.states.array) == 2
     raw = None
-    if scaled_first and problem.d < TWO_VALUED_DIRECT_D:
+    if problem.d < (TWO_VALUED_DIRECT_D if scaled_first else MULTI_VALUED_DIRECT_D):
         return None, None
     for scaled in ((True, False) if scaled_first else (False, True)):
         clock = SCALED_FIRST_S if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
