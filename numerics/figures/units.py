@@ -424,6 +424,11 @@ def _unit_task(name: str, args: tuple, kw: dict):
         return name, None
     except Exception as exc:  # noqa: BLE001 - reported by the serial pass, which reruns the unit
         return name, f"{type(exc).__name__}: {exc}"
+    finally:
+        from ..analyses.sweep.execute import release_memory
+
+        MEMO.clear()  # nor does the worker keep the unit's points
+        release_memory()
 
 
 def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = False, simulate: bool = True) -> list:

@@ -24,7 +24,7 @@ import contextlib
 import os
 from typing import Callable, Iterable, Iterator, Optional, Sequence, Tuple
 
-__all__ = ["CONNECT_TIMEOUT", "open_client", "map_tasks", "run_all", "check_scheduler"]
+__all__ = ["CONNECT_TIMEOUT", "open_client", "map_tasks", "run_all", "check_scheduler", "release_memory"]
 
 CONNECT_TIMEOUT = 5.0  # seconds to reach an existing scheduler
 
@@ -42,6 +42,20 @@ def check_scheduler(scheduler) -> str:
     if any(c.isspace() for c in s) or ":" not in s:
         raise ValueError(f"scheduler: {s!r} is not 'local', 'none' or an address such as tcp://host:8786")
     return s
+
+
+def release_memory() -> None:
+    """Give the memory that a finished task freed back to the operating system: glibc's
+    ``malloc_trim(0)`` (a no-op where there is no glibc).  Once per task on a worker, in place of
+    distributed's ``MALLOC_TRIM_THRESHOLD_`` (which trims on every free and cost the main job 29 % of
+    its CPU time, :func:`open_client`); without either, a worker of ``fewbits paper`` grew to 970 MB
+    while no unit needs more than about 150 MB."""
+    import ctypes
+
+    try:
+        ctypes.CDLL("libc.so.6").malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
 
 
 @contextlib.contextmanager
