@@ -236,7 +236,8 @@ def densest_solution(solutions: np.ndarray, states, radius: float | None = None,
     the cumulative profile), then by the lowest index.  Default radius: the smallest nonzero distance
     between two configurations (one synapse moved by one step), i.e. the largest number of neighbours.
     Quadratic in time in the number of solutions (refuses more than ``max_solutions``); memory is
-    one block of rows of the pairwise distances at a time (about 128 MB)."""
+    one block of rows of the pairwise distances at a time (about 32 MB, a few times that with its
+    temporaries)."""
     check_distance(distance)
     S = np.asarray(solutions, dtype=np.float64)
     n, N = S.shape
@@ -257,7 +258,8 @@ def densest_solution(solutions: np.ndarray, states, radius: float | None = None,
         onehot = (idx[:, :, None] == np.arange(states.L)[None, None, :]).reshape(n, -1).astype(np.float64)
     def key_rows():
         """Row blocks of the n x n matrix of distance keys, never held whole (n = 20000: 3.2 GB)."""
-        rows = max(1, 2 ** 24 // max(n, 1))  # about 128 MB of float64 per block
+        rows = max(1, 2 ** 22 // max(n, 1))  # about 32 MB of float64 per block (a block and its
+        # temporaries: 2 ** 24 made symmetric(3), N = 15, 9374 solutions, a 628 MB process)
         for a0 in range(0, n, rows):
             a1 = min(n, a0 + rows)
             if distance == "squared":
