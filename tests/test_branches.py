@@ -98,3 +98,24 @@ def test_radius_bad_arguments_exit_2_with_one_line(argv, needle):
     assert r.returncode == 2
     lines = r.stderr.strip().splitlines()
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr
+
+
+@pytest.mark.slow
+def test_continuation_in_alpha_does_not_take_a_lost_branch_for_its_end():
+    """Excitatory(3), d = 0.005 (α_U = 0.6998): continued in α from 0.8 α_c with steps of 0.01 α_c, the
+    warm solves failed at α = 0.6003 with the slope at 10.3, far from 0, and the radius was reported
+    there.  Cold calls converge at that d up to α = 0.69 (slope 1.21): the continuation must carry on past
+    0.62, with the slope falling, and every point below the ball bound of the α = 0 curve's slope."""
+    from numerics.analyses.branches import _start, continue_in_alpha
+    from numerics.problems.equilibrium import capacity
+    from numerics.problems.large_y import slope
+
+    ac = capacity("excitatory:3").alpha_c  # 0.74115; the failure needs the exact start 0.8 α_c
+    a0 = 0.8 * ac
+    start = _start("excitatory:3", a0, 0.005, "squared", 0.0)
+    assert start.converged
+    path, failed = continue_in_alpha("excitatory:3", 0.005, start, a0, 0.63, step=0.01 * ac, xtol=5e-4)
+    alphas = [a for a, _ in path]
+    assert alphas[-1] == pytest.approx(0.63) and math.isnan(failed), (alphas, failed)
+    slopes = np.array([slope(p) for _, p in path])
+    assert slopes[0] > 10 and 5 < slopes[-1] < slopes[0], slopes  # 8.6 at 0.62 (cold call)

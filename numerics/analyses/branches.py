@@ -73,7 +73,9 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
     """Continuation of a converged y → ∞ point ``start`` at (alpha_from, d) in α at fixed d, up to
     ``alpha_to``.  Each step is predicted by the secant in α of :mod:`numerics.solver.continuation`, then
     solved by Newton (at most 30 iterations) and, if that fails while the slope is not yet near 0,
-    by capped damped sweeps; a failed step is halved until it is shorter than ``xtol``.
+    by capped damped sweeps; a failed step is halved until it is shorter than ``xtol``.  Then the failed
+    load gets one cold call (``solve_large_y`` without a start); if it converges the continuation goes
+    on from it with full steps.
 
     ``accept(α, point)``, if given, may reject a converged point (it then counts as a failure).
 
@@ -88,10 +90,28 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
     path = [(float(alpha_from), start)]
     slopes = [slope(start)]
     a, h, failed = float(alpha_from), float(step), math.nan
+    cold_tried = set()
     while a < alpha_to - 1e-12:
         if math.isfinite(failed):  # never retry a load that failed: bisect towards it
             if failed - a < xtol:
-                break
+                if failed in cold_tried:
+                    break
+                # the bracket is closed: the continuation may have lost the branch rather than the
+                # branch its end.  One cold call at the failed load (its own anchors and path in d)
+                # decides (excitatory(3), d = 0.005: steps failed at α = 0.6003 with the slope at 10.3;
+                # d = 0.0035: at α = 0.6958 with the slope at 0.98, a tenth of its largest, while cold
+                # calls converge at 0.6965 and 0.698, slope 0.78 and 0.52)
+                cold_tried.add(failed)
+                p = solve_large_y(states, failed, d, distance=distance, kappa=kappa)
+                if progress is not None:
+                    progress(failed, p)
+                if not (p.converged and (accept is None or accept(failed, p))):
+                    break
+                path.append((failed, p))
+                predictor.add(failed, p.saddle.params)
+                slopes.append(slope(p))
+                a, failed, h = failed, math.nan, float(step)  # a fresh start: full steps again
+                continue
             h = min(h, 0.5 * (failed - a))
         target = min(a + h, alpha_to)
         prev = path[-1][1]

@@ -48,6 +48,10 @@ __all__ = ["SaddleResult", "SaddleProblem", "Parametrisation"]
 
 # what a failed evaluation of the compiled equations raises (outside their domain)
 _FAILURES = (ValueError, FloatingPointError, ZeroDivisionError, OverflowError)
+# evaluations of the map a continuation Newton (a neighbour's Jacobian, a predicted start) may spend:
+# along the α_U windows of symmetric(6) the 142 that converged took 4-47 (median 12), the 28 that failed
+# 7-147, 4-7 s each near the gap; the caller halves its step instead
+CONTINUATION_MAX_EVALS = 60
 
 
 @dataclass
@@ -309,20 +313,22 @@ class SaddleProblem:
         return {**x, name: self._jump_at}
 
     # -- Newton–Broyden and hybr ----------------------------------------------------------------------
-    def _newton(self, u, jac, tol, maxit, msgs, stall=None):
+    def _newton(self, u, jac, tol, maxit, msgs, stall=None, max_evals=None):
         """Newton iteration with Broyden updates and backtracking on the residual in unconstrained
         coordinates (:meth:`_residual_u`); see :func:`strategies.newton_broyden` (``jac`` reused when
         given, ``stall`` the :class:`strategies.StallRule`).  Returns (u, |r|_∞, jacobian, sweeps, ok)."""
-        return newton_broyden(self._residual_u, u, jac, tol, maxit, msgs, stall)
+        return newton_broyden(self._residual_u, u, jac, tol, maxit, msgs, stall, max_evals)
 
     def _continuation_newton(self, x, jacobian, tol, tol_residual, maxiter):
         """Newton–Broyden straight from x with a neighbour's ``jacobian`` (tolerance 100 ``tol``,
-        ``maxiter`` iterations, inner roots off: Newton takes every unknown together).  Returns
-        (the result if it converged, else None; sweeps spent)."""
+        ``maxiter`` iterations, at most :data:`CONTINUATION_MAX_EVALS` evaluations of the map, inner
+        roots off: Newton takes every unknown together).  Returns (the result if it converged, else
+        None; sweeps spent)."""
         self._inner_active = False
         ev = 0
         try:
-            u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, maxiter, [])
+            u, nr, J, ev, ok = self._newton(self.param.to_u(x), jacobian, 1e2 * tol, maxiter, [],
+                                            max_evals=CONTINUATION_MAX_EVALS)
             if ok:
                 self.jacobian = J
                 return self._result(self.param.from_u(u), nr, ev, "", tol, tol_residual), ev

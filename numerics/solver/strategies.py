@@ -134,14 +134,16 @@ class StallRule:
 
 
 def newton_broyden(F: Residual, u: np.ndarray, jac, tol: float, maxit: int, msgs: List[str],
-                   stall: Optional[int] = None):
+                   stall: Optional[int] = None, max_evals: Optional[int] = None):
     """Newton iteration with Broyden updates and backtracking on F(u) = 0.
 
     ``jac`` (from a neighbouring solution) is reused when given; otherwise, and whenever no
     backtracked step descends from a reused or updated Jacobian, a forward-difference Jacobian is
     built (n + 1 evaluations).  Each of at most ``maxit`` iterations: stop when max|r| < ``tol``;
     du = −J⁻¹ r; backtrack; Broyden update; the :class:`StallRule` with k = ``stall``.  Failures
-    are appended to ``msgs``.  Returns (u, max|r|, J, evaluations of F, converged)."""
+    are appended to ``msgs``.  ``max_evals`` caps the evaluations of F (checked after each
+    iteration): a cheap continuation attempt that has not converged by then is given up.
+    Returns (u, max|r|, J, evaluations of F, converged)."""
     F = _Counted(F)
     r = F(u)
     fresh = jac is None
@@ -169,6 +171,9 @@ def newton_broyden(F: Residual, u: np.ndarray, jac, tol: float, maxit: int, msgs
             J, fresh = forward_difference_jacobian(F, u, r), True
         elif verdict == "give up":
             msgs.append(f"newton: stalled ({rule.slow} steps in a row cut the residual by less than 30 %)")
+            break
+        if max_evals is not None and F.count >= max_evals and np.max(np.abs(r)) >= tol:
+            msgs.append(f"newton: {F.count} evaluations without converging (cap {max_evals})")
             break
     nr = float(np.max(np.abs(r)))
     return u, nr, J, F.count, nr < tol
