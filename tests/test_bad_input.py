@@ -391,3 +391,20 @@ def test_non_converged_point_has_no_value_and_an_infinite_residual(capsys):
     (p,) = json.loads(o)["points"]
     assert code == 1 and p["converged"] is False
     assert p["S_I"] is None and p["residual"] is None  # null: not a number, and not 0
+
+
+def test_a_missing_dependency_is_named_not_a_bug(tmp_path):
+    """A dependency of the default install that cannot be imported (tqdm, for the main job's progress
+    bars) is an environment problem: exit 2 with one line naming the package and how to reinstall, nothing
+    written, no bug report."""
+    import subprocess
+    import sys
+
+    out = tmp_path / "figs"
+    code = ("import sys; sys.modules['tqdm'] = None\n"
+            "from numerics.cli import main; sys.exit(main(['paper', '--quick', '--out', sys.argv[1]]))")
+    r = subprocess.run([sys.executable, "-c", code, str(out)], capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2, r.stderr
+    line = r.stderr.strip().splitlines()[-1]
+    assert "'tqdm' is missing" in line and "pip install" in line and "internal error" not in r.stderr
+    assert not out.exists()

@@ -73,9 +73,11 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
     """Continuation of a converged y → ∞ point ``start`` at (alpha_from, d) in α at fixed d, up to
     ``alpha_to``.  Each step is predicted by the secant in α of :mod:`numerics.solver.continuation`, then
     solved by Newton (at most 30 iterations) and, if that fails while the slope is not yet near 0,
-    by capped damped sweeps; a failed step is halved until it is shorter than ``xtol``.  Then the failed
-    load gets one cold call (``solve_large_y`` without a start); if it converges the continuation goes
-    on from it with full steps.
+    by capped damped sweeps; a failed step is halved until it is shorter than ``xtol``.  Then, unless
+    slope² extrapolated along its secant through the last two loads is ≤ 0 at the failed load (the fold
+    lies inside the bracket: a real end), the failed load gets one cold call (``solve_large_y`` without a
+    start); if it converges the continuation goes on from it, with full steps or half the way to the
+    fold that slope² predicts, whichever is shorter.
 
     ``accept(α, point)``, if given, may reject a converged point (it then counts as a failure).
 
@@ -90,17 +92,20 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
     path = [(float(alpha_from), start)]
     slopes = [slope(start)]
     a, h, failed = float(alpha_from), float(step), math.nan
-    cold_tried = set()
+    cold_tried, rejected = set(), set()
     while a < alpha_to - 1e-12:
         if math.isfinite(failed):  # never retry a load that failed: bisect towards it
             if failed - a < xtol:
-                if failed in cold_tried:
+                if failed in cold_tried or failed in rejected or _secant_slope_at(path, slopes, failed) <= 0:
                     break
-                # the bracket is closed: the continuation may have lost the branch rather than the
-                # branch its end.  One cold call at the failed load (its own anchors and path in d)
-                # decides (excitatory(3), d = 0.005: steps failed at α = 0.6003 with the slope at 10.3;
-                # d = 0.0035: at α = 0.6958 with the slope at 0.98, a tenth of its largest, while cold
-                # calls converge at 0.6965 and 0.698, slope 0.78 and 0.52)
+                # the bracket is closed but the slope², extrapolated along its secant, is still positive
+                # at the failed load: the continuation may have lost the branch rather than the branch
+                # its end.  One cold call at the failed load (its own anchors and path in d) decides
+                # (excitatory(3), d = 0.005: steps failed at α = 0.6003 with the slope at 10.3;
+                # d = 0.0035: at α = 0.6958 with the slope at 0.98, while cold calls converge at 0.6965
+                # and 0.698, slope 0.78 and 0.52).  Where the secant reaches 0 inside the bracket the
+                # end is real and the cold call is not made: in a gap it fails on its whole clock
+                # (binary, d = 0.0125, α = 0.76852: 34 s of the radius's 43 s)
                 cold_tried.add(failed)
                 p = solve_large_y(states, failed, d, distance=distance, kappa=kappa)
                 if progress is not None:
@@ -110,7 +115,15 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
                 path.append((failed, p))
                 predictor.add(failed, p.saddle.params)
                 slopes.append(slope(p))
-                a, failed, h = failed, math.nan, float(step)  # a fresh start: full steps again
+                # go on from it: full steps on a branch that was lost far from its end, half the way
+                # to the fold that slope² predicts near a real end (excitatory(3), d = 0.01: the cold
+                # call converged at 0.72818 with the slope at 0.022, and full steps from there cost 40 s
+                # of failed solves)
+                (a1, _), (a2, _) = path[-2:]
+                g1, g2 = slopes[-2] ** 2, slopes[-1] ** 2
+                fold = a2 + g2 * (a2 - a1) / (g1 - g2) if g1 > g2 else math.inf
+                a, failed = failed, math.nan
+                h = min(float(step), max(xtol, 0.5 * (fold - a)))
                 continue
             h = min(h, 0.5 * (failed - a))
         target = min(a + h, alpha_to)
@@ -129,8 +142,21 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
             slopes.append(slope(p))
             a = target
             continue
+        if p.converged:
+            rejected.add(target)  # by ``accept``: a cold call would find the same point
         failed = target  # below any earlier failure: loads at or above it are never tried again
     return path, failed
+
+
+def _secant_slope_at(path, slopes, a: float) -> float:
+    """slope² at load ``a`` extrapolated along the secant of slope² through the last two converged loads
+    (the last slope² itself when there is one load): ≤ 0 when the fold lies before ``a`` (slope² is
+    linear in α near a fold, where the slope goes like √(α* − α))."""
+    if len(path) < 2:
+        return slopes[-1] ** 2
+    (a1, _), (a2, _) = path[-2:]
+    g1, g2 = slopes[-2] ** 2, slopes[-1] ** 2
+    return g2 + (g2 - g1) / (a2 - a1) * (a - a2)
 
 
 @dataclass
@@ -241,7 +267,7 @@ def _limit_from_path(states, d, path, failed, s_eq, entropy, above, ac, xtol, di
             zero = secant_zero(a2, slope(p2), a1, slope(p1))
     est = min(max(zero, lo), failed) if math.isfinite(zero) else 0.5 * (lo + failed)
     ok = failed - lo <= xtol
-    branch = "small-d" if by_entropy else _which_branch(states, lo, float(d), path[-1][1], distance, kappa)
+    branch = "small-d" if by_entropy else _which_branch(states, path, float(d), distance, kappa)
     how = (f"S_I reaches the equilibrium entropy s(alpha) there ({rows[-1]['S_I']:.5f} >= {rows[-1]['s_eq']:.5f} "
            f"at {failed:.5f}): beyond, more solutions than exist would lie within d" if by_entropy
            else f"slope {rows[len(path) - 1]['slope']:.3g} at {lo:.5f}")
@@ -260,15 +286,42 @@ def _limit_from_path(states, d, path, failed, s_eq, entropy, above, ac, xtol, di
 
 
 
-def _which_branch(states, alpha: float, d: float, p, distance: str, kappa: float) -> str:
-    """At the end of a branch at fixed d (slope → 0+): on the small-d branch the slope falls towards
-    its end as d grows, on the large-d branch it rises from its start.  One Newton solve at
-    d (1 + 2%) from the end point decides; if it does not converge, d (1 + 2%) lies past the end
-    of the branch, which is then the small-d one (the large-d branch continues to larger d)."""
+def _side_of_dip(states, alpha: float, d: float, p, distance: str, kappa: float) -> str:
+    """"small-d" when the slope dS_I/dd falls as d grows at (α, d) (d below the dip of the slope),
+    "large-d" when it rises, "" when neither neighbour converges: Newton solves at d (1 ∓ 0.5 %) from the
+    converged point ``p``; when only one converges, the side it lies on."""
     from ..problems.large_y import slope, solve_large_y
 
-    d2 = d * 1.02
-    q = solve_large_y(states, alpha, d2, distance=distance, kappa=kappa, init=p.saddle.params,
+    near = []
+    for f in (0.995, 1.005):
+        q = solve_large_y(states, alpha, d * f, distance=distance, kappa=kappa, init=p.saddle.params,
+                          jacobian=p.jacobian, newton_only=True, newton_maxiter=30)
+        near.append(slope(q) if q.converged else math.nan)
+    lo, hi = near
+    if math.isfinite(lo) and math.isfinite(hi):
+        return "small-d" if hi < lo else "large-d"
+    if math.isfinite(lo) or math.isfinite(hi):
+        return "small-d" if math.isfinite(lo) else "large-d"
+    return ""
+
+
+def _which_branch(states, path, d: float, distance: str, kappa: float) -> str:
+    """Which branch a continuation in α at fixed d followed to its end (slope → 0+): on the small-d
+    branch the slope falls as d grows (towards its end), on the large-d branch it rises (from its
+    start).  Measured at the last load of ``path`` whose slope is still at least 4 times the end's (and
+    0.02): Newton solves at d (1 ∓ 0.5 %) from it; the sign of the slope's difference decides, or which
+    of the two exists when only one does (the end point itself is a fold, where Newton from it fails
+    on either side).  When neither converges: one solve at d (1 + 2 %) from the end point, which exists
+    only on the large-d branch."""
+    from ..problems.large_y import slope, solve_large_y
+
+    s_end = slope(path[-1][1])
+    a, p = next(((a, p) for a, p in reversed(path[:-1]) if slope(p) >= max(4 * s_end, 0.02)), path[-1])
+    side = _side_of_dip(states, a, d, p, distance, kappa)
+    if side:
+        return side
+    p = path[-1][1]
+    q = solve_large_y(states, path[-1][0], d * 1.02, distance=distance, kappa=kappa, init=p.saddle.params,
                       jacobian=p.jacobian, newton_only=True, newton_maxiter=30)
     return "small-d" if not q.converged or slope(q) < slope(p) else "large-d"
 

@@ -262,6 +262,7 @@ def break_up_table(state_sets: Sequence[str] = TABLE_SETS, *, cache=None, comput
     from ..storage.cache import cached, load
     from ..problems.equilibrium import capacity
     from .alpha_u import cached_alpha_u
+    from .radius import cached_radius_curve
 
     rows = []
     for name in state_sets:
@@ -274,13 +275,15 @@ def break_up_table(state_sets: Sequence[str] = TABLE_SETS, *, cache=None, comput
         au = cached_alpha_u(name, cache, compute_missing=False)
         rows.append({"states": parse_states(name).name, "alpha_c": capacity(name).alpha_c,
                      "franz_parisi_max_margin": fp, "alpha_U": au,
-                     "radius": RADIUS_CURVES.get(parse_states(name).name)})
+                     "radius": radius_summary(cached_radius_curve(name, cache, compute_missing=False)
+                                              if cache is not None else None)})
     return rows
 
 
-#: the radius curve α(d) of the y → ∞ small-d branch (numerics.analyses.branches.dense_region_limit),
-#: as measured and quoted in README.md / branches.py (d: largest α at which the branch reaches d)
-RADIUS_CURVES = {
-    "binary": {0.02: 0.7554, 0.015: 0.7611, 0.0125: 0.7685, 0.01: 0.7807, 0.0075: 0.8003, 0.005: 0.8108},
-    "symmetric:3": {0.006: 1.0892, 0.004: 1.1058},
-}
+def radius_summary(rows) -> Optional[List[dict]]:
+    """The radius curve's rows (:func:`numerics.analyses.radius.radius_curve`) without their messages:
+    ``d``, ``alpha`` (NaN unless ``status`` is "radius"), ``interval``, ``status``; None stays None."""
+    if rows is None:
+        return None
+    return [{"d": r["d"], "alpha": r["alpha"] if r["status"] == "radius" else math.nan,
+             "interval": r["interval"], "status": r["status"]} for r in rows]

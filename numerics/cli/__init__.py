@@ -193,7 +193,10 @@ def main(argv=None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     debug = "--debug" in argv or os.environ.get("FEWBITS_DEBUG", "").strip() not in ("", "0")
     argv = [a for a in argv if a != "--debug"]
-    parser = build_parser()
+    try:
+        parser = build_parser()
+    except ModuleNotFoundError as exc:
+        return _report(exc, debug)
     try:
         args = parser.parse_args(argv)
     except SystemExit as exc:  # argparse: usage errors (2), --help/--version (0)
@@ -224,6 +227,12 @@ def _report(exc: Exception, debug: bool) -> int:
         traceback.print_exception(type(exc), exc, exc.__traceback__, file=sys.stderr)
     if isinstance(exc, OSError):
         print(f"fewbits: error: {_os_message(exc)}", file=sys.stderr)
+        return EXIT_USER_ERROR
+    if isinstance(exc, ModuleNotFoundError) and exc.name and exc.name.split(".")[0] not in ("numerics", "theory"):
+        # a dependency of the default install is not importable: the environment, not fewbits, is broken
+        print(f"fewbits: error: the package '{exc.name.split('.')[0]}' is missing from this Python environment "
+              f"({sys.executable}); it is a dependency of fewbits: reinstall with `python -m pip install -e .`",
+              file=sys.stderr)
         return EXIT_USER_ERROR
     if type(exc) is ValueError and _from_project(exc):
         print(f"fewbits: error: {exc.args[0] if exc.args else exc}", file=sys.stderr)

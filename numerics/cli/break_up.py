@@ -40,20 +40,22 @@ def _progress(e):
 
 def _cmd_break_up(args) -> int:
     from ..analyses.alpha_u import cached_alpha_u
-    from ..analyses.break_up import CRITERIA, RADIUS_CURVES, break_up
+    from ..analyses.break_up import CRITERIA, break_up, radius_summary
+    from ..analyses.radius import cached_radius_curve
     from . import dump_json
 
     states = parse_states(args.states)
     if args.y == math.inf:
-        au = cached_alpha_u(states, args.cache if args.cache != "none" else None)
+        cache = args.cache if args.cache != "none" else None
+        au = cached_alpha_u(states, cache)
         out = {"states": states.name, "y": math.inf,
                "alpha_LE": {"alpha": au["alpha_U"], "interval": au["interval"], "converged": au["converged"],
                             "criterion": CRITERIA["alpha_LE"] + " (at y -> inf: alpha_U, the gap opening)",
                             "message": au["message"]},
                "alpha_OGP": {"alpha": math.nan, "converged": False, "criterion": CRITERIA["alpha_OGP"],
                              "message": "not defined at y -> inf: both branches have S_I > 0; see the radius curve"},
-               "radius": RADIUS_CURVES.get(states.name)}
-        ok = bool(au["converged"])
+               "radius": radius_summary(cached_radius_curve(states, cache))}
+        ok = bool(au["converged"]) and all(r["status"] != "failed" for r in out["radius"])
     else:
         bracket = tuple(args.alpha_range) if args.alpha_range else None
         out = break_up(states, reference_kappa=args.reference_kappa, y=args.y, kappa=args.kappa,
@@ -84,6 +86,6 @@ def register(sub) -> None:
     p.add_argument("--alpha-range", type=finite_float, nargs=2, metavar=("LO", "HI"),
                    help="the scan's range in alpha (default 0.85 to 0.999 alpha_c)")
     p.add_argument("--xtol", type=finite_float, default=0.002, help="width of the final bracket in alpha")
-    p.add_argument("--cache", default="figures/.cache", help="with --y inf: the alpha_U cache folder ('none': none)")
+    p.add_argument("--cache", default="figures/.cache", help="with --y inf: the cache folder of alpha_U and the radius curve ('none': none)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_break_up)

@@ -51,6 +51,7 @@ CONFIG = {
                           "fp_points": 8},
         "y": math.inf,
         "finite_y": [],
+        "radius_sets": [],
         "unit_timeout": 300.0,
         "bp_instances": 3,
         "enum_instances": 4,
@@ -79,6 +80,10 @@ CONFIG = {
                           "d_min": 0.002, "points": 25, "fp_points": 12},
         "y": math.inf,
         "finite_y": [3.0],
+        # the radius curve α(d) beside α_U (numerics.analyses.radius, d = 0.02 … 0.005; seconds on one
+        # core, 2026-12-06: binary 31-38, symmetric(3) ~120, excitatory(3) ~250, mostly distances above the
+        # dip, where the curve is not defined); other sets: `fewbits alpha-u --states S --radius D ...`
+        "radius_sets": ["binary", "symmetric:3"],
         "unit_timeout": 420.0,
         "bp_instances": 6,
         "enum_instances": 12,

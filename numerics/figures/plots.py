@@ -303,6 +303,31 @@ def capacity_bits_figure(rows, width="single", continuous=True):
     return fig
 
 
+def radius_figure(rows, width="single"):
+    """The radius curve α(d)/α_c against d (:mod:`numerics.analyses.radius`), one colour per state set, with
+    α_U/α_c (the gap opening) as a dotted line of the same colour.  ``rows``: the rows of radius.csv
+    (``states``, ``d``, ``alpha``, ``alpha_c``, ``alpha_U``, ``status``); only rows of status "radius" are
+    points of the curve (above the dip of the slope it is not defined)."""
+    with style_context():
+        fig, (ax,) = new_figure(width, aspect=0.78)
+        names = list(dict.fromkeys(str(field(r, "states")) for r in rows))
+        for i, name in enumerate(names):
+            rs = sorted((r for r in rows if field(r, "states") == name and field(r, "status") == "radius"),
+                        key=lambda r: float(field(r, "d")))
+            ac = _num(field(next(r for r in rows if field(r, "states") == name), "alpha_c"))
+            au = _num(field(next(r for r in rows if field(r, "states") == name), "alpha_U"))
+            col = color(i)
+            if rs:
+                ax.plot([float(field(r, "d")) for r in rs], [_num(field(r, "alpha")) / ac for r in rs], "-o",
+                        color=col, label=name)
+            if math.isfinite(au):
+                ax.axhline(au / ac, color=col, ls=":", lw=0.9)
+        ax.set_xlabel(LABELS["d"])
+        ax.set_ylabel(r"$\alpha(d)/\alpha_c$ (dotted: $\alpha_U/\alpha_c$)")
+        ax.legend(loc="upper right", fontsize="small")
+    return fig
+
+
 def _num(x) -> float:
     try:
         v = float(x)

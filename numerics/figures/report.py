@@ -116,6 +116,36 @@ def _capacity_table(cap: Capacity) -> list:
     return L + [""]
 
 
+def _radius_table(cap: Capacity) -> list:
+    """The radius curve α(d) beside α_U: one row per state set, one column per distance."""
+    if not cap.radius:
+        return []
+    ds = list(dict.fromkeys(r["d"] for r in cap.radius))
+    names = list(dict.fromkeys(r["states"] for r in cap.radius))
+    L = ["## The radius curve: dense regions of radius d above α_U", "",
+         "y → ∞, κ = 0 (numerics.analyses.radius): the largest α at which the small-d branch still reaches "
+         "distance d, continued in α at fixed d from 0.85 α_c; its end is where the slope dS_I/dd reaches 0+ "
+         "(or S_I meets s(α), marked *). \"above the dip\": d lies above the dip of the slope, where the branch "
+         "followed is the large-d one and the gap opens at smaller d: the curve is not defined there. "
+         "α_U, the gap opening, is the limit of α(d) as d rises to where the gap opens. For binary synapses "
+         "the literature's α_U ≈ 0.77 lies on this curve near d ≈ 0.012; the replica-symmetric gap opens at "
+         "α_U = 0.755.", "",
+         "| states | α_U | " + " | ".join(f"d = {d:g}" for d in ds) + " |",
+         "|---|---|" + "---|" * len(ds)]
+    for name in names:
+        rs = {r["d"]: r for r in cap.radius if r["states"] == name}
+        au = to_float(next(r["alpha_U"] for r in cap.radius if r["states"] == name))
+
+        def cell(r):
+            if r is None:
+                return "—"
+            if r["status"] == "radius":
+                return f"{r['alpha']:.4f}" + ("*" if "equilibrium entropy" in r["message"] else "")
+            return {"above the dip": "above the dip", "inconsistent": "INCONSISTENT"}.get(r["status"], "NOT CONVERGED")
+        L.append(f"| {name} | {au:.4f} | " + " | ".join(cell(rs.get(d)) for d in ds) + " |")
+    return L + ["", "The same rows, with brackets and messages: radius.csv; the figure: radius_curve.pdf.", ""]
+
+
 def _ladder_table(lc: LadderChecks) -> list:
     L = ["## y → ∞ equations against finite-y ladders", ""]
     if lc.checks:
@@ -191,7 +221,7 @@ def write_report(job: Job, cap: Capacity, th: Theory, sims, lc: LadderChecks) ->
     if job.guard.errors:
         job.failures += [f"error: {e}" for e in job.guard.errors]
     L += _not_available(job.missing) + _theory_settings(job, th, cap.alpha_u) + _branch_ends(job, th)
-    L += _capacity_table(cap) + _ladder_table(lc)
+    L += _capacity_table(cap) + _radius_table(cap) + _ladder_table(lc)
     if sims is not None:
         L += _enumeration_table(sims.enum_rows) + _comparison_table(sims.cmp_rows)
     L += job.sections

@@ -343,6 +343,17 @@ def alpha_u_unit(states, cache=None, compute_missing=True):
     return cached_alpha_u(states, cache, compute_missing=compute_missing)
 
 
+def radius_unit(states, cache=None, compute_missing=True):
+    """The radius curve α(d) of one state set (:func:`numerics.analyses.radius.cached_radius_curve` at
+    :data:`~numerics.analyses.radius.RADIUS_DISTANCES`): a list of rows, cached beside α_U.  With
+    ``compute_missing=False`` only a cached curve is returned (None when there is none)."""
+    if optional("numerics.analyses.radius", "radius_curve") is None:
+        return None
+    from ..analyses.radius import cached_radius_curve
+
+    return cached_radius_curve(states, cache, compute_missing=compute_missing)
+
+
 # ------------------------------------------------------------------------------------------ simulation units
 def bp_instance_unit(states, N, alpha, i, cache=None):
     """One instance: reinforced BP solution, then the BP local entropy F(d) around it (default γ sweep)."""
@@ -410,7 +421,7 @@ def _unit_task(name: str, args: tuple, kw: dict):
 
     MEMO.clear()  # a unit does not depend on what the worker computed before
     fn = {"capacity": capacity_table, "local_entropy": local_entropy_unit, "franz_parisi": franz_parisi_unit,
-          "alpha_u": alpha_u_unit, "bp": bp_instance_unit, "enum": enum_instance_unit,
+          "alpha_u": alpha_u_unit, "radius": radius_unit, "bp": bp_instance_unit, "enum": enum_instance_unit,
           "entropy_curve": entropy_curve_unit, "dense_set": dense_set_unit}.get(name)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -433,8 +444,8 @@ def _unit_task(name: str, args: tuple, kw: dict):
 
 def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = False, simulate: bool = True) -> list:
     """The main job's independent units as ``(name, args, kwargs)``: α_c per set, every local-entropy and
-    Franz–Parisi curve of the theory panels, α_U, the ladder checks (opt-in) and the simulated instances
-    — what the parts then read back from ``cache``.  (The entropy curves need α_c first: a second wave.)"""
+    Franz–Parisi curve of the theory panels, α_U and the radius curve, the ladder checks (opt-in) and the
+    simulated instances — what the parts then read back from ``cache``.  (The entropy curves need α_c first: a second wave.)"""
     from theory.states import parse_states
 
     from ..analyses.alpha_u import TABLE_SETS
@@ -450,13 +461,35 @@ def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = Fals
                      for fy in cfg["finite_y"] if a == p["alphas"][0]]
             plan.append(("franz_parisi", (p["states"], a, cfg["ds"], c), {}))
     plan += [("alpha_u", (s, c), {}) for s in au_sets]
+    plan += [("radius", (s, c), {}) for s in cfg.get("radius_sets", [])]
     if ladder_check:
         from ..analyses.ladder_check import CHECK_POINTS
         plan += [("ladder", (st, a, d), {"cache": c}) for st, a, d in CHECK_POINTS]
     for p in cfg["panels"] if simulate else []:
         plan += [("bp", (p["states"], p["bp_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["bp_instances"])]
         plan += [("enum", (p["states"], p["enum_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["enum_instances"])]
-    return sorted(plan, key=lambda u: u[0] not in ("alpha_u", "ladder"))  # the long ones first
+    return sorted(plan, key=lambda u: u[0] not in ("alpha_u", "radius", "ladder"))  # the long ones first
+
+
+def _done_key(unit) -> dict:
+    name, args, kw = unit
+    return {"kind": "unit_done", "unit": name, "args": repr(args), "kw": repr(sorted(kw.items()))}
+
+
+def _done(cache, unit) -> bool:
+    """True when an earlier prefetch ran ``unit`` to the end into ``cache`` (its marker, keyed by the unit's
+    arguments and the package version, :mod:`numerics.storage.cache`).  A marker whose result was deleted
+    since costs nothing wrong: the serial pass computes that result in this process."""
+    from ..storage.cache import load
+
+    return load(cache, _done_key(unit))[0]
+
+
+def _mark_done(cache, unit) -> list:
+    from ..storage.cache import store
+
+    store(cache, _done_key(unit), True)
+    return []
 
 
 def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_check: bool = False,
@@ -465,8 +498,9 @@ def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_c
     same path as ``fewbits sweep``, :mod:`numerics.analyses.sweep`) into the job's cache, so that the
     parts then read them back.  Two waves: the dense-region chains (:func:`dense_region_plan`; the α_c
     of their sets computed here first) and every independent unit (:func:`unit_plan`), then the entropy
-    curves (their grids need α_c).  Units on the cluster run without the unit time limit.  Returns the
-    errors (the serial pass meets those units again under the guard and reports them)."""
+    curves (their grids need α_c).  Units an earlier run finished (:func:`_done`) are left out, and when
+    none is left no cluster is started.  Units on the cluster run without the unit time limit.  Returns
+    the errors (the serial pass meets those units again under the guard and reports them)."""
     from theory.states import parse_states
 
     from ..analyses.sweep import map_tasks, open_client
@@ -478,17 +512,25 @@ def prefetch_units(job, scheduler, workers=None, alpha_u: bool = False, ladder_c
     # (minutes each), then start at the front of the first wave instead of after it
     dense_ac = {r["states"]: r["alpha_c"] for r in
                 capacity_table(list(dict.fromkeys(parse_states(s).name for s in dense.get("sets", []))), cache=job.cache)}
-    with open_client(scheduler, workers) as client:
-        plan = dense_region_plan(dense, dense_ac, job.cache) + unit_plan(cfg, job.cache, alpha_u, ladder_check, simulate)
-        with job.bar(len(plan), "units (cluster)") as bar:
-            for _, (name, err) in map_tasks(_unit_task, plan, client, warm=needs, label="paper-unit"):
-                errors += [f"{name}: {err}"] if err else []
-                bar.update(1)
-        wanted = dict.fromkeys(parse_states(s).name for s in cfg["entropy_sets"])
+    plan = [u for u in dense_region_plan(dense, dense_ac, job.cache) +
+            unit_plan(cfg, job.cache, alpha_u, ladder_check, simulate) if not _done(job.cache, u)]
+    wanted = dict.fromkeys(parse_states(s).name for s in cfg["entropy_sets"])
+
+    def second_wave():
         ac = {r["states"]: r["alpha_c"] for r in capacity_table(list(wanted), cache=job.cache)}
-        wave2 = [("entropy_curve", (s, entropy_grid(ac[s], cfg["entropy_points"]), str(job.cache)), {}) for s in wanted]
+        return [u for u in (("entropy_curve", (s, entropy_grid(ac[s], cfg["entropy_points"]), str(job.cache)), {})
+                            for s in wanted) if not _done(job.cache, u)]
+
+    if not plan and not second_wave():  # everything is in the cache: no cluster to start
+        return errors
+    with open_client(scheduler, workers) as client:
+        with job.bar(len(plan), "units (cluster)") as bar:
+            for i, (name, err) in map_tasks(_unit_task, plan, client, warm=needs, label="paper-unit"):
+                errors += [f"{name}: {err}"] if err else _mark_done(job.cache, plan[i])
+                bar.update(1)
+        wave2 = second_wave()
         with job.bar(len(wave2), "units needing alpha_c (cluster)") as bar:
-            for _, (name, err) in map_tasks(_unit_task, wave2, client, label="paper-wave2"):
-                errors += [f"{name}: {err}"] if err else []
+            for i, (name, err) in map_tasks(_unit_task, wave2, client, label="paper-wave2"):
+                errors += [f"{name}: {err}"] if err else _mark_done(job.cache, wave2[i])
                 bar.update(1)
     return errors

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 from distributed.diagnostics.plugin import WorkerPlugin
 
-__all__ = ["WarmUp"]
+__all__ = ["WarmUp", "show_warning"]
 
 
 class WarmUp(WorkerPlugin):
@@ -16,6 +16,19 @@ class WarmUp(WorkerPlugin):
         self.needs = [tuple(n) for n in needs]
 
     def setup(self, worker=None):
+        import warnings
+
         from .points import warm_up
 
+        warnings.showwarning = show_warning  # the worker's warnings read like the command line's
         warm_up(self.needs)
+
+
+def show_warning(message, category, filename, lineno, file=None, line=None):
+    """A warning raised on a worker, in the command line's form (``fewbits: warning: ...``) with the
+    worker's process id, instead of Python's file:line form."""
+    import os
+    import sys
+
+    print(f"fewbits: warning (worker process {os.getpid()}): {message}", file=sys.stderr if file is None else file,
+          flush=True)
