@@ -422,10 +422,23 @@ def large_y_branches(states, alpha: float, ds: Sequence[float], *, alpha_from: O
     if abs(a_end - alpha) > 1e-12:
         return Branches(alpha, large, None, f"the small-d branch at d = {d0:g} ends below alpha = {alpha:g} (last "
                                            f"converged at {a_end:.5f}, failed at {failed:.5f})")
+    # the large-d branch is the run of converged points down from the largest d; a point the sweep
+    # converged below its first failure was reached by a cold call and lies on the small-d branch
+    # (binary, α = 0.765: d = 0.004 below the gap), so it is taken out of the large-d curve
+    top = math.inf
+    for i in np.argsort(large.d)[::-1]:
+        if not large.converged[i]:
+            break
+        top = float(large.d[i])
+    if any(x < top and c for x, c in zip(large.d, large.converged)):
+        large = LocalEntropyCurve.from_points(
+            [p if p.d >= top else LocalEntropyPoint(d=p.d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
+                                                    note=f"below the gap (the large-d branch ends at d = {top:g}): "
+                                                         "the small-d branch")
+             for p in large.points], y=math.inf, alpha=alpha, states=states.name, reference=large.reference,
+            distance=distance, kind=large.kind)
     # the up sweep stops below the large-d branch's smallest converged d (past the small-d branch's
     # end each point is a failed Newton attempt, seconds apiece)
-    conv = large.d[large.converged]
-    top = float(conv.min()) if conv.size else math.inf
     below = [x for x in ds if x < top]
     part = large_y_curve(states, alpha, below, distance=distance, kappa=kappa, sweep="up",
                          init=p_end.saddle.params, jacobian=p_end.jacobian)

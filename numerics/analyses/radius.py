@@ -44,7 +44,8 @@ def radius_row_status(r: dict) -> str:
     return "failed"
 
 
-def radius_curve(states, ds: Sequence[float] = RADIUS_DISTANCES, *, progress: Optional[Callable] = None) -> List[dict]:
+def radius_curve(states, ds: Sequence[float] = RADIUS_DISTANCES, *,
+                 progress: Optional[Callable] = None) -> List[dict]:
     """The radius curve at the distances ``ds``: one row per d (the fields of
     :class:`~numerics.analyses.branches.DenseRegionLimit` without its path, plus ``status``, see the
     module docstring, and ``steps``, the loads tried).  ``progress(d, alpha, point)`` after every load."""

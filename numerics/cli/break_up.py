@@ -86,6 +86,7 @@ def register(sub) -> None:
     p.add_argument("--alpha-range", type=finite_float, nargs=2, metavar=("LO", "HI"),
                    help="the scan's range in alpha (default 0.85 to 0.999 alpha_c)")
     p.add_argument("--xtol", type=finite_float, default=0.002, help="width of the final bracket in alpha")
-    p.add_argument("--cache", default="figures/.cache", help="with --y inf: the cache folder of alpha_U and the radius curve ('none': none)")
+    p.add_argument("--cache", default="figures/.cache",
+                   help="with --y inf: the cache folder of alpha_U and the radius curve ('none': none)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=_cmd_break_up)

@@ -49,8 +49,8 @@ def alpha_u_values(job: Job, au_sets: list, opt_in: bool) -> tuple:
         return au, {}
     au_guard = Guard(None, job.cache) if opt_in else job.guard
     failed = alpha_u_side_by_side(job, au_sets)
-    au_guard.errors += [f"{w.replace('alpha_u', 'α_U').replace('radius', 'radius curve')}: {err}"
-                        for w, err in failed.items()]
+    label = {"alpha_u": "α_U", "radius": "radius curve"}
+    au_guard.errors += [f"{label[w.split(' ', 1)[0]]} {w.split(' ', 1)[1]}: {err}" for w, err in failed.items()]
     with job.bar(len(au_sets), "alpha_U") as bar:
         for s in au_sets:
             if f"alpha_u {s}" in failed:
@@ -75,12 +75,11 @@ def alpha_u_values(job: Job, au_sets: list, opt_in: bool) -> tuple:
 
 def alpha_u_side_by_side(job: Job, sets: list) -> dict:
     """α_U of the ``sets`` and the radius curve of ``cfg["radius_sets"]`` that the cache does not hold
-    yet, computed side by side
-    before the serial pass reads them back: one worker process per core (``cfg["alpha_u_workers"]``,
-    default all cores; a Dask LocalCluster, :mod:`numerics.analyses.sweep`), the sets with the most values
-    (the slowest) first.  Nothing when fewer than two units are missing or there is one core.  Returns
-    {"alpha_u <set>" / "radius <set>": error} of the tasks that raised (the serial pass reports them instead
-    of computing them again)."""
+    yet, computed side by side before the serial pass reads them back: one worker process per core
+    (``cfg["alpha_u_workers"]``, default all cores; a Dask LocalCluster, :mod:`numerics.analyses.sweep`),
+    the sets with the most values (the slowest) first.  Nothing when fewer than two units are missing or
+    there is one core.  Returns {"alpha_u <set>" / "radius <set>": error} of the tasks that raised (the
+    serial pass reports them instead of computing them again)."""
     import os
 
     from theory.states import parse_states

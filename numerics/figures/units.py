@@ -445,7 +445,8 @@ def _unit_task(name: str, args: tuple, kw: dict):
 def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = False, simulate: bool = True) -> list:
     """The main job's independent units as ``(name, args, kwargs)``: α_c per set, every local-entropy and
     Franz–Parisi curve of the theory panels, α_U and the radius curve, the ladder checks (opt-in) and the
-    simulated instances — what the parts then read back from ``cache``.  (The entropy curves need α_c first: a second wave.)"""
+    simulated instances — what the parts then read back from ``cache``.  (The entropy curves need α_c
+    first: a second wave.)"""
     from theory.states import parse_states
 
     from ..analyses.alpha_u import TABLE_SETS
