@@ -154,10 +154,12 @@ def _alpha_u_progress(alpha, holds, margin=math.nan):
 
 
 def _radius(states, args) -> int:
-    """``--radius D ...``: for each D, the largest α at which the small-d branch reaches d = D."""
+    """``--radius D ...``: for each D, the largest α at which the small-d branch reaches d = D
+    (:func:`numerics.analyses.radius.radius_curve`: the same rows as the main job's radius.csv)."""
     import sys
 
-    from ..analyses.branches import dense_region_limit
+    from ..analyses.branches import CRITERION
+    from ..analyses.radius import radius_curve
     from . import dump_json
 
     if args.y != math.inf:
@@ -165,11 +167,8 @@ def _radius(states, args) -> int:
     for d in args.radius:
         if not (0 < d < 1):
             raise ValueError(f"--radius must lie strictly between 0 and 1, got {d}")
-    rows = []
-    for d in args.radius:
-        r = dense_region_limit(states, d, progress=lambda a, p: print(
-            f"  d={d:g} alpha={a:.5f}: {'exists' if p.converged else 'no solution'}", file=sys.stderr, flush=True))
-        rows.append(r.as_dict())
+    rows = radius_curve(states, args.radius, progress=lambda d, a, p: print(
+        f"  d={d:g} alpha={a:.5f}: {'exists' if p.converged else 'no solution'}", file=sys.stderr, flush=True))
     if args.json:
         print(dump_json({"states": states.name, "radii": rows}))
     else:
@@ -177,9 +176,9 @@ def _radius(states, args) -> int:
         print(f"{'d':>8} {'alpha':>9} {'interval':>21}  status")
         for r in rows:
             iv = r["interval"]
-            print(f"{r['d']:>8g} {r['alpha']:>9.5f} [{iv[0]:.5f}, {iv[1]:.5f}]  {r['message']}")
-        print(f"criterion: {rows[0]['criterion']}")
-    return 0 if all(r["success"] for r in rows) else 1
+            print(f"{r['d']:>8g} {r['alpha']:>9.5f} [{iv[0]:.5f}, {iv[1]:.5f}]  {r['status']}: {r['message']}")
+        print(f"criterion: {CRITERION}")
+    return 0 if all(r["status"] == "radius" for r in rows) else 1
 
 
 def _cmd_alpha_u(args) -> int:
