@@ -96,7 +96,7 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
     while a < alpha_to - 1e-12:
         if math.isfinite(failed):  # never retry a load that failed: bisect towards it
             if failed - a < xtol:
-                if failed in cold_tried or failed in rejected or _secant_slope_at(path, slopes, failed) <= 0:
+                if failed in cold_tried or failed in rejected or failed >= _fold_by_slope2(path, slopes):
                     break
                 # the bracket is closed but the slope², extrapolated along its secant, is still positive
                 # at the failed load: the continuation may have lost the branch rather than the branch
@@ -119,11 +119,8 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
                 # to the fold that slope² predicts near a real end (excitatory(3), d = 0.01: the cold
                 # call converged at 0.72818 with the slope at 0.022, and full steps from there cost 40 s
                 # of failed solves)
-                (a1, _), (a2, _) = path[-2:]
-                g1, g2 = slopes[-2] ** 2, slopes[-1] ** 2
-                fold = a2 + g2 * (a2 - a1) / (g1 - g2) if g1 > g2 else math.inf
                 a, failed = failed, math.nan
-                h = min(float(step), max(xtol, 0.5 * (fold - a)))
+                h = min(float(step), max(xtol, 0.5 * (_fold_by_slope2(path, slopes) - a)))
                 continue
             h = min(h, 0.5 * (failed - a))
         target = min(a + h, alpha_to)
@@ -148,15 +145,15 @@ def continue_in_alpha(states, d: float, start: LocalEntropyPoint, alpha_from: fl
     return path, failed
 
 
-def _secant_slope_at(path, slopes, a: float) -> float:
-    """slope² at load ``a`` extrapolated along the secant of slope² through the last two converged loads
-    (the last slope² itself when there is one load): ≤ 0 when the fold lies before ``a`` (slope² is
-    linear in α near a fold, where the slope goes like √(α* − α))."""
+def _fold_by_slope2(path, slopes) -> float:
+    """The load where slope² reaches 0 along its secant through the last two converged loads: the fold
+    where the branch ends (slope² is linear in α near a fold, where the slope goes like √(α* − α)).
+    +inf when slope² is not falling or there is one load."""
     if len(path) < 2:
-        return slopes[-1] ** 2
+        return math.inf
     (a1, _), (a2, _) = path[-2:]
     g1, g2 = slopes[-2] ** 2, slopes[-1] ** 2
-    return g2 + (g2 - g1) / (a2 - a1) * (a - a2)
+    return a2 + g2 * (a2 - a1) / (g1 - g2) if g1 > g2 else math.inf
 
 
 @dataclass

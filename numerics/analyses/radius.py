@@ -6,7 +6,7 @@ Above α_U (the gap opening, :mod:`numerics.analyses.alpha_u`) the dense regions
 that shrinks as α grows: α(d) falls towards α_U as d rises to where the gap opens.  Binary synapses: the
 literature's α_U ≈ 0.77 lies on this curve near d ≈ 0.012.
 
-Each distance is one of three outcomes (``status`` of a row):
+Each distance ends with one of four statuses (``status`` of a row):
 
 * ``"radius"``: the small-d branch ends at d at ``alpha`` (bracket ``interval``);
 * ``"above the dip"``: d lies above the dip of the slope dS_I/dd, where the branch continued in α from
