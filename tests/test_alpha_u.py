@@ -141,7 +141,7 @@ def test_the_main_job_computes_alpha_u_side_by_side_with_the_serial_bits(tmp_pat
     """The main job's α_U part (numerics.figures.capacity.alpha_u_side_by_side): the sets missing from
     the cache run in two worker processes; binary's row there equals the serial search in this
     process bit for bit (the solver's budgets run on the work clock, not on wall time), and
-    excitatory(2)'s lies in its known bracket (README: 0.5461 [0.5437, 0.5485], α_c = 0.5897)."""
+    symmetric(3)'s lies in its known bracket (README: 1.0851 [1.0827, 1.0875], α_c = 1.1745)."""
     from types import SimpleNamespace
 
     from numerics.analyses.alpha_u import alpha_u_table
@@ -149,12 +149,12 @@ def test_the_main_job_computes_alpha_u_side_by_side_with_the_serial_bits(tmp_pat
     from numerics.figures.paper import alpha_u_unit
 
     job = SimpleNamespace(cache=tmp_path, cfg={"alpha_u_workers": 2}, bar=lambda n, desc: _NoBar())
-    assert alpha_u_side_by_side(job, ["binary", "excitatory:2"]) == {}
-    side = {s: alpha_u_unit(s, tmp_path, compute_missing=False) for s in ("binary", "excitatory:2")}
+    assert alpha_u_side_by_side(job, ["binary", "symmetric:3"]) == {}
+    side = {s: alpha_u_unit(s, tmp_path, compute_missing=False) for s in ("binary", "symmetric:3")}
     assert all(v is not None and v["converged"] for v in side.values()), side
     (serial,) = alpha_u_table(["binary"])
     assert side["binary"]["alpha_U"] == serial["alpha_U"] and side["binary"]["interval"] == serial["interval"]
-    assert 0.5437 - 0.003 < side["excitatory:2"]["alpha_U"] < 0.5485 + 0.003
+    assert 1.0827 - 0.003 < side["symmetric:3"]["alpha_U"] < 1.0875 + 0.003
 
 
 class _NoBar:

@@ -33,8 +33,10 @@ def test_binary_curve_above_alpha_u_drops_across_the_gap():
     """At α = 0.765 > α_U the sweep from large d stops near d = 0.03; the small-d branch, reached by
     continuation in α at d = 0.005, runs up to d ≈ 0.0135 (slope 0.04 at 0.013) and ends *above* the
     large-d branch's start (S_I 0.03596 at d = 0.013 against 0.03435 at 0.030), so S_I(d) is not
-    monotone: it drops across the gap."""
-    ds = [0.005, 0.007, 0.009, 0.011, 0.012, 0.013, 0.03, 0.035, 0.04]
+    monotone: it drops across the gap.  On this grid the sweep from large d converges at every d (from
+    d = 0.03 it lands on the small-d branch at 0.013): the large-d branch ends where S_I stops
+    falling with d, which once made the two branches look connected."""
+    ds = [0.005, 0.007, 0.009, 0.011, 0.012, 0.013, 0.03, 0.04, 0.05, 0.06]
     b = large_y_branches("binary", 0.765, ds)
     assert not b.connected, b.message
     small, large = b.small, b.large

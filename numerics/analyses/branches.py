@@ -382,6 +382,21 @@ class Branches:
                 "large": self.large.as_dict(), "small": None if self.small is None else self.small.as_dict()}
 
 
+def _large_branch_bottom(large: LocalEntropyCurve) -> float:
+    """The smallest d of the large-d branch in a sweep from the largest d down: the run of converged
+    points from the top along which S_I falls as d falls (on one branch the slope Δ²Ŝ/2 is > 0).  A
+    point below the run's end, converged by a cold call, lies on the small-d branch: below the first
+    failure (binary, α = 0.765: d = 0.004 below the gap), or where S_I rises as d falls — the sweep
+    from d = 0.03 to 0.013 on a coarse grid converged there by a direct solve on the small-d branch
+    (S_I 0.0360 against 0.0343), which made the two branches look connected."""
+    top, last = math.inf, math.inf
+    for i in np.argsort(large.d)[::-1]:
+        if not large.converged[i] or large.S_I[i] > last:
+            break
+        top, last = float(large.d[i]), float(large.S_I[i])
+    return top
+
+
 def large_y_branches(states, alpha: float, ds: Sequence[float], *, alpha_from: Optional[float] = None,
                      step: Optional[float] = None, distance: str = "squared", kappa: float = 0.0) -> Branches:
     """Both branches of the y → ∞ curve on the grid ``ds`` at load ``alpha``.
@@ -402,7 +417,8 @@ def large_y_branches(states, alpha: float, ds: Sequence[float], *, alpha_from: O
     for x in ds:
         check_distance(x, distance)
     large = large_y_curve(states, alpha, ds, distance=distance, kappa=kappa, sweep="down")
-    if bool(np.all(large.converged)):
+    top = _large_branch_bottom(large)
+    if top <= min(ds):
         return Branches(alpha, large, None, "connected: the sweep from the largest d reached every d")
     ac = capacity(states, kappa=kappa).alpha_c
     a0 = _check_alpha("alpha_from", 0.8 * ac if alpha_from is None else alpha_from)
@@ -419,14 +435,6 @@ def large_y_branches(states, alpha: float, ds: Sequence[float], *, alpha_from: O
     if abs(a_end - alpha) > 1e-12:
         return Branches(alpha, large, None, f"the small-d branch at d = {d0:g} ends below alpha = {alpha:g} (last "
                                            f"converged at {a_end:.5f}, failed at {failed:.5f})")
-    # the large-d branch is the run of converged points down from the largest d; a point the sweep
-    # converged below its first failure was reached by a cold call and lies on the small-d branch
-    # (binary, α = 0.765: d = 0.004 below the gap), so it is taken out of the large-d curve
-    top = math.inf
-    for i in np.argsort(large.d)[::-1]:
-        if not large.converged[i]:
-            break
-        top = float(large.d[i])
     if any(x < top and c for x, c in zip(large.d, large.converged)):
         large = LocalEntropyCurve.from_points(
             [p if p.d >= top else LocalEntropyPoint(d=p.d, S_I=math.nan, Sigma=math.nan, phi=math.nan, y=math.inf,
