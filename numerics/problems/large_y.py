@@ -847,7 +847,7 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         order = order[::-1]
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
     predictor = SecantPredictor(_param(distance))
-    slopes, ended = [], False
+    slopes, ended, fresh_first = [], False, False
     newton_first = len(states.array) > NEWTON_FIRST_ABOVE
     for i in order:
         guess = predictor.predict(ds[i]) or init
@@ -859,8 +859,20 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
         # (slope 0.08, the end at 0.127) failed Newton from d = 0.12 and converges cold in 1.3 s
         near_end = jac is not None and bool(slopes) and (ended or near_branch_end(slopes[-1], slopes))
         warm = dict(kw) if guess is None or "budget_s" in kw else dict(kw, budget_s=CURVE_WARM_BUDGET_S)
-        p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
-                          newton_only=near_end or newton_first, **warm)
+        # a Newton attempt with the carried Jacobian, then with a fresh one (_fresh_warm); once the carried
+        # one has failed where a fresh one converged, the fresh one first (excitatory(3), α = 0.55 below
+        # d ≈ 0.007: the carried Jacobian fails at almost every point, 0.5-1 s each)
+        newton = guess is not None and jac is not None and (near_end or newton_first)
+        p, tried = None, newton and fresh_first
+        if tried:
+            p = _fresh_warm(states, alpha, ds[i], guess, None, distance, kappa, kw)
+            fresh_first = p is not None
+        if p is None:
+            p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
+                              newton_only=near_end or newton_first, **warm)
+            if not p.converged and newton and not tried:
+                p = _fresh_warm(states, alpha, ds[i], guess, p, distance, kappa, kw)
+                fresh_first = p.converged
         if not p.converged and init is not None and not ended:
             p2 = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
             p = p2 if p2.converged else p
@@ -877,6 +889,25 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
                                          states=states.name, reference="solution or free (equal at y → ∞)",
                                          distance=distance, kind="local-entropy (y → ∞ equations)")
+
+
+def _fresh_warm(states: StateSet, alpha: float, d: float, guess: dict, failed: LocalEntropyPoint, distance: str,
+                kappa: float, kw: dict) -> Optional[LocalEntropyPoint]:
+    """A curve's warm Newton attempt once more, with a fresh finite-difference Jacobian at the predictor
+    (n + 1 sweeps, :func:`_fresh_newton`): the Jacobian carried along the curve goes stale where the
+    unknowns run away (symmetric(3), α = 0.8, d = 0.0027 → 0.0025: Newton with the neighbour's Jacobian
+    failed, with a fresh one it converged in 27 evaluations, where the cold call that followed took a
+    path of five full solves, 12 s).  ``failed`` (which may be None) if it fails too."""
+    problem = LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=kw.get("outer"),
+                            shift=kw.get("shift"), switches=kw.get("switches", True))
+    p = _fresh_newton(problem, guess, PATH_NEWTON_MAXITER, kw.get("tol_residual", 1e-7),
+                      failed or _unsolved(problem, "Newton from the predictor failed"))
+    if p is not failed and p.converged:
+        from .large_y_path import MEMO
+
+        MEMO.add(problem.memo_key(), p)
+        return p
+    return failed
 
 
 def slope(point: LocalEntropyPoint) -> float:
