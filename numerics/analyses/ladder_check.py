@@ -23,7 +23,8 @@ not.
 
 Cost: one to three minutes per point on one core (the y = 10 and 15 rungs dominate).  The test suite
 runs the first point of binary, symmetric(3), symmetric(5), excitatory(2) and (3) (and the binary
-pair); this table runs both points of every set.  With a cache folder each point is stored when done (:mod:`numerics.storage.cache`), so an interrupted table resumes.
+pair); this table runs both points of every set.  With a cache folder each point is stored when
+done (:mod:`numerics.storage.cache`), so an interrupted table resumes.
 :func:`check_table` runs the points in this process or, with ``scheduler``, one task per point on a Dask
 cluster (:mod:`numerics.analyses.sweep`: 16 independent tasks, so the table's wall time is about its
 longest point, ~3 minutes, with 16 workers).
