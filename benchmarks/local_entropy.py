@@ -13,6 +13,8 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
   excitatory(4) α = 0.6, and two points past the end of their branch, which must fail within 10 s),
   then the y → ∞ curve of n distances from d = 0.001 to the end of the branch (binary α = 0.5; the
   end is the largest d a cold call past it reports), each line with the machine's load average;
+* ``--only cold_finite_y``: cold finite-y points, one call each (solve_local_entropy, no init), at
+  small d, y near 1 and large y, each with S_I or the reason it failed;
 * with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.analyses.alpha_u defaults);
 * with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.problems.extrapolation.y_ladder) at one
   of the issue's second check points, excitatory(4), α = 0.65, d = 0.02: the cost that keeps those
@@ -40,7 +42,7 @@ def main(argv=None) -> int:
     ap.add_argument("--alpha-u", action="store_true")
     ap.add_argument("--ladder", action="store_true", help="time a finite-y ladder y = 3 ... 15 (about 2 minutes)")
     ap.add_argument("--cold", action="store_true", help="cold y -> inf points and the curve from d = 0.001")
-    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "cold", "alpha_u", "ladder"],
+    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "cold", "cold_finite_y", "alpha_u", "ladder"],
                     help="run one part alone (its derivation included)")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
@@ -79,6 +81,8 @@ def main(argv=None) -> int:
               f"{time.perf_counter() - t:.1f} s, {int(c.converged.sum())}/{args.n} converged (goal: < 20 s for 40)")
     if args.cold or args.only == "cold":
         _cold(args.n)
+    if args.only == "cold_finite_y":
+        _cold_finite_y()
     if args.alpha_u or args.only == "alpha_u":
         from numerics.analyses.alpha_u import alpha_u
 
@@ -133,3 +137,25 @@ def _cold(n: int) -> None:
     print(f"y -> inf curve, binary alpha=0.5, {n} distances from 0.001 to the branch end {end:.4g} (empty memo): "
           f"{time.perf_counter() - t:.1f} s (load {load:.1f}), {int(c.converged.sum())}/{n} converged"
           + (f" (not: {', '.join(bad)})" if bad else ""))
+
+
+COLD_FINITE_Y = [("binary", 0.5, d, 3.0) for d in (0.001, 0.002, 0.005, 0.01, 0.1)] + [
+    ("symmetric:3", 0.8, 0.01, 3.0), ("symmetric:3", 0.8, 0.005, 3.0), ("excitatory:3", 0.55, 0.005, 3.0),
+    ("binary", 0.6, 0.04, 0.5), ("binary", 0.6, 0.04, 1.001), ("binary", 0.6, 0.1, 10.0),
+    ("binary", 0.6, 0.1, 40.0)]
+
+
+def _cold_finite_y() -> None:
+    """Cold finite-y points (heat-kernel decoupling, no init), with the load average before each."""
+    from numerics.problems.local_entropy import solve_local_entropy
+
+    solve_local_entropy("binary", 0.5, 0.1, 3.0)  # lazy compilation of the evaluators, not timed
+    for states, alpha, d, y in COLD_FINITE_Y:
+        load = os.getloadavg()[0]
+        t = time.perf_counter()
+        p = solve_local_entropy(states, alpha, d, y)
+        dt = time.perf_counter() - t
+        extra = (f"S_I = {p.S_I:.10g}, residual {p.residual:.2g}" if p.converged
+                 else f"NOT converged: {p.message[:160]}")
+        print(f"cold finite y, {states} alpha={alpha:g} d={d:g} y={y:g}: {dt:.1f} s (load {load:.1f}); {extra}",
+              flush=True)

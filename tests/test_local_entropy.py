@@ -185,3 +185,23 @@ def test_small_y_descends_towards_the_franz_parisi_limit():
     S = [fp.S_I] + [p.S_I for p in pts] + [0.20088]  # y = 3: physics.md's reference point
     assert all(a < b for a, b in zip(S, S[1:])), S
     assert pts[0].S_I - fp.S_I < 0.01  # 0.1699 against 0.1647 at y = 0.3
+
+
+@pytest.mark.slow
+def test_finite_y_cold_point_at_small_d_converges_between_its_limits():
+    """Binary, α = 0.5, y = 3, d = 0.005, asked for cold: it converges (before the two-pass inner rule
+    it failed after 55 s: the reference's step of width σ̃/β ~ √d in the energetic v integral was not
+    resolved, and the window snapping between coarse points made the conjugates jump), its S_I is
+    converged in the quadrature (48 panels after 129 scan points: within 1e-7), and it lies between
+    its limits in y: S_FP(d) < S_I(d; y = 3) < S_I(d; y → ∞) < H₂(d)."""
+    from numerics.problems.large_y import solve_large_y
+    from numerics.solver.quadrature import AdaptiveGaussian
+
+    p = solve_local_entropy("binary", 0.5, 0.005, 3.0)
+    assert p.converged, p.message
+    fine = solve_local_entropy("binary", 0.5, 0.005, 3.0, init=p.saddle.params,
+                               inner=AdaptiveGaussian(panels=48, scan_points=129))
+    assert fine.converged and abs(p.S_I - fine.S_I) < 1e-7, (p.S_I, fine.S_I)
+    fp, inf = solve_franz_parisi("binary", 0.5, 0.005), solve_large_y("binary", 0.5, 0.005)
+    assert fp.converged and inf.converged
+    assert fp.S_I < p.S_I < inf.S_I < binary_entropy(0.005), (fp.S_I, p.S_I, inf.S_I)

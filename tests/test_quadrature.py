@@ -144,3 +144,45 @@ def test_log_sum_exp_over_short_axes_is_numpys_reduction_bit_for_bit():
                     m = np.where(np.isfinite(m), m, 0.0)
                     ref = m + np.log(np.sum(np.exp(arr - m), axis=axis, keepdims=True))
                     assert np.array_equal(_logsumexp(arr, axis), ref, equal_nan=True), (shape, axis)
+
+
+def _adaptive_average(rule, logf, f=lambda v: 1.0):
+    """E_v e^{logf(v)} f(v) / normalisation-free, by the passes of an AdaptiveGaussian (as the
+    evaluator in theory.compile runs them): the coarse look, the window, the scan and its panels."""
+    from scipy.special import logsumexp
+
+    x, lw = rule.coarse
+    e = logf(x) + lw
+    x, lw = rule.refine(e, 0)
+    for stage in range(1, rule.passes):
+        x, lw = rule.refine(logf(x) + lw, 0, nodes=x, stage=stage)
+    return float(np.exp(logsumexp(logf(x) + lw, b=f(x))))
+
+
+@pytest.mark.parametrize("sigma", [0.05, 0.01])
+def test_adaptive_rule_resolves_a_step_and_moves_continuously(sigma):
+    """The finite-y energetic term's inner integral ∫Dv H((a − βv)/σ) H((κ − √q v)/√(1 − q))³ has a
+    step of width σ/β in v (σ ~ √d at small d).  Gaussian identity for the first factor alone:
+    E_v H((a − βv)/σ) = H(a/√(σ² + β²)).  The two-pass rule (panels where |E''| is large) meets it
+    to 1e-9; the one-pass rule of 16 equal panels misses by > 1e-5.  As a moves, the value moves
+    smoothly: no jump when the window's ends pass a coarse point (a snapping window made the
+    finite-y conjugates jump by 20 % at small d)."""
+    from numerics.solver.quadrature import AdaptiveGaussian
+
+    beta = 0.77
+    exact = lambda a: float(mp.ncdf(-a / mp.sqrt(sigma**2 + beta**2)))  # noqa: E731
+    two, one = AdaptiveGaussian(), AdaptiveGaussian(panels=16, order=6, scan_points=0)
+    logf = lambda a: (lambda v: log_H((a - beta * v) / sigma))  # noqa: E731
+    for a in (-0.3, 0.1, 0.8):
+        assert abs(_adaptive_average(two, logf(a)) - exact(a)) < 1e-9, a
+    assert max(abs(_adaptive_average(one, logf(a)) - exact(a)) for a in (-0.3, 0.1, 0.8)) > 1e-5
+    # the full integrand, with the probes' factor, as a sweeps the window's lower end over two coarse
+    # steps: within 1e-8 of a rule four times finer at every a (measured ≤ 3.4e-9; a window that
+    # snapped between coarse points showed up as jumps of the value there)
+    q = 0.6
+    log_full = lambda a: (lambda v: log_H((a - beta * v) / sigma)  # noqa: E731
+                          + 3 * log_H((0.0 - math.sqrt(q) * v) / math.sqrt(1 - q)))
+    fine = AdaptiveGaussian(panels=96, scan_points=257)
+    err = [abs(_adaptive_average(two, log_full(a)) - _adaptive_average(fine, log_full(a)))
+           for a in np.linspace(0.2, 1.7, 61)]
+    assert max(err) < 1e-8, max(err)
