@@ -440,7 +440,29 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     seeded = ""
     if rescue and not res.converged:
         res, seeded = _rescue(prob, problem, x0, jacobian, tol_residual, maxiter)
-    return prob.point(res, problem, f"decoupling {prob.form}{seeded}")
+    point = prob.point(res, problem, f"decoupling {prob.form}{seeded}")
+    if not point.converged and not init and prob.inner is None and d >= TWO_PASS_BELOW_D:
+        return _with_two_pass_rule(prob, point, x0, tol_residual, maxiter)
+    return point
+
+
+def _with_two_pass_rule(prob: FiniteYProblem, failed: LocalEntropyPoint, x0: dict, tol_residual: float,
+                        maxiter: int) -> LocalEntropyPoint:
+    """A cold call at d ≥ :data:`TWO_PASS_BELOW_D` that failed with the one-pass inner rule is solved
+    once more with the two-pass rule (:func:`inner_rule` below the threshold), from the failed solve's
+    last iterate where it is finite, else from the start: binary, α = 0.6, d = 0.04, y = 1.001, and
+    symmetric(3), α = 0.6, d = 0.2, y = 3, failed with the one-pass rule and converge with the
+    two-pass one.  ``failed`` is returned when that fails too."""
+    fine = FiniteYProblem(prob.states, prob.alpha, prob.d, prob.y, reference=prob.reference,
+                          distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, decoupling=prob.form,
+                          outer=prob.outer, inner=AdaptiveGaussian())
+    problem = fine.saddle()
+    last = dict(failed.saddle.params or {})
+    start = last if last and all(math.isfinite(v) for v in last.values()) else x0
+    res = problem.solve(start, tol_residual=tol_residual, maxiter=maxiter, newton_stall=NEWTON_STALL)
+    if not res.converged:
+        return failed
+    return fine.point(res, problem, f"decoupling {prob.form} (the two-pass inner rule: the one-pass solve failed)")
 
 
 def _covariance_not_positive(ch) -> bool:
