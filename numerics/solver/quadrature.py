@@ -123,7 +123,7 @@ class AdaptiveGaussian:
     jump by up to 20 % at small d).
 
     Two passes (``scan_points`` > 0, the default): the log-integrand E is looked at again on
-    ``scan_points`` uniform points of the window, and the ``panels`` Gauss–Legendre panels
+    ``scan_points`` Chebyshev–Lobatto points of the window (dense at its ends), and the ``panels`` Gauss–Legendre panels
     (``order`` nodes each) are laid so that each holds the same share of the monitor
     ρ = √|E''| + panels/(window length), E'' by second differences.  Panels thus crowd where the
     integrand turns fast: the reference's factor H((κ̃ − g̃ − βv)/σ̃) of the finite-y energetic
@@ -161,9 +161,11 @@ class AdaptiveGaussian:
         point's E rises to within ``RAMP`` nats of the cutoff the window's end slides on, linearly,
         to the next coarse point out, which it reaches when that point is kept: the ends move
         continuously with the parameters, and the mass they add or drop is below e^{−cutoff}.
-        With one pass (``scan_points=0``) the ends do not slide: the rule is the one-pass rule of
-        before, bit for bit (with the slide, its 16 equal panels on the wider windows lost the
-        binary α = 0.5, d = 0.1, y = 0.3 point)."""
+        With one pass (``scan_points=0``) the ends do not slide: the windows are those of the
+        one-pass rule before (binary, α = 0.6, d = 0.04, y = 3: S_I moved by 8e-15), except that a
+        window reaching the grid's end stops there instead of one step beyond, where the Gaussian
+        weight is e^{−1800}; with the slide, its 16 equal panels on the wider windows lost the
+        binary α = 0.5, d = 0.1, y = 0.3 point."""
         t, _ = self.coarse
         dt = t[1] - t[0]
         n = t.size
@@ -173,14 +175,12 @@ class AdaptiveGaussian:
         first = np.argmax(keep, axis=-1)[..., None]
         last = (n - 1 - np.argmax(keep[..., ::-1], axis=-1))[..., None]
 
-        def end(i_out, sign):
-            inside = (i_out >= 0) & (i_out < n)
+        def end(i_out, sign):  # the first coarse point outside (the grid's end if none), slid on
             i = np.clip(i_out, 0, n - 1)
-            if not self.scan_points:  # one pass: the window of the first coarse points outside, as it was
-                slide = 0.0
-            else:
-                slide = np.clip(1.0 - (level - np.take_along_axis(E, i, -1)) / self.RAMP, 0.0, 1.0)
-            return np.where(inside, t[i] + sign * dt * slide, t[np.clip(i_out - sign * 1, 0, n - 1).astype(int)])
+            if not self.scan_points:  # one pass: no slide
+                return t[i]
+            slide = np.clip(1.0 - (level - np.take_along_axis(E, i, -1)) / self.RAMP, 0.0, 1.0)
+            return t[i] + np.where(i == i_out, sign * dt * slide, 0.0)
 
         lo, hi = end(first - 1, -1), end(last + 1, 1)
         return np.moveaxis(lo, -1, axis), np.moveaxis(hi, -1, axis)
