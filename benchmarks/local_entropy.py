@@ -106,7 +106,10 @@ COLD_POINTS = [("binary", 0.5, d) for d in (0.001, 0.002, 0.005, 0.01, 0.02, 0.1
     ("binary", 0.3, 0.02), ("binary", 0.3, 0.05), ("symmetric:3", 0.8, 0.005), ("symmetric:3", 0.8, 0.05),
     ("symmetric:3", 0.8, 0.002), ("excitatory:3", 0.55, 0.005), ("excitatory:3", 0.55, 0.001),
     ("excitatory:3", 0.55, 0.05), ("symmetric:5", 1.2, 0.02),
-    ("excitatory:4", 0.6, 0.02), ("binary", 0.5, 0.4), ("symmetric:3", 0.8, 0.3)]
+    ("excitatory:4", 0.6, 0.02), ("binary", 0.5, 0.4), ("symmetric:3", 0.8, 0.3),
+    # small alpha at small d (delta q ~ exp(c/d) with c larger the smaller alpha; sets of three values)
+    ("binary", 0.3, 0.002), ("binary", 0.1, 0.003), ("binary", 0.1, 0.001), ("binary", 0.7, 0.005),
+    ("symmetric:3", 0.5, 0.002), ("symmetric:3", 0.2, 0.001), ("excitatory:3", 0.3, 0.002)]
 
 
 def _cold(n: int) -> None:

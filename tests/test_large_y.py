@@ -476,6 +476,50 @@ def test_cold_binary_point_at_d_0_001_sits_on_the_alpha_zero_curve():
     assert abs((1 - p.saddle.params["q1"]) / (4 * 0.001) - 1) < 5e-3  # 1 − q1 → 4d
 
 
+def test_reference_choice_keeps_its_tie_breaking_term_at_huge_delta_q():
+    """The reference's objective for W̃ = +1 and −1 (binary) differs by the O(√q̂1 z) term that breaks
+    their tie, 2√q̂1 z tanh(Ŝ) + O(q̂1 z²), also where √q̂1 ~ 3e-32 (δq ~ 2.5e31: α = 0.3, d = 0.002,
+    theory.symbolic.Tied): computed exactly, to 1e-9 relative, at |z| from 1e-5 to 3.  Without it the
+    difference rounded to the ulp of the O(1) part's residue (1.2e-32), was 0 at every |z| < 0.5
+    (the first value, W̃ = −1, taken at z > 0) and the δq equation jumped by 2 % between
+    neighbouring Ŝ, so that no point below d ≈ 0.002 converged."""
+    from numerics.problems.large_y import LargeYProblem, _compiled_objective, shift_maximiser
+
+    st = StateSet.parse("binary")
+    x = {"Qt": 1.0, "Q": 1.0, "q1": 0.992016, "dq": 2.541e31, "Sh": 3.10630304787576}
+    sp_ = LargeYProblem(st, 0.3, 0.002).saddle()
+    xh, _ = sp_.conjugates_of(x)
+    assert 1e-66 < xh["q1h"] < 1e-60  # √q̂1 ~ 3e-32
+    z = np.array([-3.0, -1e-3, 1e-5, 0.1, 0.4, 3.0])
+    nodes = {Y["Wt"]: (st.array, np.zeros(2)), Y["Wt0"]: Maximiser(values=tuple(st.array)),
+             Y["u"]: shift_maximiser(st), Y["W"]: (st.array, st.log_prior), Y["z1"]: (z, np.zeros_like(z))}
+    for dS in (0.0, 1e-10):
+        vals = {**sp_.model, **x, **xh, "Sh": x["Sh"] + dS}
+        f = np.asarray(_compiled_objective("squared")(vals, nodes, names=["f"])["f"]).reshape(-1, 2)
+        want = 2 * math.sqrt(xh["q1h"]) * z * math.tanh(vals["Sh"])
+        assert np.allclose(f[:, 1] - f[:, 0], want, rtol=1e-9, atol=0), (f[:, 1] - f[:, 0], want)
+
+
+@pytest.mark.parametrize("alpha,d", [(0.3, 0.002), (0.1, 0.001)])
+def test_cold_binary_points_at_small_alpha_and_d_sit_on_the_alpha_zero_curve(alpha, d):
+    """Binary, cold: α = 0.3, d = 0.002 (δq ~ 3e31) converges by a path in d, with S_I on the α = 0
+    curve H₂(d) to 1e-12 and not above it; α = 0.1, d = 0.001 lies past δq = e^230 (δq ~ exp(c/d),
+    c ≈ 0.65 there, so δq ~ 1e283 and q̂1 ~ 1/δq² underflows): the answer is the α = 0 saddle point,
+    converged, with the path's last δq in its message.  Both failed after 30-40 s before."""
+    from numerics.problems.large_y_path import MEMO
+
+    MEMO.clear()
+    p = solve_large_y("binary", alpha, d)
+    assert p.converged and p.residual < 1e-7, p.message
+    h2 = float(binary_entropy(d))
+    assert -1e-12 < h2 - p.S_I < 1e-12, h2 - p.S_I
+    if alpha == 0.3:
+        assert 1e25 < p.saddle.params["dq"] < 1e100 and "asymptotic" not in p.note
+    else:
+        assert p.saddle.params["dq"] == math.inf and "asymptotic" in p.note
+        assert "delta q" in p.message and p.saddle.model["alpha"] == alpha
+
+
 @pytest.mark.parametrize("name", ["binary", "symmetric:3", "excitatory:3"])
 def test_large_y_functional_is_regular_at_dh_zero(name):
     """δ̂ = 0 (α = 0) is a regular point of the derived equations: φ∞ and every gradient entry are

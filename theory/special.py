@@ -1,7 +1,8 @@
 """The special functions the compiled code calls, in forms stable for every real argument.
 
 ``LogH`` → :func:`log_H` (log H(x), H(x) = ½ erfc(x/√2), via ``log_ndtr(−x)``), ``GH`` → :func:`G_over_H`
-(G(x)/H(x) via ``erfcx``; never log(erfc), which underflows past x ≈ 26), ``Neq`` → 1[a ≠ b].
+(G(x)/H(x) via ``erfcx``; never log(erfc), which underflows past x ≈ 26), ``Neq`` → 1[a ≠ b],
+``Tied`` → :func:`tied` (a rounding residue of a tied maximum set to 0).
 :data:`NUMERIC_FUNCTIONS` maps the symbolic atoms of :mod:`theory.symbolic` to them; both the
 evaluator (:mod:`theory.compile`) and the generated source (:mod:`theory.codegen`) take them from here.
 """
@@ -30,4 +31,14 @@ def _neq(a, b):
     return np.not_equal(a, b).astype(float)
 
 
-NUMERIC_FUNCTIONS = {"LogH": log_H, "GH": G_over_H, "Neq": _neq}
+TIED_BELOW = 2.0 ** -40
+
+
+def tied(x):
+    """x with |x| < 2⁻⁴⁰ set to exactly 0 (:class:`theory.symbolic.Tied`: a rounding residue of a
+    tied maximum, so that the small terms added to it keep their full relative precision)."""
+    x = np.asarray(x, dtype=float)
+    return np.where(np.abs(x) < TIED_BELOW, 0.0, x)
+
+
+NUMERIC_FUNCTIONS = {"LogH": log_H, "GH": G_over_H, "Neq": _neq, "Tied": tied}

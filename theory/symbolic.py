@@ -31,7 +31,7 @@ from __future__ import annotations
 
 import sympy as sp
 
-__all__ = ["LogSum", "Avg", "LogH", "GH", "Neq", "gauss", "integrate_by_parts", "special_atoms", "distribute"]
+__all__ = ["LogSum", "Avg", "LogH", "GH", "Neq", "Tied", "gauss", "integrate_by_parts", "special_atoms", "distribute"]
 
 
 class LogH(sp.Function):
@@ -60,6 +60,23 @@ class Neq(sp.Function):
 
     def fdiff(self, argindex=1):
         return sp.S.Zero
+
+
+class Tied(sp.Function):
+    """x itself, except that |x| < 2⁻⁴⁰ becomes exactly 0 (numerically ``where(|x| < 2**-40, 0, x)``);
+    its derivative is 1.
+
+    For an objective maximised over discrete values that is a sum c(x) + s(x) of a part c of order
+    one, which ties between several values (the ± values of a symmetric set) and vanishes at the
+    maximum up to rounding, and a small part s that breaks the tie: c + s rounds s to the ulp of
+    c's rounding residue (~1e-16), so where s is below that (s ~ 1e-32 at δq ~ 1e31 in the y → ∞
+    reference objective) the maximiser saw ties and took the first value.  Tied(c) + s is s
+    exactly where c is a residue; values of c further from 0 than 2⁻⁴⁰ ≈ 9e-13 are unchanged."""
+
+    nargs = 1
+
+    def fdiff(self, argindex=1):
+        return sp.S.One
 
 
 def _split_independent(f, v):

@@ -83,8 +83,10 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     the derived ∂f/∂z (all brackets at once, bisection where a step leaves the bracket), started at
     the linear interpolant, to ``xtol``.  A bracket whose root is dominated by a third value b is
     split in two (a → b → c within one grid step)."""
-    C = _compiled_objective(distance)
     wt = np.asarray(states.array, dtype=float)
+    if _odd_pair(states):  # two values ±s with equal weights: the objective of +s at z is that of −s at −z
+        return np.array([0.0])
+    C = _compiled_objective(distance)
     nodes = {_Wt: (wt, np.zeros_like(wt)), _Wt0: Maximiser(values=tuple(float(s) for s in states.array)),
              _u: shift or shift_maximiser(states), _W: (states.array, states.log_prior)}
 
@@ -101,6 +103,14 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
         return np.empty(0)
     found, work = _grid_switches(zg, F)
     return np.array(sorted(found + _refine_switches(f, work, xtol)))
+
+
+def _odd_pair(states: StateSet) -> bool:
+    """Two values ±s with equal prior weights (binary synapses): the reference's objective is even
+    under (W̃, z) → (−W̃, −z) and its best value switches at z = 0 only, for every parameter value, so
+    :func:`reference_switches` returns [0] without evaluating it (a fifth of a sweep's time)."""
+    w, lp = np.asarray(states.array, dtype=float), np.asarray(states.log_prior, dtype=float)
+    return len(w) == 2 and w[0] == -w[1] and lp[0] == lp[1]
 
 
 def _grid_switches(zg: np.ndarray, F: np.ndarray):
@@ -532,7 +542,12 @@ def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_r
 ANCHOR_DS = (0.06, 0.04, 0.1, 0.025)
 ANCHOR_MAXITER = 60  # damped sweeps of the scaled solve at an anchor (after the raw one)
 NEAR_ANCHOR = 2.5  # sets of more than two values below the anchors: an anchor at 2.5 d first, on
-NEAR_BUDGET_S = 8.0  # this clock (s)
+NEAR_BUDGET_S = 3.0  # this clock (s): where it converges it takes 1-3 s (symmetric(3), α = 0.8, d = 0.002;
+# excitatory(3), α = 0.55, d = 0.001); where it fails it spent the whole clock (8 s before: symmetric(3),
+# α = 0.5, d = 0.002) before the anchor d = 0.06 and its path converged
+TWO_VALUED_NEAR_D = 0.025  # two-valued sets below this d: a cold solve at it first (binary, α = 0.3, 0.5,
+# 0.7: converged in 1.0-1.2 s, where d = 0.015 took 1.3-7 s and d = 0.01 8-33 s), on NEAR_BUDGET_S; a path
+# from there is 3-4 steps of log d shorter than one from d = 0.06
 # the direct solves of a cold call (measured, binary and the multi-state sets of the α_U table):
 SCALED_FIRST_S = 1.5  # the scaled iterator: this long (seconds of the work clock, as below)
 RAW_MAXITER = 150  # the raw one (the former cold solve): it converged within 60 sweeps, 1.5-3 s,
@@ -560,7 +575,12 @@ PATH_NEWTON_TOL = 1e-9
 # first), a full solve from the predictor (raw residuals unless PATH_FULL_SCALED), capped at
 # PATH_FULL_MAXITER sweeps and PATH_FULL_BUDGET_S seconds: a shorter step is cheaper than a long solve
 # from a poor start.  PATH_ALT: the predictor also tries log δq in place of d·log δq and keeps the better
-PATH_NEWTON_MAXITER = 6
+PATH_NEWTON_MAXITER = 12  # 6 before: Newton from a good predictor often needs 8-12 iterations where the
+# Broyden updates crawl (symmetric(3), α = 0.5, d = 0.0024: converged in 18 evaluations), and a step
+# that failed at 6 was halved and its full-solve fallback spent 3 s; cold calls of symmetric(3) at
+# α = 0.5, d = 0.002 and α = 0.2, d = 0.001 took 37 s and failed after 37 s, now 16 s and 22 s
+PATH_FIRST_LOG_STEP = 0.2  # the first step of a path in log d (no secant yet: the start is the predictor;
+# binary, α = 0.5, from the anchor d = 0.025 to 0.005: steps of 0.5 and 0.25 failed before 0.125 converged)
 PATH_FULL_BELOW = 0.15
 PATH_FULL_SCALED = False
 PATH_FULL_MAXITER = 200
@@ -750,13 +770,17 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
 
 
 def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct):
-    """A cold solve at an anchor distance (:data:`ANCHOR_DS`), for sets of more than two values below
-    the anchors first at :data:`NEAR_ANCHOR` · d (symmetric(3), α = 0.8: the raw solve converges at
-    d = 0.005, not at 0.002, and a path from there is 5 steps where one from d = 0.06 takes 40).
+    """A cold solve at an anchor distance (:data:`ANCHOR_DS`), below the anchors first at a near one
+    on :data:`NEAR_BUDGET_S`: for sets of more than two values at :data:`NEAR_ANCHOR` · d (symmetric(3),
+    α = 0.8: the raw solve converges at d = 0.005, not at 0.002, and a path from there is 5 steps where
+    one from d = 0.06 takes 40), for two-valued sets at :data:`TWO_VALUED_NEAR_D`.
     Returns (the converged start, None) or (None, the failure to report)."""
     t0, d, tried, last = CLOCK.now(), problem.d, [], None
-    near = [NEAR_ANCHOR * d] if len(problem.states.array) > 2 and NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
-    for da in near + list(ANCHOR_DS):
+    if len(problem.states.array) > 2:
+        near = [NEAR_ANCHOR * d] if NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
+    else:
+        near = [TWO_VALUED_NEAR_D] if d < TWO_VALUED_NEAR_D else []
+    for da in near + [a for a in ANCHOR_DS if a not in near]:
         left = budget_s - (CLOCK.now() - t0)
         if abs(da - d) <= 1e-9 * d or left <= 0:
             continue
@@ -770,6 +794,47 @@ def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: boo
                   f"{', '.join(f'{x:g}' for x in tried)}): no path to follow")
     fail.largest_converged_d = math.nan
     return None, fail
+
+
+# log δq at and above which a point below d on the same problem is the α = 0 one to double precision
+# (δq ≥ e^230 ≈ 1e100: α|G_E| ~ α log δq / δq < 1e-97; binary, α = 0.1, d = 0.002: δq = 4e144, G_E =
+# −8e-145, S_I equal to the α = 0 value to 1e-16).  Further down δq leaves the floating-point range
+# (q̂1 ~ 1/δq² underflows near δq ~ 1e154: α = 0.1, d = 0.001 failed there)
+ASYMPTOTIC_LOG_DQ = 230.0
+
+
+class _Asymptotic(Exception):
+    """Raised on a path in d downwards by a converged point with log δq ≥ :data:`ASYMPTOTIC_LOG_DQ`."""
+
+    def __init__(self, point):
+        super().__init__("delta q past the asymptotic threshold")
+        self.point = point
+
+
+def _is_asymptotic(p: LocalEntropyPoint) -> bool:
+    dq = p.saddle.params.get("dq", math.nan) if p.saddle is not None else math.nan
+    return bool(p.converged and dq > 0 and math.log(dq) >= ASYMPTOTIC_LOG_DQ)
+
+
+def _asymptotic_point(problem: LargeYProblem, last: LocalEntropyPoint, tol_residual: float) -> LocalEntropyPoint:
+    """The point at ``problem.d`` below a converged ``last`` whose δq is past e^230 (physics.md §3.2:
+    δq grows like exp(c/d) as d → 0, and G_E, q̂1, δ̂ vanish like powers of 1/δq): the saddle point
+    is the α = 0 one to double precision (:func:`_alpha0_point`: its S_I, order parameters, δq = ∞,
+    q̂1 = δ̂ = 0), with α and the bound in its message.  Its residual is that of the α = 0 problem's
+    own equation (the distance constraint); the y → ∞ equations at α > 0 are not evaluated there (δq
+    leaves the floating-point range)."""
+    p = _alpha0_point(problem.states, problem.d, problem.distance, problem.kappa, tol_residual)
+    res = p.saddle
+    res.model["alpha"] = problem.alpha
+    ge = abs(last.saddle.parts.get("G_E", math.nan))
+    bound = (f"; at d = {last.d:.6g} on this path delta q = {last.saddle.params['dq']:.3g} and "
+             f"alpha |G_E| = {problem.alpha * ge:.3g}, and both fall further as d decreases (delta q ~ exp(c/d))")
+    res.message = (("converged: " if res.converged else "not converged: ")
+                   + f"alpha = {problem.alpha:g} > 0 in the limit delta q -> inf: the saddle point is the alpha = 0 one "
+                     f"to double precision{bound}; " + res.message.split(": ", 1)[1])
+    p.note = ("y → ∞ equations (leading order in 1/y); Σ not given at this order; asymptotic: δq past "
+              f"e^{ASYMPTOTIC_LOG_DQ:g} at d = {last.d:.6g}, so S_I is the α = 0 value (energetic term below 1e-97)")
+    return p
 
 
 def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budget_s: float, direct) -> LocalEntropyPoint:
@@ -786,6 +851,8 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
     def converged_on_path(p):
         reached.append(p.d)
         MEMO.add(key, p)
+        if p.d > d and _is_asymptotic(p):
+            raise _Asymptotic(p)
 
     def solve_at(dn, init, jac):
         # Newton from the predictor (enough for binary synapses); where it fails, the full solve
@@ -803,9 +870,14 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
 
     left = min(budget_s, UPWARD_BUDGET_S) if d > start.d else budget_s
     path_end = CLOCK.now() + max(left, 0.5)
-    res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5), now=CLOCK.now,
-                        on_converged=converged_on_path, to_w=to_w, from_w=from_w,
-                        alt=problem.path_coordinates(scaled=False) if PATH_ALT else None)
+    if d < start.d and _is_asymptotic(start):
+        return _asymptotic_point(problem, start, opts["tol_residual"])
+    try:
+        res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5), now=CLOCK.now, log_step=PATH_FIRST_LOG_STEP,
+                            on_converged=converged_on_path, to_w=to_w, from_w=from_w,
+                            alt=problem.path_coordinates(scaled=False) if PATH_ALT else None)
+    except _Asymptotic as past:
+        return _asymptotic_point(problem, past.point, opts["tol_residual"])
     if res.reached:
         p = copy.copy(res.point)
         if res.steps:

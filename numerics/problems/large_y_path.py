@@ -190,7 +190,8 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     ``from_w(w, d)`` map the unknowns to coordinates that vary slowly with log d (for the y → ∞
     equations: the solver's u with d·log δq in place of log δq, since log δq grows like c/d); without
     them, the last point.  The first step is ``log_step`` in log d; a failed step is halved, a
-    converged one grows by 1.3 (at most ``max_log_step``, never past the target); the walk stops when
+    converged one grows by 1.3 (at most ``max_log_step``, never past the target; the whole rest when
+    it is at most 1.2 steps, so that no sliver of a step is left at the end); the walk stops when
     a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds of the
     clock ``now`` (wall time by default; the y → ∞ solver passes its work clock,
     :mod:`numerics.solver.work_clock`).
@@ -216,7 +217,8 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
         if h < min_log_step:
             reason = f"the step in log d fell below {min_log_step:g} (every shorter step failed)"
             break
-        t_new = t_cur + direction * min(h, abs(t_to - t_cur))
+        rem = abs(t_to - t_cur)
+        t_new = t_cur + direction * (rem if rem <= 1.2 * h else h)  # no sliver of a last step
         d_new = math.exp(t_new) if abs(t_new - t_to) > 1e-12 else d_to
         guesses = [_secant(c, hist, t_new, d_new) for c in coords] if to_w is not None and len(hist) >= 2 else []
         guess = guesses[best] if guesses and guesses[best] is not None else next(

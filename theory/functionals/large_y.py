@@ -56,7 +56,7 @@ from functools import lru_cache
 import sympy as sp
 from sympy.codegen.cfunctions import expm1, log1p
 
-from ..symbolic import Avg, LogH, LogSum, Neq, gauss
+from ..symbolic import Avg, LogH, LogSum, Neq, Tied, gauss
 from .base import Functional
 
 __all__ = ["large_y", "reference_objective", "reference_baseline", "SYMBOLS_INF", "DH_REGULAR"]
@@ -105,7 +105,12 @@ def reference_objective(distance: str = "squared") -> sp.Expr:
     # −½ÂW̃² + F(h0) − c as one log-sum, so that no term of order one is left in the sum below (sympy
     # orders an Add's terms as it likes: F(h0) + field − c lost the field to rounding)
     core = LogSum(E0 - Ath / 2 * Wt**2 - reference_baseline(distance), W)
-    return core + field + delta * LogSum(g, u)
+    # core vanishes at the best W̃ up to a rounding residue (~1e-16), the same for tied values (±W̃ of a
+    # symmetric set); the terms that break the tie are O(√q̂1 z), 1e-32 at δq ~ 1e31 (binary, α = 0.3,
+    # d = 0.002), which core + field rounded to that residue's ulp: every node with |z| < 0.5 then saw a
+    # tie and took W̃ = −1, and the δq equation jumped by 2 % between neighbouring Ŝ.  Tied makes the
+    # residue exactly 0 (theory.symbolic.Tied)
+    return Tied(core) + field + delta * LogSum(g, u)
 
 
 @lru_cache(maxsize=None)
