@@ -26,7 +26,10 @@ NOT_AVAILABLE = "not available in this build"
 #   and beyond: the end is at d ≈ 0.127.  Points below d ≈ 0.02 are slow (0.03–0.04 is the floor).
 # - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
 #   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
-#   the y → ∞ order does not: full mode computes y = 3 for every theory panel; quick mode none (time).
+#   the y → ∞ order does not: full mode computes y = 3 and y = 10 for every theory panel (y = 10 on the
+#   six distances: binary α = 0.6 76 s, symmetric(3) α = 0.6 191 s, both converged, two processes side by
+#   side, 2026-12-06); quick mode none (time).  y = 1 is not computed: the conjugates of q1 carry
+#   1/(y(y − 1)) (numerics.problems.local_entropy refuses y = 1).
 # - α_U (numerics.analyses.alpha_u): full mode computes six sets side by side, one worker process per
 #   core (numerics.figures.capacity.alpha_u_side_by_side; seconds on one core, 2026-12-05: binary 19,
 #   symmetric(3) 36, symmetric(4) 53, symmetric(5) 158, excitatory(2) ~50, excitatory(3) ~90; about
@@ -79,7 +82,7 @@ CONFIG = {
         "dense_regions": {"sets": ["binary", "symmetric:3", "excitatory:3"], "fractions": [0.6, 0.72, 0.84],
                           "d_min": 0.002, "points": 25, "fp_points": 12},
         "y": math.inf,
-        "finite_y": [3.0],
+        "finite_y": [3.0, 10.0],
         # the radius curve α(d) beside α_U (numerics.analyses.radius, d = 0.02 … 0.005; seconds on one
         # core, 2026-12-06: binary 31-38, symmetric(3) ~120, excitatory(3) ~250, mostly distances above the
         # dip, where the curve is not defined); other sets: `fewbits alpha-u --states S --radius D ...`

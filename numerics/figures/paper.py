@@ -13,7 +13,7 @@ for the full run; each part is a function of its own module, :func:`run_paper` c
 2. **entropy**: s(α) on a grid up to past α_c for a few sets → ``entropy.csv``, ``entropy.{pdf,png}``;
 3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.problems.large_y`, each panel on its own
    d grid below the end of the y → ∞ branch), the Franz–Parisi curve and the α = 0 curve, per state
-   set; finite-y curves (full mode: y = 3) for the external entropy Σ(d), which is not given at
+   set; finite-y curves (full mode: y = 3 and 10) for the external entropy Σ(d), which is not given at
    y → ∞ → ``local_entropy_theory.csv``, ``external_entropy.csv``, ``local_entropy.{pdf,png}``,
    ``external_entropy.{pdf,png}`` (the last two only when finite-y curves were computed);
 3b. **dense regions** (:mod:`numerics.figures.dense_regions`): y → ∞ curves from d = 0.002 to just below

@@ -579,6 +579,7 @@ PATH_NEWTON_MAXITER = 12  # 6 before: Newton from a good predictor often needs 8
 # Broyden updates crawl (symmetric(3), α = 0.5, d = 0.0024: converged in 18 evaluations), and a step
 # that failed at 6 was halved and its full-solve fallback spent 3 s; cold calls of symmetric(3) at
 # α = 0.5, d = 0.002 and α = 0.2, d = 0.001 took 37 s and failed after 37 s, now 16 s and 22 s
+PATH_UP_NEWTON_MAXITER = 6  # ... upwards, where past a branch's end every step fails (it must fail fast)
 PATH_FIRST_LOG_STEP = 0.2  # the first step of a path in log d (no secant yet: the start is the predictor;
 # binary, α = 0.5, from the anchor d = 0.025 to 0.005: steps of 0.5 and 0.25 failed before 0.125 converged)
 PATH_FULL_BELOW = 0.15
@@ -858,7 +859,8 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
         # Newton from the predictor (enough for binary synapses); where it fails, the full solve
         # from the same start (damped sweeps, Newton, hybr) within the time left: symmetric(3),
         # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls
-        p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER, opts["tol_residual"])
+        p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER if dn < start.d else PATH_UP_NEWTON_MAXITER,
+                          opts["tol_residual"])
         left = path_end - CLOCK.now()
         short = abs(math.log(dn / reached[-1])) <= PATH_FULL_BELOW
         if p.converged or left <= 1.0 or dn > start.d or not short:  # upwards (past a branch's end): Newton only
