@@ -286,13 +286,19 @@ def _limit_from_path(states, d, path, failed, s_eq, entropy, above, ac, xtol, di
 def _side_of_dip(states, alpha: float, d: float, p, distance: str, kappa: float) -> str:
     """"small-d" when the slope dS_I/dd falls as d grows at (α, d) (d below the dip of the slope),
     "large-d" when it rises, "" when neither neighbour converges: Newton solves at d (1 ∓ 0.5 %) from the
-    converged point ``p``; when only one converges, the side it lies on."""
-    from ..problems.large_y import slope, solve_large_y
+    converged point ``p`` (with its Jacobian, then, where that fails, with a fresh finite-difference one:
+    the Jacobian carried along a continuation in α is Broyden-updated and its last bits depend on
+    rounding; symmetric(3), α = 1.1334, d = 0.015 × 1.005 failed with it, residual 0.005, after a change
+    of the functional's summation order, and the lone neighbour at 0.995 d called the large-d branch
+    small-d); when only one converges, the side it lies on."""
+    from ..problems.large_y import _fresh_warm, slope, solve_large_y
 
     near = []
     for f in (0.995, 1.005):
         q = solve_large_y(states, alpha, d * f, distance=distance, kappa=kappa, init=p.saddle.params,
                           jacobian=p.jacobian, newton_only=True, newton_maxiter=30)
+        if not q.converged:
+            q = _fresh_warm(parse_states(states), alpha, d * f, p.saddle.params, q, distance, kappa, {}) or q
         near.append(slope(q) if q.converged else math.nan)
     lo, hi = near
     if math.isfinite(lo) and math.isfinite(hi):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["CONFIG", "SEED0", "SYMMETRIC", "EXCITATORY", "NOT_AVAILABLE"]
+__all__ = ["CONFIG", "SEED0", "SYMMETRIC", "EXCITATORY", "NOT_AVAILABLE", "finite_ys"]
 
 SYMMETRIC = [f"symmetric:{L}" for L in range(2, 16)]
 EXCITATORY = [f"excitatory:{L}" for L in range(2, 9)]
@@ -26,9 +26,10 @@ NOT_AVAILABLE = "not available in this build"
 #   and beyond: the end is at d ≈ 0.127.  Points below d ≈ 0.02 are slow (0.03–0.04 is the floor).
 # - The Franz–Parisi curves (y → 0) and the finite-y extras use the global "ds" (no branch end in
 #   that range).  "finite_y" curves give the external entropy Σ(d) (external_entropy figure), which
-#   the y → ∞ order does not: full mode computes y = 3 and y = 10 for every theory panel (y = 10 on the
-#   six distances: binary α = 0.6 76 s, symmetric(3) α = 0.6 191 s, both converged, two processes side by
-#   side, 2026-12-06); quick mode none (time).  y = 1 is not computed: the conjugates of q1 carry
+#   the y → ∞ order does not: full mode computes y = 3 for every theory panel and y = 10 for binary
+#   synapses (a panel's own "finite_y" overrides the global list: y = 10 on the six distances took 89 s for
+#   binary and 154 s for symmetric(3) in the main job, 2026-12-06, both converged; with both the job took
+#   13.5 min of its 15); quick mode none (time).  y = 1 is not computed: the conjugates of q1 carry
 #   1/(y(y − 1)) (numerics.problems.local_entropy refuses y = 1).
 # - α_U (numerics.analyses.alpha_u): full mode computes six sets side by side, one worker process per
 #   core (numerics.figures.capacity.alpha_u_side_by_side; seconds on one core, 2026-12-05: binary 19,
@@ -66,7 +67,7 @@ CONFIG = {
         "entropy_points": 30,
         "panels": [
             {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 1005, "enum_N": 25, "theory": True,
-             "ds": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.21], "branch_end": 0.22},
+             "ds": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.21], "branch_end": 0.22, "finite_y": [3.0, 10.0]},
             {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 505, "enum_N": 15,
              "theory": True, "ds": [0.04, 0.06, 0.08, 0.1, 0.11, 0.12, 0.125], "branch_end": 0.127},
         ],
@@ -82,7 +83,7 @@ CONFIG = {
         "dense_regions": {"sets": ["binary", "symmetric:3", "excitatory:3"], "fractions": [0.6, 0.72, 0.84],
                           "d_min": 0.002, "points": 25, "fp_points": 12},
         "y": math.inf,
-        "finite_y": [3.0, 10.0],
+        "finite_y": [3.0],
         # the radius curve α(d) beside α_U (numerics.analyses.radius, d = 0.02 … 0.005; seconds on one
         # core, 2026-12-06: binary 31-38, symmetric(3) ~120, excitatory(3) ~250, mostly distances above the
         # dip, where the curve is not defined); other sets: `fewbits alpha-u --states S --radius D ...`
@@ -92,3 +93,8 @@ CONFIG = {
         "enum_instances": 12,
     },
 }
+
+
+def finite_ys(cfg: dict, panel: dict) -> list:
+    """The finite y of a panel's extra curves: its own ``"finite_y"`` list, else the mode's."""
+    return list(panel.get("finite_y", cfg["finite_y"]))

@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from .config import NOT_AVAILABLE
+from .config import NOT_AVAILABLE, finite_ys
 from .job import Job
 from .output import ytxt
 from .progress import step
@@ -71,14 +71,14 @@ def _curve_plan(job: Job, p: dict, a: float) -> list:
     panel's grid, then (at the panel's first α) the finite-y extras on the global grid."""
     cfg = job.cfg
     return ([("y", cfg["y"], p.get("ds", cfg["ds"]))]
-            + [("finite_y", fy, cfg["ds"]) for fy in cfg["finite_y"] if a == p["alphas"][0]])
+            + [("finite_y", fy, cfg["ds"]) for fy in finite_ys(cfg, p) if a == p["alphas"][0]])
 
 
 def theory_curves(job: Job, th_panels: list, have_le: bool, have_fp: bool) -> dict:
     """Every local-entropy and Franz–Parisi curve of the theory panels, each under the guard (a progress
     bar over the units); failed units are left out (the guard records why)."""
     n_units = sum(len(p["alphas"]) * (have_le + have_fp) for p in th_panels) + \
-        (len(job.cfg["finite_y"]) * len(th_panels) if have_le else 0)
+        (sum(len(finite_ys(job.cfg, p)) for p in th_panels) if have_le else 0)
     theory = {}
     if not n_units:
         return theory
@@ -150,7 +150,7 @@ def external_entropy_part(job: Job, th: Theory) -> str:
     main_curves = [th.curves[k] for k in [(p["states"], a, "y", th.y) for p in th.panels for a in p["alphas"]]
                    if k in th.curves]
     fin = [th.curves[k] for k in [(p["states"], p["alphas"][0], "finite_y", fy) for p in th.panels
-                                  for fy in job.cfg["finite_y"]] if k in th.curves]
+                                  for fy in finite_ys(job.cfg, p)] if k in th.curves]
     sigma_curves = [c for c in main_curves + fin if np.isfinite(np.asarray(c["Sigma"], float)).any()]
     if not sigma_curves:
         return ("not computed in this mode: Σ is not given at y → ∞ and no finite-y curve was run "

@@ -8,7 +8,7 @@ import time
 from pathlib import Path
 
 from .capacity import Capacity
-from .config import NOT_AVAILABLE
+from .config import NOT_AVAILABLE, finite_ys
 from .job import Job
 from .ladder import LadderChecks
 from .local_entropy import Theory
@@ -52,7 +52,9 @@ def _alpha_u_setting(au: dict) -> str:
 
 
 def _theory_settings(job: Job, th: Theory, au: dict) -> list:
-    y, ds, finite_y = th.y, th.ds, job.cfg["finite_y"]
+    y, ds = th.y, th.ds
+    per_panel = {p["states"]: finite_ys(job.cfg, p) for p in th.panels}
+    finite_y = sorted({v for ys in per_panel.values() for v in ys})
     main_txt = ("the **y → ∞** equations (numerics.problems.large_y; Σ is not given at this order), continued "
                 "upwards in d on each panel's own grid, which stops below the end of the branch (table below)"
                 if math.isinf(y) else f"finite y = {y:g}")
@@ -60,7 +62,8 @@ def _theory_settings(job: Job, th: Theory, au: dict) -> list:
          f"- Local entropy, main curves (local_entropy figure; `curve` = {'y_inf' if math.isinf(y) else 'y_main'} "
          f"in local_entropy_theory.csv; compared with the BP and densest-enumeration points): {main_txt}. "
          "Squared distance, reference a solution.",
-         "- Finite-y curves: " + (f"{', '.join(f'y = {v:g}' for v in finite_y)} on d = {grid_txt(ds)} "
+         "- Finite-y curves: " + ("; ".join(f"{st}: {', '.join(f'y = {v:g}' for v in ys)}" for st, ys in per_panel.items()
+                                           if ys) + f" on d = {grid_txt(ds)} "
                                   "(`curve` = finite_y); they give the external entropy Σ(d) "
                                   "(external_entropy figure, external_entropy.csv) and are drawn there next "
                                   "to the y → ∞ S_I." if finite_y else "none in this mode."),

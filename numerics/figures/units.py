@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .config import NOT_AVAILABLE, SEED0
+from .config import NOT_AVAILABLE, SEED0, finite_ys
 from .output import to_float
 
 __all__ = ["Guard", "UnitTimeout", "optional", "capacity_table", "entropy_curve_unit", "entropy_grid",
@@ -459,7 +459,7 @@ def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = Fals
         for a in p["alphas"]:
             plan.append(("local_entropy", (p["states"], a, cfg["y"], p.get("ds", cfg["ds"]), c), {}))
             plan += [("local_entropy", (p["states"], a, fy, cfg["ds"], c), {})
-                     for fy in cfg["finite_y"] if a == p["alphas"][0]]
+                     for fy in finite_ys(cfg, p) if a == p["alphas"][0]]
             plan.append(("franz_parisi", (p["states"], a, cfg["ds"], c), {}))
     plan += [("alpha_u", (s, c), {}) for s in au_sets]
     plan += [("radius", (s, c), {}) for s in cfg.get("radius_sets", [])]
