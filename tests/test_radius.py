@@ -35,6 +35,19 @@ def test_above_the_dip_the_radius_curve_is_not_defined():
     assert math.isnan(r["alpha"]) or r["branch"] == "large-d"
 
 
+@pytest.mark.slow
+def test_symmetric3_end_of_the_large_d_branch_above_the_dip_is_named_so():
+    """Symmetric(3): the slope's dip lies near d ≈ 0.009, so at d = 0.015 the branch continued in α from
+    0.85 α_c is the large-d one; its start passes d at α = 1.1371 (slope 0.06 at 0.995 d, 0.09 at 1.005 d
+    from the load 1.1334: the slope rises with d).  Newton at 1.005 d with the Jacobian carried along the
+    continuation failed after a change of summation order in the functional (residual 0.005), and the
+    lone neighbour called the branch small-d: a radius row above the dip, which marked the main job's
+    d = 0.015, 0.0075 and 0.005 inconsistent.  Decided with a fresh Jacobian, it is "above the dip"."""
+    (r,) = radius_curve("symmetric:3", (0.015,))
+    assert r["status"] == "above the dip" and r["branch"] == "large-d", r["message"]
+    assert 1.1365 < r["interval"][0] < 1.1375, r["interval"]
+
+
 def _row(d, alpha, status="radius", w=5e-4):
     return {"d": d, "alpha": alpha, "interval": [alpha - w / 2, alpha + w / 2], "status": status, "message": ""}
 
