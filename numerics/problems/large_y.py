@@ -578,7 +578,8 @@ PATH_NEWTON_TOL = 1e-9
 PATH_NEWTON_MAXITER = 12  # 6 before: Newton from a good predictor often needs 8-12 iterations where the
 # Broyden updates crawl (symmetric(3), α = 0.5, d = 0.0024: converged in 18 evaluations), and a step
 # that failed at 6 was halved and its full-solve fallback spent 3 s; cold calls of symmetric(3) at
-# α = 0.5, d = 0.002 and α = 0.2, d = 0.001 took 37 s and failed after 37 s, now 16 s and 22 s
+# α = 0.5, d = 0.002 and α = 0.2, d = 0.001 took 37 s and failed after 37 s, now 17-29 s and 19-35 s
+# (three measurements, on a machine whose load varied)
 PATH_UP_NEWTON_MAXITER = 6  # ... upwards, where past a branch's end every step fails (it must fail fast)
 PATH_FIRST_LOG_STEP = 0.2  # the first step of a path in log d (no secant yet: the start is the predictor;
 # binary, α = 0.5, from the anchor d = 0.025 to 0.005: steps of 0.5 and 0.25 failed before 0.125 converged)
