@@ -54,7 +54,6 @@ def _alpha_u_setting(au: dict) -> str:
 def _theory_settings(job: Job, th: Theory, au: dict) -> list:
     y, ds = th.y, th.ds
     per_panel = {p["states"]: finite_ys(job.cfg, p) for p in th.panels}
-    finite_y = sorted({v for ys in per_panel.values() for v in ys})
     main_txt = ("the **y → ∞** equations (numerics.problems.large_y; Σ is not given at this order), continued "
                 "upwards in d on each panel's own grid, which stops below the end of the branch (table below)"
                 if math.isinf(y) else f"finite y = {y:g}")
@@ -66,7 +65,7 @@ def _theory_settings(job: Job, th: Theory, au: dict) -> list:
                                            if ys) + f" on d = {grid_txt(ds)} "
                                   "(`curve` = finite_y); they give the external entropy Σ(d) "
                                   "(external_entropy figure, external_entropy.csv) and are drawn there next "
-                                  "to the y → ∞ S_I." if finite_y else "none in this mode."),
+                                  "to the y → ∞ S_I." if any(per_panel.values()) else "none in this mode."),
          f"- Franz–Parisi: the y → 0 limit of the same large-deviation functional, reference at the "
          f"equilibrium saddle point, on d = {grid_txt(ds)}.",
          "- α_U: " + _alpha_u_setting(au)]

@@ -83,10 +83,10 @@ def reference_switches(states: StateSet, vals: dict, distance: str = "squared", 
     the derived ∂f/∂z (all brackets at once, bisection where a step leaves the bracket), started at
     the linear interpolant, to ``xtol``.  A bracket whose root is dominated by a third value b is
     split in two (a → b → c within one grid step)."""
-    wt = np.asarray(states.array, dtype=float)
     if _odd_pair(states):  # two values ±s with equal weights: the objective of +s at z is that of −s at −z
         return np.array([0.0])
     C = _compiled_objective(distance)
+    wt = np.asarray(states.array, dtype=float)
     nodes = {_Wt: (wt, np.zeros_like(wt)), _Wt0: Maximiser(values=tuple(float(s) for s in states.array)),
              _u: shift or shift_maximiser(states), _W: (states.array, states.log_prior)}
 
@@ -521,17 +521,20 @@ def _fresh_newton(problem: LargeYProblem, init: dict, maxiter: int, tol_residual
                              note="y → ∞ equations (leading order in 1/y); Σ not given at this order", jacobian=J)
 
 
-def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_residual: float) -> LocalEntropyPoint:
-    """The exact α = 0 point (:func:`numerics.problems.large_y_path.alpha0_solution`) as a result."""
+def _alpha0_point(states: StateSet, d: float, distance: str, kappa: float, tol_residual: float,
+                  alpha: float = 0.0, preface: str = "") -> LocalEntropyPoint:
+    """The exact α = 0 point (:func:`numerics.problems.large_y_path.alpha0_solution`) as a result; with
+    ``alpha`` > 0 and a ``preface`` to its message, the α = 0 saddle point standing for that load
+    (:func:`_asymptotic_point`)."""
     from .large_y_path import alpha0_solution
 
     a0 = alpha0_solution(states, d, distance)
     slope_ = a0.lam if distance == "hamming" else 0.5 * states.spread**2 * a0.params["Sh"]
     ok = a0.residual < tol_residual
     res = SaddleResult(params=a0.params, conjugates=a0.conjugates,
-                       model={"alpha": 0.0, "kappa": float(kappa), "d": float(d), "Delta": states.spread},
+                       model={"alpha": float(alpha), "kappa": float(kappa), "d": float(d), "Delta": states.spread},
                        value=a0.S_I, parts={"dS_dd": slope_}, converged=ok, residual=a0.residual, step=0.0,
-                       iterations=1, message=("converged: " if ok else "not converged: ") + a0.message,
+                       iterations=1, message=("converged: " if ok else "not converged: ") + preface + a0.message,
                        residual_u=a0.residual)
     return LocalEntropyPoint(d=float(d), S_I=a0.S_I, Sigma=math.nan, phi=a0.S_I, y=math.inf, saddle=res,
                              note="the exact alpha = 0 solution (the single-site problem; S_I is the alpha = 0 curve)")
@@ -825,15 +828,11 @@ def _asymptotic_point(problem: LargeYProblem, last: LocalEntropyPoint, tol_resid
     q̂1 = δ̂ = 0), with α and the bound in its message.  Its residual is that of the α = 0 problem's
     own equation (the distance constraint); the y → ∞ equations at α > 0 are not evaluated there (δq
     leaves the floating-point range)."""
-    p = _alpha0_point(problem.states, problem.d, problem.distance, problem.kappa, tol_residual)
-    res = p.saddle
-    res.model["alpha"] = problem.alpha
     ge = abs(last.saddle.parts.get("G_E", math.nan))
-    bound = (f"; at d = {last.d:.6g} on this path delta q = {last.saddle.params['dq']:.3g} and "
-             f"alpha |G_E| = {problem.alpha * ge:.3g}, and both fall further as d decreases (delta q ~ exp(c/d))")
-    res.message = (("converged: " if res.converged else "not converged: ")
-                   + f"alpha = {problem.alpha:g} > 0 in the limit delta q -> inf: the saddle point is the alpha = 0 one "
-                     f"to double precision{bound}; " + res.message.split(": ", 1)[1])
+    preface = (f"alpha = {problem.alpha:g} > 0 in the limit delta q -> inf: the saddle point is the alpha = 0 one "
+               f"to double precision; at d = {last.d:.6g} on this path delta q = {last.saddle.params['dq']:.3g} and "
+               f"alpha |G_E| = {problem.alpha * ge:.3g}, and both fall further as d decreases (delta q ~ exp(c/d)); ")
+    p = _alpha0_point(problem.states, problem.d, problem.distance, problem.kappa, tol_residual, problem.alpha, preface)
     p.note = ("y → ∞ equations (leading order in 1/y); Σ not given at this order; asymptotic: δq past "
               f"e^{ASYMPTOTIC_LOG_DQ:g} at d = {last.d:.6g}, so S_I is the α = 0 value (energetic term below 1e-97)")
     return p
