@@ -113,19 +113,20 @@ def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls
 # (2 minutes more) S_I(20, 30, 40) = 0.53221, 0.53485, 0.53612: fits in 1/y from y ≥ 15 give
 # 0.5398–0.5401, 1.3e-3 to 1.6e-3 above the equations, while dS_I/d(1/y) falls from 0.158 to 0.153
 # between y = 20 and 40, so those fits overshoot (binary synapses at α = 0.5, d = 0.1 agree to 2e-4).
-# The suite runs the sets of up to three values and symmetric(5); excitatory(4), symmetric(7) and
-# excitatory(5) (40-75 s each on a busy 2-core machine, the longest) are left to `fewbits ladder-check`
-# (README: ratios 1.60, 2.17 and 1.57 there), to keep the suite within its 15 minutes.
-_RATIOS = {("binary", 0.666): 0.92, ("symmetric:3", 0.7): 1.84, ("symmetric:5", 0.886): 2.14,
+# The suite runs the sets of up to three values; symmetric(5) (ratio 2.14, 75 s in the suite on a
+# busy 2-core machine, 2026-12-07), excitatory(4), symmetric(7) and excitatory(5) (40-75 s each, the
+# longest) are left to `fewbits ladder-check` (README: ratios 1.60, 2.17 and 1.57 there), to keep the
+# suite within its 15 minutes.
+_RATIOS = {("binary", 0.666): 0.92, ("symmetric:3", 0.7): 1.84,
            ("excitatory:2", 0.354): 0.97, ("excitatory:3", 0.445): 2.00}
-SUITE_SETS = ("binary", "symmetric:3", "symmetric:5", "excitatory:2", "excitatory:3")
+SUITE_SETS = ("binary", "symmetric:3", "excitatory:2", "excitatory:3")
 LADDER_POINTS = [pytest.param(s, a, d, id=f"{s.replace(':', '')}-{a:g}-{d:g}")
                  for s, a, d in [CHECK_POINTS[1]] + list(CHECK_POINTS[2::2]) if s in SUITE_SETS]
 
 
 def test_ladder_points_are_the_first_check_point_of_every_table_set():
-    """The suite's ladder checks cover the sets of the α_U table with up to three values and
-    symmetric(5) (two points for binary synapses); `fewbits ladder-check` runs both points of every set."""
+    """The suite's ladder checks cover the sets of the α_U table with up to three values (two points for
+    binary synapses); `fewbits ladder-check` runs both points of every set."""
     from numerics.analyses.alpha_u import TABLE_SETS
 
     sets = [p.values[0] for p in LADDER_POINTS]

@@ -120,8 +120,6 @@ def test_bad_arguments():
         solve_local_entropy("binary", 0.5, 1.5, 3.0)
     with pytest.raises(ValueError, match="y must be"):
         solve_local_entropy("binary", 0.5, 0.1, 0.0)
-    with pytest.raises(ValueError, match="y = 1"):
-        solve_local_entropy("binary", 0.5, 0.1, 1.0)
     with pytest.raises(ValueError, match="reference"):
         solve_local_entropy("binary", 0.5, 0.1, 3.0, reference="typical")
     with pytest.raises(ValueError, match="alpha"):
@@ -205,3 +203,42 @@ def test_finite_y_cold_point_at_small_d_converges_between_its_limits():
     fp, inf = solve_franz_parisi("binary", 0.5, 0.005), solve_large_y("binary", 0.5, 0.005)
     assert fp.converged and inf.converged
     assert fp.S_I < p.S_I < inf.S_I < binary_entropy(0.005), (fp.S_I, p.S_I, inf.S_I)
+
+
+@pytest.mark.slow
+def test_y_equal_to_one_counts_configurations_and_pairs_of_solutions():
+    """y = 1 exactly, solved in two stages (numerics.problems.unit_y: yΦ at y = 1, where q1 and q̂1
+    drop out, then q1 from ∂_y(yΦ)).
+    * α → 0⁺ (1e-8), binary, reference free: Φ = log 2 + H₂(d), S_I = H₂(d), Σ = log 2 (to 1e-6, the
+      O(α) shift), and q1 = (1 − 2d)² (two independent configurations at distance d from W̃).
+    * α = 0.5, reference a solution: Φ(d, 1) is the log-number of pairs of solutions at distance d,
+      whose maximum over d is 2 s(α), at the typical distance d* = 0.33881, where the reference and
+      the probe are both typical: S_I = Σ = s(α) = 0.31439 (to 1e-4; at d = 0.3388, 1e-5 from d*: at d*
+      itself the second stage is 0/0 like every finite-y point there, q1 at its lower bound).
+    * d = 0.1: the limit of its neighbours y = 0.9, 1.1 (below)."""
+    free = solve_local_entropy("binary", 1e-8, 0.1, 1.0, reference="free")
+    assert free.converged and free.residual < 1e-7, free.message
+    assert abs(free.S_I - binary_entropy(0.1)) < 1e-6 and abs(free.Sigma - math.log(2)) < 1e-6
+    assert abs(free.phi - math.log(2) - binary_entropy(0.1)) < 1e-6
+    assert abs(free.saddle.params["q1"] - 0.8**2) < 1e-6
+    pair = solve_local_entropy("binary", 0.5, 0.3388, 1.0)
+    assert pair.converged, pair.message
+    s = 0.31439
+    assert abs(pair.phi - 2 * s) < 1e-4 and abs(pair.S_I - s) < 1e-4 and abs(pair.Sigma - s) < 1e-4
+    side = solve_local_entropy("binary", 0.5, 0.3, 1.0, init=pair.saddle.params)
+    assert side.converged and side.phi < pair.phi - 1e-3
+    # (one test, not two: the two stages' equations take ~20 s to derive into an empty cache)
+    _y_equal_to_one_is_the_limit_of_its_neighbours()
+
+
+def _y_equal_to_one_is_the_limit_of_its_neighbours():
+    """Binary, α = 0.5, d = 0.1: the y = 1 point (two stages) lies between y = 0.9 and 1.1 (the general
+    equations) and within 1e-4 of their midpoint in S_I, Σ and q1 (the curvature in y; measured 2e-5,
+    5e-5, 7e-6).  So the second stage picks the limit y → 1 of the finite-y saddle point."""
+    one = solve_local_entropy("binary", 0.5, 0.1, 1.0)
+    lo = solve_local_entropy("binary", 0.5, 0.1, 0.9, init=one.saddle.params)
+    hi = solve_local_entropy("binary", 0.5, 0.1, 1.1, init=one.saddle.params)
+    assert one.converged and lo.converged and hi.converged, (one.message, lo.message, hi.message)
+    assert lo.S_I < one.S_I < hi.S_I and hi.Sigma < one.Sigma < lo.Sigma
+    for get in (lambda p: p.S_I, lambda p: p.Sigma, lambda p: p.saddle.params["q1"]):
+        assert abs(get(one) - (get(lo) + get(hi)) / 2) < 1e-4

@@ -42,6 +42,7 @@ from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.quadrature import AdaptiveGaussian, GaussianRule
 from ..solver.saddle import Parametrisation
 from .protocol import SaddleBacked
+from .unit_y import solve_unit_y
 
 __all__ = ["FiniteYProblem", "inner_rule", "LocalEntropyPoint", "LocalEntropyCurve", "check_distance", "alpha0_curve",
            "derived_ld", "solve_local_entropy", "local_entropy_curve", "binary_entropy"]
@@ -92,6 +93,9 @@ CLIMB_ABOVE_Y = 4.0
 # the descent reaches y = 0.18 there; :data:`MIN_Y` is the smallest y accepted
 DESCEND_BELOW_Y = 0.5
 MIN_Y = 0.2
+# y = 1 exactly: q1 and q̂1 drop out of yΦ and the equations above are 0/0; the point is solved in two
+# stages instead (numerics.problems.unit_y: yΦ at y = 1, then q1 from ∂_y(yΦ))
+UNIT_Y = 1.0
 
 
 # below this distance the inner integrals take the two-pass rule (panels crowded where the integrand
@@ -276,9 +280,6 @@ def _check_finite_y(y, reference: str, decoupling: str) -> None:
         raise ValueError(f"y must be >= {MIN_Y:g} for the finite-y equations, got {y!r}: as y → 0 they turn singular "
                          f"(the conjugates carry 1/(y(y − 1))); the y → 0 limit is the Franz–Parisi potential "
                          f"(fewbits franz-parisi, numerics.solve_franz_parisi)")
-    if abs(y - 1.0) < 1e-9:
-        raise ValueError("y = 1 is degenerate in this formulation (q1 and its conjugate drop out); "
-                         "use y = 1 ± 1e-3, or y = 0.999")
     if reference not in ("solution", "free"):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
     if decoupling not in ("cholesky", "heat_kernel"):
@@ -416,6 +417,11 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     states = parse_states(states)
     prob = FiniteYProblem(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
                           f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
+    if abs(y - UNIT_Y) < 1e-9:
+        return solve_unit_y(states, alpha, d, reference=reference, distance=distance, kappa=kappa, f_out=f_out,
+                            form=prob.form, outer=prob.outer, inner=prob.inner or inner_rule(d),
+                            alpha0_start=_alpha0_initial, init=init, tol_residual=tol_residual,
+                            maxiter=maxiter, jacobian=jacobian)
     problem = prob.saddle()
     if init:
         x0 = dict(init)

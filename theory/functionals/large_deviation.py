@@ -46,7 +46,7 @@ import sympy as sp
 from ..symbolic import LogH, LogSum, Neq, gauss
 from .base import Functional, with_distance_unknowns
 
-__all__ = ["large_deviation", "franz_parisi", "SYMBOLS"]
+__all__ = ["large_deviation", "franz_parisi", "unit_y", "unit_y_slope", "SYMBOLS"]
 
 _pos = dict(positive=True)
 Qt, P, S, R, Q, q1, q0 = sp.symbols("Qt P S R Q q1 q0", **_pos)
@@ -177,3 +177,75 @@ def franz_parisi(distance: str = "squared", reference_margin: bool = False) -> F
         trace=dy(trace), entropic=dy(entropic), energetic=dy(energetic),
         gaussian=(z1, u, v), state_vars=(Wt, W), bound=(z1, Wt, u, W, v),
         description=franz_parisi.__doc__)
+
+
+def _drop_trivial_sums(expr, var):
+    """LogSum(E, var) → E where E does not depend on var (the measure of var has total mass one)."""
+    return expr.replace(lambda e: isinstance(e, LogSum) and e.args[1] == var and not e.args[0].has(var),
+                        lambda e: e.args[0])
+
+
+def _overlap_with_reference(distance: str):
+    return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
+
+
+def unit_y_q1(reference: str, distance: str):
+    """The value q1 is given in :func:`unit_y` (yΦ does not depend on it at y = 1): q0 for a free
+    reference (the v integral disappears), else the middle of the annealed pair's range
+    (q0 + A, Q), A = (S − R)²/(Q̃ − P), where both H factors of G_E keep a finite width."""
+    if reference == "free":
+        return q0
+    A = (_overlap_with_reference(distance) - R) ** 2 / (Qt - P)
+    return (q0 + A + Q) / 2
+
+
+@lru_cache(maxsize=None)
+def unit_y(reference: str = "solution", distance: str = "squared", form: str = "heat_kernel") -> Functional:
+    """yΦ at y = 1, where q1 and q̂1 drop out: the first stage of the y = 1 point.
+
+    At y = 1 the u integral of G_S is one Gaussian average of an exponential, ∫Du e^{√(q̂1−q̂0) u W} =
+    e^{(q̂1−q̂0) W²/2}, so q̂1 leaves G_S (set q̂1 = q̂0: the u integral disappears); in G_E the pair
+    (u, the probe's own noise) adds up to one field of variance Q − q0 whatever q1 is, and the trace's
+    ½ y(y−1) q̂1 q1 vanishes.  So
+
+        yΦ|_{y=1} = f0(Q̃, P, R, Q, q0; their conjugates, Ŝ),
+
+    with q1 set to :func:`unit_y_q1` (any value in its range gives the same f0; the derivatives of
+    f0 with respect to the other unknowns then carry the analytically vanishing ∂f0/∂q1 only as
+    quadrature error).  The second stage is :func:`unit_y_slope`."""
+    if form not in ("cholesky", "heat_kernel"):
+        raise ValueError(f"form must be 'cholesky' or 'heat_kernel' at y = 1, got {form!r}")
+    trace, entropic, energetic = _parts(reference, distance, form)
+    at_one = {y: 1, q1h: q0h, q1: unit_y_q1(reference, distance)}
+    trace, entropic, energetic = (sp.expand(trace.subs(at_one)), _drop_trivial_sums(entropic.subs(at_one), u),
+                                  _drop_trivial_sums(energetic.subs(at_one), v))
+    order, conj, pairs = with_distance_unknowns((Qt, P, R, Q, q0), (Qth, Ph, Rh, Qh, q0h), distance, S, Sh, lam)
+    outer = (z1, z2) if form == "cholesky" else (z1,)
+    inner = (v,) if energetic.has(v) else ()
+    return Functional(
+        name=f"unit_y[{reference},{distance},{form}]", order=order, conjugates=conj, pairs=pairs,
+        model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
+        gaussian=outer + inner, state_vars=(Wt, W), bound=outer + (Wt, W) + inner, description=unit_y.__doc__)
+
+
+@lru_cache(maxsize=None)
+def unit_y_slope(reference: str = "solution", distance: str = "squared", form: str = "heat_kernel") -> Functional:
+    """f1 = ∂_y(yΦ)|_{y=1} as a functional of q1 and q̂1, the other unknowns fixed at the first stage's
+    saddle point (:func:`unit_y`, model parameters here): the second stage of the y = 1 point.
+
+    Write yΦ = f0(x) + (y − 1) f1(x, q1, q̂1) + O((y − 1)²), x the other unknowns.  Stationarity in
+    (q1, q̂1) at y → 1 is stationarity of f1 at x = x0, the saddle point of f0 (x moves by O(y − 1)
+    only), and S_I = ∂_y(yΦ) = f1(x0, q1*, q̂1*).  The trace gives −½ q̂1 q1 (the derivative of
+    −½ y(y−1) q̂1 q1), so the fixed-point scheme is q̂1 = 2α ∂_{q1} G_E', q1 = 2 ∂_{q̂1} G_S'."""
+    if form not in ("cholesky", "heat_kernel"):
+        raise ValueError(f"form must be 'cholesky' or 'heat_kernel' at y = 1, got {form!r}")
+    trace, entropic, energetic = _parts(reference, distance, form)
+    dy = lambda e: sp.diff(e, y).subs(y, 1)  # noqa: E731
+    fixed = (Qt, P, R, Q, q0, Qth, Ph, Rh, Qh, q0h, Sh) + ((S, lam) if distance == "hamming" else ())
+    gauss_vars = (z1, z2, u, v) if form == "cholesky" else (z1, u, v)
+    bound = (z1, z2, Wt, u, W, v) if form == "cholesky" else (z1, Wt, u, W, v)
+    return Functional(
+        name=f"unit_y_slope[{reference},{distance},{form}]", order=(q1,), conjugates=(q1h,),
+        model=(alpha, kappa, d, Delta) + fixed, alpha=alpha,
+        trace=sp.expand(dy(trace)), entropic=dy(entropic), energetic=dy(energetic),
+        gaussian=gauss_vars, state_vars=(Wt, W), bound=bound, description=unit_y_slope.__doc__)

@@ -132,8 +132,6 @@ def _check_axis(q: Quantity, axis: str, values) -> tuple:
             x = _number("d", v, low=0.0, low_open=True, high=1.0, high_open=True)
         elif axis == "y":
             x = _number("y", v, low=0.0, low_open=True, allow_inf=True)
-            if abs(x - 1.0) < 1e-9 and q.name == "local_entropy":
-                raise ValueError("y: 1 is degenerate in the finite-y equations; use 0.999 or 1.001")
         elif axis == "kappa":
             x = _number("kappa", v, low=0.0)
         elif axis == "f_out":
