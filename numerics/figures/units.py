@@ -261,18 +261,20 @@ END_FRACTION = 0.97
 
 def dense_curve_unit(states, alpha, d_min, n, cache=None):
     """The y → ∞ curve of the dense-region figure, cached: the end of the branch (``largest_converged_d``
-    of a cold :func:`numerics.problems.large_y.solve_large_y` at d = :data:`END_PROBE_D`, past it; a
-    lower bound of the end), then ``n`` distances spaced geometrically from ``d_min`` to
-    :data:`END_FRACTION` of it, continued downwards (:func:`numerics.problems.large_y.large_y_curve`,
-    ``sweep="down"``).  The dict of :func:`_curve_dict` with ``branch_end``."""
-    from ..problems.large_y import large_y_curve, solve_large_y
+    of :func:`numerics.problems.large_y.walk_to_branch_end` towards d = :data:`END_PROBE_D`, past it: a
+    path upwards from the anchor d = 0.06; the end, or a lower bound of it), then ``n`` distances spaced
+    geometrically from ``d_min`` to :data:`END_FRACTION` of it, continued downwards
+    (:func:`numerics.problems.large_y.large_y_curve`, ``sweep="down"``).  The dict of :func:`_curve_dict`
+    with ``branch_end``."""
+    from ..problems.large_y import large_y_curve, walk_to_branch_end
     from ..storage.cache import cached
 
     key = {"kind": "dense_curve", "states": states, "alpha": float(alpha), "d_min": float(d_min), "n": int(n),
-           "y": math.inf, "sweep": "down", "end_probe": END_PROBE_D, "end_fraction": END_FRACTION}
+           "y": math.inf, "sweep": "down", "end_probe": END_PROBE_D, "end_walk": "from the anchor",
+           "end_fraction": END_FRACTION}
 
     def compute():
-        probe = solve_large_y(states, float(alpha), END_PROBE_D)
+        probe = walk_to_branch_end(states, float(alpha), END_PROBE_D)
         end = END_PROBE_D if probe.converged else float(probe.largest_converged_d)
         if not math.isfinite(end) or end <= d_min / END_FRACTION:
             raise ValueError(f"no branch end found for {states} at alpha = {alpha:g} ({probe.note[-160:]})")
