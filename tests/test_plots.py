@@ -122,6 +122,21 @@ def test_external_entropy_figure_skips_curves_without_sigma():
     assert any("without Σ omitted" in t.get_text() for t in fig.axes[0].texts)
 
 
+def test_external_entropy_figure_tells_the_y_of_one_set_apart():
+    """The main job's binary panel: y = 1, 3, 10 and y → ∞ of one (set, α) share a colour and each has
+    its own line style (y → ∞ solid; in the Σ panel, without y → ∞, the smallest y solid)."""
+    inf = {**_curve(0.6), "Sigma": np.full_like(D, np.nan), "states": "binary"}
+    fins = [{**_curve(0.6, y=y), "states": "binary"} for y in (10.0, 1.0, 3.0)]
+    fig = plots.external_entropy_figure(fins, finite_y=fins + [inf])
+    for ax, expected in zip(fig.axes[:2], ({"1": "-", "3": "--", "10": "-."},
+                                           {"1": "--", "3": "-.", "10": ":", r"\infty": "-"})):
+        lines = [ln for ln in _lines_with_data(ax) if ln.get_label().startswith("$y")]
+        styles = {lab: ln.get_linestyle() for ln in lines for lab in expected
+                  if ln.get_label().startswith(f"$y={lab}$") or ln.get_label().startswith(f"$y\\to{lab}$")}
+        assert styles == expected, [(ln.get_label(), ln.get_linestyle()) for ln in lines]
+        assert len({ln.get_color() for ln in lines}) == 1
+
+
 def test_cache_roundtrip_version_and_corruption(tmp_path):
     calls = []
 

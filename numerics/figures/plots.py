@@ -340,8 +340,8 @@ def _num(x) -> float:
 def _curve_panel(ax, curves, key, legend_loc, prefix_states, notes=()):
     """Theory curves of ``key`` (Σ or S_I) against d on one axis, non-converged points hollow.
 
-    One colour per (state set, α); when a y → ∞ curve is drawn with finite-y ones, it is solid and the
-    finite-y curves are dashed."""
+    One colour per (state set, α); within it one line style per y: y → ∞ solid, the finite y from the
+    smallest up dashed, dash-dotted, dotted (solid first when the group has no y → ∞ curve)."""
     hollow = 0
     several_sets = len({str(field(x, "states")) for x in curves}) > 1
     groups = []
@@ -359,7 +359,7 @@ def _curve_panel(ax, curves, key, legend_loc, prefix_states, notes=()):
         if prefix_states and st is not None and several_sets:
             lab = f"{st}, " + lab
         col = color(groups.index((str(st), float(field(c, "alpha"))))) if by_y else color(i)
-        ls = "--" if has_inf and not math.isinf(_num(field(c, "y"))) else "-"
+        ls = _y_style(c, curves, has_inf)
         hollow += _theory_line(ax, d, values, _conv(c, len(d)), col, lab, ls=ls)
     ax.set_xlabel(LABELS["d"])
     ax.set_ylabel(LABELS[key])
@@ -367,6 +367,22 @@ def _curve_panel(ax, curves, key, legend_loc, prefix_states, notes=()):
     _note(ax, list(notes) + _conv_note(hollow))
     if ax.get_legend_handles_labels()[0]:
         ax.legend(loc=legend_loc)
+
+
+_FINITE_Y_STYLES = ("--", "-.", ":", (0, (3, 1, 1, 1, 1, 1)))
+
+
+def _y_style(c, curves, has_inf: bool):
+    """The line style of curve ``c`` among ``curves``: solid at y → ∞; a finite y takes the style of its
+    rank among the finite y of its own (state set, α) group (solid first when no curve is at y → ∞)."""
+    y = _num(field(c, "y"))
+    if math.isinf(y):
+        return "-"
+    key = (str(field(c, "states")), float(field(c, "alpha")))
+    ys = sorted({_num(field(x, "y")) for x in curves if (str(field(x, "states")), float(field(x, "alpha"))) == key
+                 and not math.isinf(_num(field(x, "y")))})
+    styles = _FINITE_Y_STYLES if has_inf else ("-",) + _FINITE_Y_STYLES
+    return styles[min(ys.index(y), len(styles) - 1)]
 
 
 def _has_values(c, key) -> bool:
