@@ -24,18 +24,16 @@ import numpy as np
 from scipy.special import expit, logit
 
 from theory.derive import derive
-from theory.functionals.large_deviation import SYMBOLS, unit_y, unit_y_slope
+from theory.functionals.large_deviation import unit_y, unit_y_slope
 from theory.states import StateSet
 
 from .franz_parisi import solve_franz_parisi
 from .protocol import SaddleBacked
 from .results import LocalEntropyPoint
-from ..solver.quadrature import AdaptiveGaussian, GaussianRule
 from ..solver.saddle import Parametrisation, SaddleResult
 
 __all__ = ["UnitYProblem", "UnitYSlopeProblem", "solve_unit_y"]
 
-_z1, _z2, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "z2", "Wt", "u", "W", "v"))
 _FLOOR = 1e-200
 _EPS = 1e-13
 #: the stage-1 unknowns carried to stage 2 as model parameters
@@ -46,16 +44,6 @@ _CARRIED = ("Qt", "P", "R", "Q", "q0", "Qth", "Ph", "Rh", "Qh", "q0h", "Sh", "S"
 def derived_unit_y(reference: str, distance: str, form: str):
     """The derived equations of both stages (once per process; cached on disk like every functional)."""
     return derive(unit_y(reference, distance, form)), derive(unit_y_slope(reference, distance, form))
-
-
-def _nodes(states: StateSet, outer: GaussianRule, inner: AdaptiveGaussian):
-    w = (states.array, states.log_prior)
-    z = outer.nodes()
-
-    def nodes(vals, step):
-        return {_z1: z, _z2: z, _Wt: w, _u: inner, _W: w, _v: inner}
-
-    return nodes
 
 
 def _clip(r):
@@ -123,11 +111,10 @@ class UnitYProblem(SaddleBacked):
     anchors = ("franz_parisi", "alpha0")
 
     def __init__(self, states: StateSet, alpha: float, d: float, *, reference: str, distance: str,
-                 kappa: float, f_out: float, form: str, outer: GaussianRule, inner: AdaptiveGaussian,
-                 alpha0_start):
+                 kappa: float, f_out: float, form: str, nodes, alpha0_start):
         self.states, self.alpha, self.d = states, alpha, d
         self.reference, self.distance, self.kappa, self.f_out, self.form = reference, distance, kappa, f_out, form
-        self.outer, self.inner, self._alpha0_start = outer, inner, alpha0_start
+        self._nodes, self._alpha0_start = nodes, alpha0_start
 
     def derived(self):
         return derived_unit_y(self.reference, self.distance, self.form)[0]
@@ -140,7 +127,7 @@ class UnitYProblem(SaddleBacked):
         return _param_stage1(self.distance, self.d, self.states.spread, self.form)
 
     def nodes(self):
-        return _nodes(self.states, self.outer, self.inner)
+        return self._nodes
 
     def solver_options(self):
         return {"inner_roots": True, "clamp": _floor_conjugates}
@@ -192,7 +179,7 @@ class UnitYSlopeProblem(SaddleBacked):
                                lambda uu: {"q1": lo + width * float(expit(uu[0]))})
 
     def nodes(self):
-        return _nodes(self.states, self.stage1.outer, self.stage1.inner)
+        return self.stage1.nodes()
 
     def start(self, anchor=None):
         self.check_anchor(anchor)
@@ -203,13 +190,14 @@ class UnitYSlopeProblem(SaddleBacked):
 
 
 def solve_unit_y(states: StateSet, alpha: float, d: float, *, reference: str, distance: str, kappa: float,
-                 f_out: float, form: str, outer: GaussianRule, inner: AdaptiveGaussian, alpha0_start,
-                 init: Optional[dict] = None, tol_residual: float = 1e-7, maxiter: int = 40,
-                 jacobian=None) -> LocalEntropyPoint:
+                 f_out: float, form: str, nodes, alpha0_start, init: Optional[dict] = None,
+                 tol_residual: float = 1e-7, maxiter: int = 40, jacobian=None) -> LocalEntropyPoint:
     """The point at y = 1: stage 1 from ``init`` (a neighbour's params) or its anchor, then stage 2.
+    ``nodes`` is the quadrature of the finite-y problem at (y, d) (``FiniteYProblem.nodes()``: both
+    stages integrate the same variables); ``alpha0_start(states, d, distance)`` the α = 0 anchor.
     Converged when both stages are; the residual is the larger of the two, the iterations their sum."""
     first_problem = UnitYProblem(states, alpha, d, reference=reference, distance=distance, kappa=kappa,
-                                 f_out=f_out, form=form, outer=outer, inner=inner, alpha0_start=alpha0_start)
+                                 f_out=f_out, form=form, nodes=nodes, alpha0_start=alpha0_start)
     x0 = dict(init) if init else first_problem.start()
     x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
     x0.setdefault("lam", 1.0)

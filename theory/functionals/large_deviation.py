@@ -58,6 +58,11 @@ SYMBOLS = {s.name: s for s in (Qt, P, S, R, Q, q1, q0, Qth, Ph, Sh, Rh, Qh, q1h,
                                 kappa_t, b, f_out, y, d, Delta, z1, z2, Wt, u, W, v)}
 
 
+def _overlap_with_reference(distance: str):
+    """S = W̃·W/N: (Q + Q̃ − Δ² d)/2 for the squared distance (fixed by d), the unknown S for Hamming."""
+    return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
+
+
 def _parts(reference: str, distance: str, form: str, kappa_ref=kappa):
     """(G_T, G_S, G_E) of yΦ; ``kappa_ref`` is the margin in the reference's constraint (κ unless the
     reference has its own, κ̃)."""
@@ -68,7 +73,7 @@ def _parts(reference: str, distance: str, form: str, kappa_ref=kappa):
     if form not in ("cholesky", "rank_one", "heat_kernel"):
         raise ValueError(f"form must be 'cholesky', 'rank_one' or 'heat_kernel', got {form!r}")
     c = 1 if reference == "solution" else 0
-    S_ov = (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
+    S_ov = _overlap_with_reference(distance)
     qq0, qq0h = (R**2 / P, Rh**2 / Ph) if form == "rank_one" else (q0, q0h)
 
     trace = (Qth * Qt / 2 + Ph * P / 2 - y * Sh * S_ov + y * Rh * R + y * Qh * Q / 2
@@ -183,10 +188,6 @@ def _drop_trivial_sums(expr, var):
     """LogSum(E, var) → E where E does not depend on var (the measure of var has total mass one)."""
     return expr.replace(lambda e: isinstance(e, LogSum) and e.args[1] == var and not e.args[0].has(var),
                         lambda e: e.args[0])
-
-
-def _overlap_with_reference(distance: str):
-    return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
 
 
 def unit_y_q1(reference: str, distance: str):
