@@ -418,9 +418,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     prob = FiniteYProblem(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
                           f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
     if abs(y - UNIT_Y) < 1e-9:
-        return solve_unit_y(states, alpha, d, reference=reference, distance=distance, kappa=kappa, f_out=f_out,
-                            form=prob.form, nodes=prob.nodes(), alpha0_start=_alpha0_initial, init=init, tol_residual=tol_residual,
-                            maxiter=maxiter, jacobian=jacobian)
+        return solve_unit_y(prob, init=init, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
     problem = prob.saddle()
     if init:
         x0 = dict(init)
