@@ -358,14 +358,21 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
 
 def test_cold_solve_beyond_the_end_of_the_branch_stops_and_says_so():
     """Binary, α = 0.6: the branch ends near d ≈ 0.22, where Ŝ → 0+ and S_I meets s(α).  At d = 0.3
-    the distance constraint jumps through 0 at Ŝ = 0 instead of crossing it: the solve reports
-    non-convergence with that reason after a few sweeps pinned there (it used to spend its 400
-    damped sweeps, each with an inner root closing in on the jump to 1e-13)."""
+    the distance constraint jumps through 0 at Ŝ = 0 instead of crossing it: the solve from the ball
+    start (raw residuals) reports non-convergence with that reason after a few sweeps pinned there (it
+    used to spend its 400 damped sweeps, each with an inner root closing in on the jump to 1e-13).  The
+    cold call there names the end: its path upwards stops within 5 % of the zero of the slope
+    (extrapolated from its last two points, which it names too)."""
+    from numerics.problems.large_y import RAW_MAXITER, LargeYProblem
+
+    raw = LargeYProblem("binary", 0.6, 0.3).point(scaled=False, maxiter=RAW_MAXITER)
+    assert not raw.converged and raw.saddle.residual > 1e-3
+    assert "jumped through 0" in raw.saddle.message, raw.saddle.message
+    assert abs(raw.saddle.params["Sh"]) < 1e-8
     p = solve_large_y("binary", 0.6, 0.3)
-    assert not p.converged and p.saddle.residual > 1e-3
-    assert "jumped through 0" in p.saddle.message, p.saddle.message
-    assert "end of the branch" in p.note
-    assert abs(p.saddle.params["Sh"]) < 1e-8
+    assert not p.converged and "end of the branch" in p.note, p.note
+    end = float(p.note.split("puts the end at d ≈ ")[1].split(")")[0])
+    assert 0.2 < p.largest_converged_d < end < 1.05 * p.largest_converged_d, p.note
 
 
 def test_small_d_points_are_stationary_in_the_solvers_coordinates():
@@ -616,3 +623,40 @@ def test_cold_multi_state_points_below_d_0_005_converge(states, alpha, d, above)
     MEMO.clear()
     q = solve_large_y(states, alpha, above)
     assert q.converged and 0 < p.S_I < q.S_I
+
+
+def test_a_later_process_starts_from_the_points_kept_on_disk(tmp_path, monkeypatch):
+    """numerics.problems.path_store: the points a cold call converged on its path are kept on disk; a
+    later process (here: the memo emptied) asked for a neighbouring d of the same problem starts from
+    the nearest of them, solved again first, and gets the point a cold call without the store gets;
+    asked for the stored d itself, it returns that point solved again (never the stored numbers); a
+    damaged file is ignored and replaced."""
+    import json
+
+    from numerics.problems import path_store
+    from numerics.problems.large_y_path import MEMO
+
+    monkeypatch.setenv("FEWBITS_PATH_CACHE", "1")
+    monkeypatch.setattr(path_store, "folder", lambda: tmp_path)
+    MEMO.clear()
+    first = solve_large_y("binary", 0.5, 0.005)
+    assert first.converged
+    (stored,) = list(tmp_path.glob("*.json"))
+    assert len(json.loads(stored.read_text())["points"]) >= 3  # the anchor, the path's points
+    MEMO.clear()
+    near = solve_large_y("binary", 0.5, 0.004)
+    assert near.converged and "kept on disk by an earlier process" in near.note, near.note
+    monkeypatch.setenv("FEWBITS_PATH_CACHE", "0")
+    MEMO.clear()
+    cold = solve_large_y("binary", 0.5, 0.004)
+    assert cold.converged and "kept on disk" not in cold.note
+    assert abs(near.S_I - cold.S_I) < 1e-9, (near.S_I, cold.S_I)
+    monkeypatch.setenv("FEWBITS_PATH_CACHE", "1")
+    MEMO.clear()
+    again = solve_large_y("binary", 0.5, 0.005)
+    assert again.converged and abs(again.S_I - first.S_I) < 1e-9 and again.iterations > 0
+    stored.write_text("garbage {")
+    MEMO.clear()
+    fresh = solve_large_y("binary", 0.5, 0.005)
+    assert fresh.converged and "kept on disk" not in fresh.note and abs(fresh.S_I - first.S_I) < 1e-9
+    assert json.loads(stored.read_text())["points"]

@@ -242,3 +242,24 @@ def _y_equal_to_one_is_the_limit_of_its_neighbours():
     assert lo.S_I < one.S_I < hi.S_I and hi.Sigma < one.Sigma < lo.Sigma
     for get in (lambda p: p.S_I, lambda p: p.Sigma, lambda p: p.saddle.params["q1"]):
         assert abs(get(one) - (get(lo) + get(hi)) / 2) < 1e-4
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("states,alpha", [("symmetric:3", 0.8), ("excitatory:3", 0.55)])
+def test_cold_finite_y_point_at_small_d_converges_by_a_path_in_d(states, alpha):
+    """Cold calls at d = 0.005, y = 3 for sets of more than two values (the direct cold solve failed
+    there after 109 s and 153 s): a cold point at d = 0.04 and a path in d down.  Converged (gradient
+    below 1e-7), and S_I between its two limits in y at the same (α, d): above the Franz–Parisi
+    potential (y → 0, a typical reference) and below the y → ∞ local entropy (the densest reference),
+    both below the α = 0 curve."""
+    from numerics.problems.large_y import solve_large_y
+
+    d = 0.005
+    p = solve_local_entropy(states, alpha, d, 3.0)
+    assert p.converged and p.residual < 1e-7, p.message
+    assert "path in d" in p.note
+    fp = solve_franz_parisi(states, alpha, d)
+    top = solve_large_y(states, alpha, d)
+    assert fp.converged and top.converged
+    assert fp.S_I + 0.01 < p.S_I < top.S_I - 0.01, (fp.S_I, p.S_I, top.S_I)
+    assert top.S_I < alpha0_curve(states, [d], reference="best")[0]

@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import math
 from functools import lru_cache
-from typing import Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
 import sympy as sp
@@ -40,7 +40,7 @@ from theory.states import StateSet, parse_states
 from .equilibrium import check_model
 from .protocol import SaddleBacked
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
-from ..solver.continuation import SecantPredictor
+from ..solver.continuation import SecantPredictor, secant_zero
 from ..solver.quadrature import GaussianRule, Maximiser
 from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 from ..solver.work_clock import CLOCK, sweep_cost
@@ -551,6 +551,8 @@ NEAR_BUDGET_S = 3.0  # this clock (s): where it converges it takes 1-3 s (symmet
 TWO_VALUED_NEAR_D = 0.025  # two-valued sets below this d: a cold solve at it first (binary, α = 0.3, 0.5,
 # 0.7: converged in 1.0-1.2 s, where d = 0.015 took 1.3-7 s and d = 0.01 8-33 s), on NEAR_BUDGET_S; a path
 # from there is 3-4 steps of log d shorter than one from d = 0.06
+TWO_VALUED_NEAR_BUDGET_S = 1.5  # ... on this clock: the scaled solve alone (where the near anchor lies in a gap,
+# binary, α = 0.78, its 3 s were spent in vain before the anchor d = 0.06 converged)
 # the direct solves of a cold call (measured, binary and the multi-state sets of the α_U table):
 SCALED_FIRST_S = 1.5  # the scaled iterator: this long (seconds of the work clock, as below)
 RAW_MAXITER = 150  # the raw one (the former cold solve): it converged within 60 sweeps, 1.5-3 s,
@@ -583,13 +585,17 @@ PATH_NEWTON_MAXITER = 12  # 6 before: Newton from a good predictor often needs 8
 # that failed at 6 was halved and its full-solve fallback spent 3 s; cold calls of symmetric(3) at
 # α = 0.5, d = 0.002 and α = 0.2, d = 0.001 took 37 s and failed after 37 s, now 17-29 s and 19-35 s
 # (three measurements, on a machine whose load varied)
-PATH_UP_NEWTON_MAXITER = 6  # ... upwards, where past a branch's end every step fails (it must fail fast)
+PATH_UP_NEWTON_MAXITER = 12  # ... upwards, where past a branch's end every step fails (it must fail fast)
+NEAR_END_DIRECT = 1.2  # past a path's end, a direct solve only for d within this factor of the last converged d
 PATH_FIRST_LOG_STEP = 0.2  # the first step of a path in log d (no secant yet: the start is the predictor;
 # binary, α = 0.5, from the anchor d = 0.025 to 0.005: steps of 0.5 and 0.25 failed before 0.125 converged)
 PATH_FULL_BELOW = 0.15
 PATH_FULL_SCALED = False
 PATH_FULL_MAXITER = 200
 PATH_FULL_BUDGET_S = 3.0
+PATH_FULL_FAILURES = 1  # a path gives up its full-solve fallback after this many of them failed: at a fold of
+# the branch (the upper edge of a gap above α_U: binary, α = 0.78, a path from d = 0.06 down stalls at
+# d = 0.0363) each of them spent its whole clock in vain, three in a row (13 of the call's 28 s)
 PATH_ALT = True
 NEWTON_FIRST_ABOVE = 2  # sets with more values than this: a curve's warm start is Newton only, then the
 # cold call (excitatory(3), α = 0.445, 25 points: 16 s against 37; symmetric(3), α = 0.846, 40 points
@@ -614,7 +620,8 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
       ``newton_tol`` sets Newton's target of that solve (1e2 times it; default :data:`NEWTON_TOL`: 1e-8 on
       the scaled residuals; :data:`PATH_NEWTON_TOL` makes it 1e-7, the verdict's tolerance).
     * a cold call (no ``init``): from the nearest converged point of this problem met earlier in the
-      process (:data:`numerics.problems.large_y_path.MEMO`), else direct solves from the ball start
+      process (:data:`numerics.problems.large_y_path.MEMO`) or kept on disk by an earlier process
+      (:mod:`numerics.problems.path_store`: solved again at its own d first, never returned as it is), else direct solves from the ball start
       on short clocks (scaled and raw residuals, :func:`_solve_cold`), else a cold solve at an anchor
       (:data:`ANCHOR_DS`) and a path in d to the requested d
       (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s`` seconds of the work
@@ -642,7 +649,11 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
             return _unsolved(problem, f"the solve ran out of its {budget_s:g} s (work clock)")
         MEMO.add(problem.memo_key(), p)
         return p
-    return _solve_cold(problem, opts, COLD_BUDGET_S if budget_s is None else budget_s)
+    p = _solve_cold(problem, opts, COLD_BUDGET_S if budget_s is None else budget_s)
+    from . import path_store
+
+    path_store.save(problem.memo_key(), MEMO.points(problem.memo_key()))
+    return p
 
 
 def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:
@@ -709,13 +720,21 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
 
     key, d = problem.memo_key(), problem.d
     start, direct = MEMO.nearest(key, d), None
+    stored = start is None and _revived(problem, opts)
+    if stored:
+        start = MEMO.nearest(key, d)
     if start is not None and abs(math.log(start.d / d)) < 1e-12:
         return copy.copy(start)
+    if stored:
+        p = _from_memo(problem, start, opts, budget_s)
+        p.note += (f"; the path started from the point at d = {start.d:g} kept on disk by an earlier process "
+                   f"(numerics.problems.path_store), solved again here")
+        return p
     if start is None:
         t0 = CLOCK.now()
         high = _above_anchors(d)  # past a branch's end it must fail fast
         if high:
-            budget_s = min(budget_s, HIGH_BUDGET_S)
+            return _solve_high(problem, opts, min(budget_s, HIGH_BUDGET_S))
         p, direct = _direct_solves(problem, opts, budget_s, high)
         if p is not None:
             MEMO.add(key, p)
@@ -729,16 +748,77 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
     return _from_memo(problem, start, opts, budget_s)
 
 
+STORED_MAX_LOG_DISTANCE = 1.0  # a stored point farther than a factor e in d is not a start (the cold route is
+# shorter: binary, α = 0.5, d = 0.4 from a point stored at d = 0.025 would climb the whole branch first)
+
+
+def _revived(problem: LargeYProblem, opts: dict) -> bool:
+    """The stored point (:mod:`numerics.problems.path_store`) of this problem nearest to its d, within
+    :data:`STORED_MAX_LOG_DISTANCE` in log d, solved again at its own d by Newton with a fresh Jacobian
+    and put into the memo; False if there is none or it does not converge."""
+    from . import path_store
+    from .large_y_path import MEMO
+
+    got = path_store.nearest(problem.memo_key(), problem.d)
+    if got is None or abs(math.log(got[0] / problem.d)) > STORED_MAX_LOG_DISTANCE:
+        return False
+    ds, params = got
+    at = problem.at(ds)
+    p = _fresh_newton(at, params, PATH_NEWTON_MAXITER, opts["tol_residual"], _unsolved(at, "a stored point"))
+    if not p.converged:
+        return False
+    p.note += "; solved again from its values kept on disk by an earlier process (numerics.problems.path_store)"
+    MEMO.add(problem.memo_key(), p)
+    return True
+
+
+def _solve_high(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
+    """A cold call above the anchors (no memo point), within ``budget_s`` of the work clock: the set's
+    first direct solve from the ball start (scaled residuals for two-valued sets, raw ones otherwise,
+    :func:`_direct_solves`); then the walk from an anchor upwards (:func:`_anchor_start`, then a path in
+    d that closes in on the end of the branch predicted by its slope, :func:`_end_ahead`); then, where
+    the path stopped within :data:`NEAR_END_DIRECT` of d, the other direct solve on the time left, unless
+    the first one found the distance constraint jumping through 0.  Near the end a direct solve may
+    converge where the path stops short (symmetric(3), α = 0.6, d = 0.125: a path from 0.12 fails, the
+    raw solve converges).  Past the end the walk names it: binary, α = 0.5, d = 0.4: 4.7 work-seconds,
+    the largest converged d 0.2466 and the slope's zero at 0.2529 (before, both direct solves first and
+    a path that failed short of the end: 9.5 work-seconds and an "end" at 0.2447); symmetric(3),
+    α = 0.8, d = 0.3: 6.4 work-seconds, 0.1006 and 0.1039 (before 9.5, budget-bound at 0.0999)."""
+    from .large_y_path import MEMO
+
+    t0, key = CLOCK.now(), problem.memo_key()
+    first = len(problem.states.array) == 2
+    p, direct = _direct_solves(problem, opts, budget_s, True, kinds=(first,))
+    if p is not None:
+        MEMO.add(key, p)
+        return p
+    jumped = direct is not None and direct.branch_end
+
+    def other_direct():
+        left = budget_s - (CLOCK.now() - t0)
+        if left <= 1.0 or jumped:
+            return None, None
+        q, other = _direct_solves(problem, opts, 4 * left, True, kinds=(not first,))
+        if q is not None:
+            MEMO.add(key, q)
+        return q, other
+
+    start, anchor_fail = _anchor_start(problem, opts, budget_s - (CLOCK.now() - t0), True, direct)
+    if start is None:
+        q, _ = other_direct()
+        return q if q is not None else anchor_fail
+    MEMO.add(key, start)
+    return _path_to(problem, start, opts, budget_s - (CLOCK.now() - t0), direct, fallback=other_direct)
+
+
 def walk_to_branch_end(states: Union[str, StateSet], alpha: float, d_far: float, *, distance: str = "squared",
                        kappa: float = 0.0, tol_residual: float = 1e-7) -> LocalEntropyPoint:
     """The end of the y → ∞ branch from below: the cold point at the top anchor d = ANCHOR_DS[0] (0.06),
     then a path in d upwards towards ``d_far`` on :data:`UPWARD_BUDGET_S` of the work clock, with no
     direct solve at ``d_far``.  Where ``d_far`` lies past the end, the result is not converged and its
-    ``largest_converged_d`` is the last d the path reached: the end where the step in log d fell below
-    0.01, a lower bound of it where the budget ran out first (the note says which).  A cold call of
-    :func:`solve_large_y` at such a d spends about 4 work-seconds on direct solves there first
-    (binary, α = 0.5, d_far = 0.45: 11.0 s against 6.1 s this way, the same end 0.244706;
-    symmetric(3), α = 0.705: 18.8 s, budget-bound at 0.107189, against 10.1 s, the end 0.110088)."""
+    ``largest_converged_d`` is the last d the path reached: within 1 % in log d of the end predicted by
+    the slope's zero (:func:`_end_ahead`, also named in the note), or where the step fell below 0.01, or
+    a lower bound where the budget ran out first (the note says which)."""
     states = parse_states(states)
     start = solve_large_y(states, alpha, ANCHOR_DS[0], distance=distance, kappa=kappa, tol_residual=tol_residual)
     if not start.converged or d_far <= start.d:
@@ -769,20 +849,21 @@ def _from_memo(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, bud
     return q
 
 
-def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bool):
+def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, kinds=None):
     """Direct solves from the ball start on short clocks: the scaled iterator (binary synapses at
     d >= 0.02: 12-40 sweeps, under a second, where the raw one may wander for a minute) and the raw
     one (the former cold solve: symmetric(3), excitatory(3), symmetric(5), excitatory(4) in 1-3 s,
     about half the scaled one's time); two-valued sets try the scaled one first (and the raw one only
     on the short clock: it converged at commit 6674439 for binary synapses at d >= 0.02 only, where
     the scaled one is faster), and none below :data:`TWO_VALUED_DIRECT_D` (other sets:
-    :data:`MULTI_VALUED_DIRECT_D`).  Returns (the converged
-    point or None, the raw solve's failure)."""
+    :data:`MULTI_VALUED_DIRECT_D`).  ``kinds``: which of them to try (True: scaled), in order (default
+    both, the set's first one first).  Returns (the converged point or None, the raw solve's failure,
+    else the scaled one's)."""
     scaled_first = len(problem.states.array) == 2
     raw = None
     if problem.d < (TWO_VALUED_DIRECT_D if scaled_first else MULTI_VALUED_DIRECT_D):
         return None, None
-    for scaled in ((True, False) if scaled_first else (False, True)):
+    for scaled in (kinds if kinds is not None else (True, False) if scaled_first else (False, True)):
         clock = SCALED_FIRST_S if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
         p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER if not scaled else opts["maxiter"],
                           scaled=scaled, newton_maxiter=opts["newton_maxiter"], budget_s=min(clock, 0.25 * budget_s))
@@ -808,7 +889,8 @@ def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: boo
         left = budget_s - (CLOCK.now() - t0)
         if abs(da - d) <= 1e-9 * d or left <= 0:
             continue
-        cap = ANCHOR_BUDGET_S if high else NEAR_BUDGET_S if da in near else left
+        near_cap = NEAR_BUDGET_S if len(problem.states.array) > 2 else TWO_VALUED_NEAR_BUDGET_S
+        cap = ANCHOR_BUDGET_S if high else near_cap if da in near else left
         last = _anchor_solve(problem.at(da), opts, min(left, cap)) or last
         tried.append(da)
         if last is not None and last.converged:
@@ -857,37 +939,66 @@ def _asymptotic_point(problem: LargeYProblem, last: LocalEntropyPoint, tol_resid
     return p
 
 
-def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budget_s: float, direct) -> LocalEntropyPoint:
-    """A path in d (:func:`numerics.problems.large_y_path.continue_in_d`) from the converged
+def _end_ahead(points) -> Optional[float]:
+    """The log d where the branch ends ahead of a path upwards: the zero of the slope dS_I/dd (= Δ²Ŝ/2,
+    which falls to 0+ at the end, linearly in d: binary, α = 0.5, 0.0543, 0.0403, 0.0263, 0.0192 at
+    d = 0.245, 0.247, 0.249, 0.25), extrapolated along the secant in log d through the last two converged
+    points; None while the slope does not fall.  A path upwards closes in on it
+    (:func:`numerics.solver.continuation.continue_in_d`, ``ahead``) instead of failing past it and
+    halving its step.  With Newton-only steps that failed short of the end and halved the step below
+    0.01, the paths stopped early and named ends that were not: binary, α = 0.5, 0.244706 (the branch
+    goes on to d ≈ 0.2527, where the slope reaches 0); symmetric(3), α = 0.8, 0.0999 after 14 steps,
+    6.7 work-seconds."""
+    pts = [(math.log(p.d), slope(p)) for p in points[-2:] if math.isfinite(slope(p))]
+    if len(pts) < 2 or not 0 < pts[1][1] < pts[0][1]:
+        return None
+    t = secant_zero(pts[0][0], pts[0][1], pts[1][0], pts[1][1])
+    return t if math.isfinite(t) else None
+
+
+def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budget_s: float, direct,
+             fallback: Optional[Callable] = None) -> LocalEntropyPoint:
+    """A path in d (:func:`numerics.solver.continuation.continue_in_d`) from the converged
     ``start`` to the problem's d within ``budget_s`` (at most :data:`UPWARD_BUDGET_S` upwards, towards
-    the end of a branch).  A failure names the last d that converged on the path (from above: the
-    end of the branch, ``largest_converged_d``); ``direct`` is the failure to report if there is one."""
+    the end of a branch).  Where the path fails, ``fallback()`` (if given) is tried: it returns (a
+    converged point or None, a failed solve at the problem's d or None).  A failure names the last d
+    that converged on the path (from above: the end of the branch, ``largest_converged_d``) and is
+    reported on ``direct`` (a failed solve at the problem's d) if there is one, else on a point with no
+    saddle at the problem's d (the path's last failed solve lies at another d: its message is quoted)."""
     from .large_y_path import MEMO, continue_in_d
 
     key, d = problem.memo_key(), problem.d
     to_w, from_w = problem.path_coordinates()
-    reached = [start.d]
+    reached, on_path = [start.d], [start]
 
     def converged_on_path(p):
         reached.append(p.d)
+        on_path.append(p)
         MEMO.add(key, p)
         if p.d > d and _is_asymptotic(p):
             raise _Asymptotic(p)
 
+    full_failed = [0]
+
     def solve_at(dn, init, jac):
-        # Newton from the predictor (enough for binary synapses); where it fails, the full solve
+        # Newton from the predictor (enough for two-valued sets: they never take the full solve); where it fails, the full solve
         # from the same start (damped sweeps, Newton, hybr) within the time left: symmetric(3),
-        # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls
+        # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls;
+        # not after PATH_FULL_FAILURES of them failed (a fold: the path is about to stop)
         p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER if dn < start.d else PATH_UP_NEWTON_MAXITER,
                           opts["tol_residual"])
         left = path_end - CLOCK.now()
         short = abs(math.log(dn / reached[-1])) <= PATH_FULL_BELOW
-        if p.converged or left <= 1.0 or dn > start.d or not short:  # upwards (past a branch's end): Newton only
+        if (p.converged or left <= 1.0 or dn > start.d or not short  # upwards (past a branch's end): Newton only
+                or full_failed[0] >= PATH_FULL_FAILURES or len(problem.states.array) == 2):
             return p
         q = problem.at(dn).point(init, None, tol_residual=opts["tol_residual"], maxiter=PATH_FULL_MAXITER,
                                  newton_maxiter=opts["newton_maxiter"], budget_s=min(left, PATH_FULL_BUDGET_S),
                                  scaled=PATH_FULL_SCALED)
-        return q if q is not None and q.converged else p
+        if q is not None and q.converged:
+            return q
+        full_failed[0] += 1
+        return p
 
     left = min(budget_s, UPWARD_BUDGET_S) if d > start.d else budget_s
     path_end = CLOCK.now() + max(left, 0.5)
@@ -895,6 +1006,7 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
         return _asymptotic_point(problem, start, opts["tol_residual"])
     try:
         res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5), now=CLOCK.now, log_step=PATH_FIRST_LOG_STEP,
+                            ahead=_end_ahead,
                             on_converged=converged_on_path, to_w=to_w, from_w=from_w,
                             alt=problem.path_coordinates(scaled=False) if PATH_ALT else None)
     except _Asymptotic as past:
@@ -904,17 +1016,34 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
         if res.steps:
             p.note += f"; reached by a path in d from the converged point at d = {start.d:g} ({res.steps} solves)"
         return p
-    fail = direct if direct is not None else res.point
-    fail = copy.copy(fail) if fail is res.last_point else fail
+    if fallback is not None and d <= NEAR_END_DIRECT * res.last_d:  # near the end a direct solve may converge
+        q, other = fallback()
+        if q is not None:
+            return q
+        direct = direct or other
+    if direct is not None:
+        fail = copy.copy(direct)
+    else:
+        fail = _unsolved(problem, f"the path's last solve, at d = {res.point.d:.6g}, failed: {res.point.message}")
     fail.largest_converged_d = res.last_d if d > start.d else math.nan
     if d > start.d:
+        t_end = _end_ahead(on_path)
+        at = (f"; its slope dS_I/dd, extrapolated to 0 from the last two converged points, puts the end at "
+              f"d ≈ {math.exp(t_end):.4g}") if t_end is not None and t_end > math.log(res.last_d) else ""
         fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} upwards converged up to "
                       f"d = {res.last_d:.6g} and no further ({res.reason}): the end of the branch lies there "
-                      f"(the largest d where it converged, {res.last_d:.6g})")
+                      f"(the largest d where it converged, {res.last_d:.6g}{at})")
     else:
-        fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} downwards converged "
-                      f"down to d = {res.last_d:.6g} and no further ({res.reason}): below it lies a gap of the "
-                      f"branch (alpha above alpha_U) or a failure of the solver")
+        t_end = _end_ahead(on_path)
+        if t_end is not None and t_end < math.log(res.last_d):
+            fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} downwards converged "
+                          f"down to d = {res.last_d:.6g} and no further ({res.reason}), where the slope dS_I/dd falls "
+                          f"to 0 (extrapolated from the last two converged points: at d ≈ {math.exp(t_end):.4g}): the "
+                          f"lower end of the branch, with a gap below it (alpha above alpha_U)")
+        else:
+            fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} downwards converged "
+                          f"down to d = {res.last_d:.6g} and no further ({res.reason}): below it lies a gap of the "
+                          f"branch (alpha above alpha_U) or a failure of the solver")
     return fail
 
 
@@ -979,6 +1108,13 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
             init, jac = p.saddle.params, p.jacobian
             predictor.add(ds[i], p.saddle.params)
             slopes.append(slope(p))
+    from . import path_store
+    from .large_y_path import MEMO
+
+    key = LargeYProblem(states, alpha, ds[order[0]], distance=distance, kappa=kappa, outer=kw.get("outer"),
+                        shift=kw.get("shift"), switches=kw.get("switches", True)).memo_key() if ds else None
+    if key is not None:
+        path_store.save(key, MEMO.points(key))
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
                                          states=states.name, reference="solution or free (equal at y → ∞)",
                                          distance=distance, kind="local-entropy (y → ∞ equations)")

@@ -13,26 +13,27 @@ constraint d = ⟨D⟩ (zero at a kink of the dual, where two values s tie and t
 
 **α > 0, a cold call** (no start given).  At small d the unknowns run away (binary, α = 0.5: δq grows
 like exp(0.05/d), 1e21 at d = 0.001) and no generic start converges there; at moderate d (the top of
-the α_U window, d ≈ 0.06) a cold solve does.  :func:`continue_in_d` walks from a converged point to the
-requested d in steps of log d, each a capped Newton solve from a secant predictor, the step halved on
-failure and grown on success.  Every converged point of a path goes into :data:`MEMO`, keyed by the
-problem (states, prior, distance, κ, α, quadrature), so that a later call starts from its nearest
-converged neighbour in log d (a curve, or repeated CLI points in one process, cost a few Newton steps
-each).  A path that cannot go on (past the end of a branch, into a gap) stops within its budget and
-reports the last d that converged.
+the α_U window, d ≈ 0.06) a cold solve does.  A path in d
+(:func:`numerics.solver.continuation.continue_in_d`) walks from a converged point to the requested d in
+steps of log d, each a capped Newton solve from a secant predictor, the step halved on failure and
+grown on success.  Every converged point of a path goes into :data:`MEMO`, keyed by the problem
+(states, prior, distance, κ, α, quadrature), so that a later call starts from its nearest converged
+neighbour in log d (a curve, or repeated CLI points in one process, cost a few Newton steps each);
+:mod:`numerics.problems.path_store` keeps them on disk for later processes.  A path that cannot go on
+(past the end of a branch, into a gap) stops within its budget and reports the last d that converged.
 """
 from __future__ import annotations
 
 import math
-import time
-from dataclasses import dataclass, field
-from typing import Callable, Dict, Hashable, List, Optional, Tuple
+from dataclasses import dataclass
+from typing import Dict, Hashable
 
 import numpy as np
 from scipy.optimize import brentq, minimize_scalar
 
 from theory.states import StateSet
 
+from ..solver.continuation import PathResult, continue_in_d  # noqa: F401  (the path in d, re-exported)
 from .alpha_zero import alpha0_curve, distance_matrix
 
 __all__ = ["Alpha0Solution", "alpha0_solution", "PathMemo", "MEMO", "PathResult", "continue_in_d"]
@@ -150,94 +151,3 @@ class PathMemo:
 
 
 MEMO = PathMemo()
-
-
-@dataclass
-class PathResult:
-    """The end of a path in d: ``point`` (the solve at the target, converged or the last failure),
-    ``last_d`` (the last d that converged on the way; the start's d if none), ``steps`` (solves
-    tried), ``reached`` (the target converged), ``reason`` (why it stopped, in words)."""
-
-    point: object
-    last_d: float
-    last_point: object
-    steps: int
-    reached: bool
-    reason: str = ""
-    path: List[float] = field(default_factory=list)
-
-
-def _secant(coords, hist, t_new: float, d_new: float):
-    """The secant through the last two points of ``hist`` in the coordinates (to_w, from_w), at
-    log d = t_new; None where the map fails."""
-    to_w, from_w = coords
-    (ta, pa), (tb, pb) = hist[-2], hist[-1]
-    try:
-        wa, wb = np.asarray(to_w(pa.saddle.params, pa.d)), np.asarray(to_w(pb.saddle.params, pb.d))
-        return from_w(wb + (t_new - tb) / (tb - ta) * (wb - wa), d_new)
-    except (ValueError, OverflowError, ZeroDivisionError):
-        return None
-
-
-def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0.5, max_log_step: float = 0.8,
-                  min_log_step: float = 0.01, budget_s: float = 8.0, max_steps: int = 60, now: Callable = time.perf_counter,
-                  on_converged: Optional[Callable] = None, to_w: Optional[Callable] = None,
-                  from_w: Optional[Callable] = None, alt: Optional[Tuple[Callable, Callable]] = None) -> PathResult:
-    """Walk from the converged ``start`` (a LocalEntropyPoint) to ``d_to`` in steps of log d.
-
-    ``solve_at(d, init, jacobian)`` is a capped Newton solve from ``init``.  The predictor is the
-    secant through the last two converged points in (log d, w), where ``to_w(params, d)`` and
-    ``from_w(w, d)`` map the unknowns to coordinates that vary slowly with log d (for the y → ∞
-    equations: the solver's u with d·log δq in place of log δq, since log δq grows like c/d); without
-    them, the last point.  The first step is ``log_step`` in log d; a failed step is halved, a
-    converged one grows by 1.3 (at most ``max_log_step``, never past the target; the whole rest when
-    it is at most 1.2 steps, so that no sliver of a step is left at the end); the walk stops when
-    a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds of the
-    clock ``now`` (wall time by default; the y → ∞ solver passes its work clock,
-    :mod:`numerics.solver.work_clock`).
-    ``on_converged(point)`` is called for every converged point (the memo).  ``alt`` = (to_w, from_w):
-    other coordinates; after each converged step the secant of both is compared with the solution
-    (in the first coordinates) and the better one predicts the next step (for the y → ∞ equations:
-    d·log δq fits binary synapses, log δq the sets where δq grows like a power of 1/d)."""
-    t0 = now()
-    t_to = math.log(d_to)
-    hist = [(math.log(start.d), start)]
-    h = log_step
-    steps, last_fail, reason = 0, None, ""
-    direction = 1.0 if t_to > hist[-1][0] else -1.0
-    coords, best = [(to_w, from_w)] + ([alt] if alt is not None else []), 0
-    while True:
-        t_cur, cur = hist[-1]
-        if abs(t_to - t_cur) < 1e-12:
-            return PathResult(cur, cur.d, cur, steps, True, "", [math.exp(t) for t, _ in hist])
-        if steps >= max_steps or now() - t0 > budget_s:
-            reason = (f"stopped after {steps} steps / {now() - t0:.1f} s "
-                      f"(budget {max_steps} steps, {budget_s:.3g} s)")
-            break
-        if h < min_log_step:
-            reason = f"the step in log d fell below {min_log_step:g} (every shorter step failed)"
-            break
-        rem = abs(t_to - t_cur)
-        t_new = t_cur + direction * (rem if rem <= 1.2 * h else h)  # no sliver of a last step
-        d_new = math.exp(t_new) if abs(t_new - t_to) > 1e-12 else d_to
-        guesses = [_secant(c, hist, t_new, d_new) for c in coords] if to_w is not None and len(hist) >= 2 else []
-        guess = guesses[best] if guesses and guesses[best] is not None else next(
-            (g for g in guesses if g is not None), cur.saddle.params)
-        p = solve_at(d_new, guess, cur.jacobian)
-        steps += 1
-        if p.converged:
-            if len(guesses) > 1:
-                w = np.asarray(to_w(p.saddle.params, d_new), dtype=float)
-                err = [float(np.max(np.abs(np.asarray(to_w(g, d_new), dtype=float) - w))) if g is not None
-                       else math.inf for g in guesses]
-                best = int(np.argmin(err))
-            hist.append((t_new, p))
-            if on_converged is not None:
-                on_converged(p)
-            h = min(1.3 * h, max_log_step)
-        else:
-            last_fail = p
-            h *= 0.5
-    cur = hist[-1][1]
-    return PathResult(last_fail if last_fail is not None else cur, cur.d, cur, steps, False, reason,
-                      [math.exp(t) for t, _ in hist])

@@ -42,6 +42,7 @@ from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.quadrature import AdaptiveGaussian, GaussianRule
 from ..solver.saddle import Parametrisation
 from .protocol import SaddleBacked
+from ..solver.continuation import continue_in_d
 from .unit_y import solve_unit_y
 
 __all__ = ["FiniteYProblem", "inner_rule", "LocalEntropyPoint", "LocalEntropyCurve", "check_distance", "alpha0_curve",
@@ -105,6 +106,26 @@ UNIT_Y = 1.0
 # rule was off by 2e-6 (d = 0.017) and 1.6e-5 (d = 0.012) in S_I, and below d = 0.01 its error made
 # the solver fail (binary, α = 0.5, y = 3).
 TWO_PASS_BELOW_D = 0.02
+
+# a cold call of a set with more than two values below this d is a path in d: a cold solve at the first of
+# PATH_ANCHORS that converges, then warm solves from the secant predictor in steps of log d
+# (numerics.solver.continuation.continue_in_d; the first, without a secant, PATH_LOG_STEP), at most
+# PATH_MAX_STEPS of them.  The direct cold solve failed there after 109 s (symmetric(3), α = 0.8, d = 0.005,
+# y = 3) and 153 s (excitatory(3), α = 0.55), where the curve continued down from d = 0.05 converges at
+# every point; at d = 0.01 the direct solve converges (16 s).  The anchor is far above d: from d = 0.0125 the
+# first steps without a secant failed down to a step of 0.045 in log d, and the path took 11 solves, 123 s,
+# against 7 solves, 66 s, from d = 0.04 (the same S_I to 7e-10).  Two-valued sets keep the direct solve
+# (binary, α = 0.5, y = 3: d = 0.001 … 0.01 in 9-15 s, where a path would take 30-40 s)
+PATH_BELOW_D = 0.008
+PATH_ANCHORS = (0.04, 0.06)
+PATH_LOG_STEP = 0.04
+PATH_GROW = 1.8  # a converged step's successor is this much longer (excitatory(3), α = 0.55: the first step
+# converged at 0.0375 in log d, and with growth 1.3 the path to d = 0.005 took 13 solves)
+PATH_NEWTON_MAXITER = 20  # a path step is Newton from the secant predictor with the carried Jacobian, at most
+PATH_FULL_BELOW = 0.1  # this many iterations; where that fails on a step of at most this in log d, the full
+# warm solve (a failed full solve took 150-180 iterations, 15-20 s, excitatory(3), α = 0.55, d = 0.034)
+PATH_MAX_STEPS = 16
+PATH_MIN_VALUES = 3
 
 
 def inner_rule(d: float) -> AdaptiveGaussian:
@@ -391,11 +412,13 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                         f_out: float = 0.5, init: Optional[dict] = None,
                         outer: Optional[GaussianRule] = None, inner: Optional[AdaptiveGaussian] = None,
                         tol_residual: float = 1e-7, maxiter: int = 40, jacobian=None,
-                        decoupling: str = "heat_kernel") -> LocalEntropyPoint:
+                        decoupling: str = "heat_kernel", newton_only: bool = False) -> LocalEntropyPoint:
     """The finite-y saddle point at (α, d, y): S_I, Σ and Φ with diagnostics.
 
     ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
     starts from the Franz–Parisi solution at the same (α, d) (or the α = 0 values when α = 0).
+    ``newton_only`` (with ``init`` and ``jacobian``): a cheap continuation attempt, Newton–Broyden from
+    ``init`` for at most :data:`PATH_NEWTON_MAXITER` iterations and nothing else.
 
     ``decoupling`` (physics.md §3.2): how the reference's field, correlated with the probes' field,
     is averaged.  ``"heat_kernel"`` (default): one outer field, the residual w of variance
@@ -419,6 +442,8 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                           f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
     if abs(y - UNIT_Y) < 1e-9:
         return solve_unit_y(prob, init=init, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
+    if not init and d < PATH_BELOW_D and len(states.array) >= PATH_MIN_VALUES:
+        return _cold_path_in_d(prob, tol_residual, maxiter)
     problem = prob.saddle()
     if init:
         x0 = dict(init)
@@ -436,6 +461,10 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0.setdefault("lam", 1.0)
     else:
         x0 = prob.start()
+    if newton_only and init and jacobian is not None:
+        res = problem.solve(x0, tol_residual=tol_residual, jacobian=jacobian, newton_first=True, newton_only=True,
+                            newton_maxiter=PATH_NEWTON_MAXITER)
+        return prob.point(res, problem, f"decoupling {prob.form}; Newton from the start given")
     rescue = prob.form == "heat_kernel" and not init and DESCEND_BELOW_Y <= y <= CLIMB_ABOVE_Y
     # with a rescue available, the first attempt skips the long damped stage (maxiter=0), ~30 s
     res = problem.solve(x0, tol_residual=tol_residual, maxiter=0 if rescue else maxiter, jacobian=jacobian,
@@ -447,6 +476,60 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     if not point.converged and not init and prob.inner is None and d >= TWO_PASS_BELOW_D:
         return _with_two_pass_rule(prob, point, x0, tol_residual, maxiter)
     return point
+
+
+def _cold_path_in_d(prob: FiniteYProblem, tol_residual: float, maxiter: int) -> LocalEntropyPoint:
+    """A cold call below :data:`PATH_BELOW_D` (sets of more than two values): the cold point at the first
+    anchor distance of :data:`PATH_ANCHORS` where it converges, then a path in d down to ``prob.d``:
+    each step Newton from the secant through the last two converged points in the solver's coordinates u
+    (:func:`_param`, each point read at its own d) with the carried Jacobian, on a short step
+    (:data:`PATH_FULL_BELOW`) then the full warm solve; the step in log d halved on a failure and grown
+    by :data:`PATH_GROW` on a success (:func:`numerics.solver.continuation.continue_in_d`).  The note
+    names the anchor and the number of solves; a path that stops names the last d it reached."""
+    kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
+              outer=prob.outer, inner=prob.inner, tol_residual=tol_residual, decoupling=prob.form)
+    start = None
+    for da in PATH_ANCHORS:
+        start = solve_local_entropy(prob.states, prob.alpha, da, prob.y, maxiter=maxiter, **kw)
+        if start.converged:
+            break
+    if not start.converged:
+        return _unsolved(prob, f"no cold start converged at the anchor distances (the last, d = {da:g}: "
+                               f"{start.message}): no path in d to follow")
+
+    def frame(d):
+        return _param(prob.distance, d, prob.states.spread, prob.form)
+
+    reached = [start.d]
+
+    def solve_at(dn, guess, jac):
+        p = None
+        if jac is not None:
+            p = solve_local_entropy(prob.states, prob.alpha, dn, prob.y, init=guess, jacobian=jac, newton_only=True,
+                                    **kw)
+        if p is None or (not p.converged and abs(math.log(dn / reached[-1])) <= PATH_FULL_BELOW):
+            p = solve_local_entropy(prob.states, prob.alpha, dn, prob.y, init=guess, jacobian=jac, maxiter=maxiter,
+                                    **kw)
+        if p.converged:
+            reached.append(dn)
+        return p
+
+    res = continue_in_d(solve_at, start, prob.d, log_step=PATH_LOG_STEP, grow=PATH_GROW, budget_s=math.inf,
+                        max_steps=PATH_MAX_STEPS, to_w=lambda x, d: frame(d).to_u(x),
+                        from_w=lambda u, d: frame(d).from_u(u))
+    if not res.reached:
+        return _unsolved(prob, f"a path in d from the cold point at d = {start.d:g} converged down to "
+                               f"d = {res.last_d:.6g} and no further ({res.reason}; the last failure: "
+                               f"{res.point.message})")
+    p = res.point
+    p.note += f"; reached by a path in d from the cold point at d = {start.d:g} ({res.steps} solves)"
+    return p
+
+
+def _unsolved(prob: FiniteYProblem, why: str) -> LocalEntropyPoint:
+    """A point with no saddle at ``prob``'s (d, y): not converged, S_I NaN, the reason in its note."""
+    return LocalEntropyPoint(d=float(prob.d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(prob.y),
+                             note=f"finite-y equations: no solution ({why})")
 
 
 def _with_two_pass_rule(prob: FiniteYProblem, failed: LocalEntropyPoint, x0: dict, tol_residual: float,
