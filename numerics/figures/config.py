@@ -30,7 +30,7 @@ NOT_AVAILABLE = "not available in this build"
 #   synapses (a panel's own "finite_y" overrides the global list: y = 10 on the six distances took 89 s for
 #   binary and 154 s for symmetric(3) in the main job, 2026-12-06, both converged; with both the job took
 #   13.5 min of its 15); quick mode none (time).  y = 1 (two stages, numerics.problems.unit_y: about
-#   5 s a point) for binary synapses.
+#   5 s a point) for binary and symmetric(3) synapses (symmetric(3) on the six distances: 22 s, 2026-12-07).
 # - α_U (numerics.analyses.alpha_u): full mode computes six sets side by side, one worker process per
 #   core (numerics.figures.capacity.alpha_u_side_by_side; seconds on one core, 2026-12-05: binary 19,
 #   symmetric(3) 36, symmetric(4) 53, symmetric(5) 158, excitatory(2) ~50, excitatory(3) ~90; about
@@ -69,7 +69,8 @@ CONFIG = {
             {"states": "binary", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 1005, "enum_N": 25, "theory": True,
              "ds": [0.04, 0.06, 0.08, 0.1, 0.12, 0.15, 0.18, 0.21], "branch_end": 0.22, "finite_y": [1.0, 3.0, 10.0]},
             {"states": "symmetric:3", "alphas": [0.6], "sim_alpha": 0.6, "bp_N": 505, "enum_N": 15,
-             "theory": True, "ds": [0.04, 0.06, 0.08, 0.1, 0.11, 0.12, 0.125], "branch_end": 0.127},
+             "theory": True, "ds": [0.04, 0.06, 0.08, 0.1, 0.11, 0.12, 0.125], "branch_end": 0.127,
+             "finite_y": [1.0, 3.0]},
         ],
         # 0.19, not 0.2: symmetric(3) at α = 0.6 has its typical distance d* = 2(Q − q)/Δ² = 0.207, where the
         # finite-y saddle point is degenerate (the probes become typical: q1 − q0 meets its bound), and
