@@ -586,6 +586,8 @@ PATH_NEWTON_MAXITER = 12  # 6 before: Newton from a good predictor often needs 8
 # α = 0.5, d = 0.002 and α = 0.2, d = 0.001 took 37 s and failed after 37 s, now 17-29 s and 19-35 s
 # (three measurements, on a machine whose load varied)
 PATH_UP_NEWTON_MAXITER = 12  # ... upwards, where past a branch's end every step fails (it must fail fast)
+HIGH_FIRST_DIRECT_S = 1.5  # the first direct solve above the anchors (the raw one's 2.5 s were spent in vain
+# past the end: symmetric(3), α = 0.8, d = 0.3; near the end the other direct solve follows the walk)
 NEAR_END_DIRECT = 1.2  # past a path's end, a direct solve only for d within this factor of the last converged d
 PATH_FIRST_LOG_STEP = 0.2  # the first step of a path in log d (no secant yet: the start is the predictor;
 # binary, α = 0.5, from the anchor d = 0.025 to 0.005: steps of 0.5 and 0.25 failed before 0.125 converged)
@@ -788,7 +790,7 @@ def _solve_high(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
 
     t0, key = CLOCK.now(), problem.memo_key()
     first = len(problem.states.array) == 2
-    p, direct = _direct_solves(problem, opts, budget_s, True, kinds=(first,))
+    p, direct = _direct_solves(problem, opts, budget_s, True, kinds=(first,), cap=HIGH_FIRST_DIRECT_S)
     if p is not None:
         MEMO.add(key, p)
         return p
@@ -849,7 +851,8 @@ def _from_memo(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, bud
     return q
 
 
-def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, kinds=None):
+def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, kinds=None,
+                   cap: float = math.inf):
     """Direct solves from the ball start on short clocks: the scaled iterator (binary synapses at
     d >= 0.02: 12-40 sweeps, under a second, where the raw one may wander for a minute) and the raw
     one (the former cold solve: symmetric(3), excitatory(3), symmetric(5), excitatory(4) in 1-3 s,
@@ -857,7 +860,7 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
     on the short clock: it converged at commit 6674439 for binary synapses at d >= 0.02 only, where
     the scaled one is faster), and none below :data:`TWO_VALUED_DIRECT_D` (other sets:
     :data:`MULTI_VALUED_DIRECT_D`).  ``kinds``: which of them to try (True: scaled), in order (default
-    both, the set's first one first).  Returns (the converged point or None, the raw solve's failure,
+    both, the set's first one first); ``cap``: the longest clock of each.  Returns (the converged point or None, the raw solve's failure,
     else the scaled one's)."""
     scaled_first = len(problem.states.array) == 2
     raw = None
@@ -866,7 +869,7 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
     for scaled in (kinds if kinds is not None else (True, False) if scaled_first else (False, True)):
         clock = SCALED_FIRST_S if scaled else (RAW_BUDGET_HIGH_S if high or scaled_first else RAW_BUDGET_S)
         p = problem.point(tol_residual=opts["tol_residual"], maxiter=RAW_MAXITER if not scaled else opts["maxiter"],
-                          scaled=scaled, newton_maxiter=opts["newton_maxiter"], budget_s=min(clock, 0.25 * budget_s))
+                          scaled=scaled, newton_maxiter=opts["newton_maxiter"], budget_s=min(clock, 0.25 * budget_s, cap))
         if p is not None and p.converged:
             p.note += f"; a direct solve with {'scaled' if scaled else 'raw'} residuals from the ball start"
             return (p if scaled else _polished(problem, p, opts)), raw
