@@ -1024,29 +1024,32 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
         if q is not None:
             return q
         direct = direct or other
+    return _path_failure(problem, start, res, direct, _end_ahead(on_path))
+
+
+def _path_failure(problem: LargeYProblem, start: LocalEntropyPoint, res, direct, t_end) -> LocalEntropyPoint:
+    """The point a failed path in d reports (:func:`_path_to`): ``direct`` (a failed solve at the problem's
+    d) if there is one, else a point with no saddle there, with a note naming the last d the path reached
+    and, where the slope's zero ``t_end`` (log d, :func:`_end_ahead`) lies beyond it, that end."""
+    d = problem.d
     if direct is not None:
         fail = copy.copy(direct)
     else:
         fail = _unsolved(problem, f"the path's last solve, at d = {res.point.d:.6g}, failed: {res.point.message}")
     fail.largest_converged_d = res.last_d if d > start.d else math.nan
+    head = (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} "
+            f"{'upwards converged up to' if d > start.d else 'downwards converged down to'} d = {res.last_d:.6g} "
+            f"and no further ({res.reason})")
     if d > start.d:
-        t_end = _end_ahead(on_path)
         at = (f"; its slope dS_I/dd, extrapolated to 0 from the last two converged points, puts the end at "
               f"d ≈ {math.exp(t_end):.4g}") if t_end is not None and t_end > math.log(res.last_d) else ""
-        fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} upwards converged up to "
-                      f"d = {res.last_d:.6g} and no further ({res.reason}): the end of the branch lies there "
-                      f"(the largest d where it converged, {res.last_d:.6g}{at})")
+        fail.note += f"{head}: the end of the branch lies there (the largest d where it converged, {res.last_d:.6g}{at})"
+    elif t_end is not None and t_end < math.log(res.last_d):
+        fail.note += (f"{head}, where the slope dS_I/dd falls to 0 (extrapolated from the last two converged points: "
+                      f"at d ≈ {math.exp(t_end):.4g}): the lower end of the branch, with a gap below it (alpha above "
+                      f"alpha_U)")
     else:
-        t_end = _end_ahead(on_path)
-        if t_end is not None and t_end < math.log(res.last_d):
-            fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} downwards converged "
-                          f"down to d = {res.last_d:.6g} and no further ({res.reason}), where the slope dS_I/dd falls "
-                          f"to 0 (extrapolated from the last two converged points: at d ≈ {math.exp(t_end):.4g}): the "
-                          f"lower end of the branch, with a gap below it (alpha above alpha_U)")
-        else:
-            fail.note += (f"; no solution reached at d = {d:g}: a path in d from d = {start.d:g} downwards converged "
-                          f"down to d = {res.last_d:.6g} and no further ({res.reason}): below it lies a gap of the "
-                          f"branch (alpha above alpha_U) or a failure of the solver")
+        fail.note += f"{head}: below it lies a gap of the branch (alpha above alpha_U) or a failure of the solver"
     return fail
 
 
