@@ -40,7 +40,7 @@ from theory.states import StateSet, parse_states
 from .equilibrium import check_model
 from .protocol import SaddleBacked
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
-from ..solver.continuation import SecantPredictor, secant_zero
+from ..solver.continuation import SecantPredictor, continue_in_d, secant_zero
 from ..solver.quadrature import GaussianRule, Maximiser
 from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 from ..solver.work_clock import CLOCK, sweep_cost
@@ -626,7 +626,7 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
       (:mod:`numerics.problems.path_store`: solved again at its own d first, never returned as it is), else direct solves from the ball start
       on short clocks (scaled and raw residuals, :func:`_solve_cold`), else a cold solve at an anchor
       (:data:`ANCHOR_DS`) and a path in d to the requested d
-      (:func:`numerics.problems.large_y_path.continue_in_d`), within ``budget_s`` seconds of the work
+      (:func:`numerics.solver.continuation.continue_in_d`), within ``budget_s`` seconds of the work
       clock (default :data:`COLD_BUDGET_S` = 30 s; 9.5 s above the anchors).  A warm solve has no
       budget unless ``budget_s`` is given (then it is reported unsolved when the budget runs out).  A failed path upwards names the end of the branch in ``largest_converged_d``.
       ``path=False`` makes a cold call one direct solve with scaled residuals.
@@ -712,10 +712,11 @@ def _above_anchors(d: float) -> bool:
 
 
 def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEntropyPoint:
-    """A cold call of :func:`solve_large_y`: the memo's nearest point; else direct solves from the
-    ball start on short clocks (:func:`_direct_solves`), else a cold solve at an anchor distance
-    (:func:`_anchor_start`); then a path in d to the target (:func:`_path_to`).  Above the anchors the
-    whole call has :data:`HIGH_BUDGET_S` (past a branch's end it must fail fast).  Budgets are seconds
+    """A cold call of :func:`solve_large_y`: the memo's nearest point, or a stored one solved again
+    (:func:`_revived`); else direct solves from the ball start on short clocks (:func:`_direct_solves`),
+    else a cold solve at an anchor distance (:func:`_anchor_start`); then a path in d to the target
+    (:func:`_path_to`).  Above the anchors the whole call has :data:`HIGH_BUDGET_S` and its own route
+    (:func:`_solve_high`: past a branch's end it must fail fast).  Budgets are seconds
     of the work clock (:mod:`numerics.solver.work_clock`), so the route and the numbers do not depend
     on the machine's load."""
     from .large_y_path import MEMO
@@ -727,27 +728,25 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         start = MEMO.nearest(key, d)
     if start is not None and abs(math.log(start.d / d)) < 1e-12:
         return copy.copy(start)
-    if stored:
-        p = _from_memo(problem, start, opts, budget_s)
-        p.note += (f"; the path started from the point at d = {start.d:g} kept on disk by an earlier process "
-                   f"(numerics.problems.path_store), solved again here")
-        return p
     if start is None:
-        t0 = CLOCK.now()
-        high = _above_anchors(d)  # past a branch's end it must fail fast
-        if high:
+        if _above_anchors(d):  # past a branch's end it must fail fast
             return _solve_high(problem, opts, min(budget_s, HIGH_BUDGET_S))
-        p, direct = _direct_solves(problem, opts, budget_s, high)
+        t0 = CLOCK.now()
+        p, direct = _direct_solves(problem, opts, budget_s, False)
         if p is not None:
             MEMO.add(key, p)
             return p
-        start, fail = _anchor_start(problem, opts, budget_s - (CLOCK.now() - t0), high, direct)
+        start, fail = _anchor_start(problem, opts, budget_s - (CLOCK.now() - t0), False, direct)
         if start is None:
             return fail
         MEMO.add(key, start)
         budget_s -= CLOCK.now() - t0
         return _path_to(problem, start, opts, budget_s, direct)
-    return _from_memo(problem, start, opts, budget_s)
+    p = _from_memo(problem, start, opts, budget_s)
+    if stored:
+        p.note += (f"; the path started from the point at d = {start.d:g} kept on disk by an earlier process "
+                   f"(numerics.problems.path_store), solved again here")
+    return p
 
 
 STORED_MAX_LOG_DISTANCE = 1.0  # a stored point farther than a factor e in d is not a start (the cold route is
@@ -943,10 +942,12 @@ def _asymptotic_point(problem: LargeYProblem, last: LocalEntropyPoint, tol_resid
 
 
 def _end_ahead(points) -> Optional[float]:
-    """The log d where the branch ends ahead of a path upwards: the zero of the slope dS_I/dd (= Δ²Ŝ/2,
+    """The log d where the branch ends ahead of a path in d: the zero of the slope dS_I/dd (= Δ²Ŝ/2,
     which falls to 0+ at the end, linearly in d: binary, α = 0.5, 0.0543, 0.0403, 0.0263, 0.0192 at
-    d = 0.245, 0.247, 0.249, 0.25), extrapolated along the secant in log d through the last two converged
-    points; None while the slope does not fall.  A path upwards closes in on it
+    d = 0.245, 0.247, 0.249, 0.25; downwards at the upper edge of a gap above α_U, binary, α = 0.78:
+    0.072, 0.036, 0.016, 0.0065 at d = 0.04, 0.038, 0.037, 0.0365), extrapolated along the secant in
+    log d through the last two converged points (in the path's order); None while the slope does not
+    fall along the path.  A path closes in on it
     (:func:`numerics.solver.continuation.continue_in_d`, ``ahead``) instead of failing past it and
     halving its step.  With Newton-only steps that failed short of the end and halved the step below
     0.01, the paths stopped early and named ends that were not: binary, α = 0.5, 0.244706 (the branch
@@ -968,14 +969,13 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
     that converged on the path (from above: the end of the branch, ``largest_converged_d``) and is
     reported on ``direct`` (a failed solve at the problem's d) if there is one, else on a point with no
     saddle at the problem's d (the path's last failed solve lies at another d: its message is quoted)."""
-    from .large_y_path import MEMO, continue_in_d
+    from .large_y_path import MEMO
 
     key, d = problem.memo_key(), problem.d
     to_w, from_w = problem.path_coordinates()
-    reached, on_path = [start.d], [start]
+    on_path = [start]
 
     def converged_on_path(p):
-        reached.append(p.d)
         on_path.append(p)
         MEMO.add(key, p)
         if p.d > d and _is_asymptotic(p):
@@ -984,14 +984,14 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
     full_failed = [0]
 
     def solve_at(dn, init, jac):
-        # Newton from the predictor (enough for two-valued sets: they never take the full solve); where it fails, the full solve
-        # from the same start (damped sweeps, Newton, hybr) within the time left: symmetric(3),
+        # Newton from the predictor (enough for two-valued sets: they never take the full solve); where it
+        # fails, the full solve from the same start (damped sweeps, Newton, hybr) within the time left: symmetric(3),
         # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls;
         # not after PATH_FULL_FAILURES of them failed (a fold: the path is about to stop)
         p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER if dn < start.d else PATH_UP_NEWTON_MAXITER,
                           opts["tol_residual"])
         left = path_end - CLOCK.now()
-        short = abs(math.log(dn / reached[-1])) <= PATH_FULL_BELOW
+        short = abs(math.log(dn / on_path[-1].d)) <= PATH_FULL_BELOW
         if (p.converged or left <= 1.0 or dn > start.d or not short  # upwards (past a branch's end): Newton only
                 or full_failed[0] >= PATH_FULL_FAILURES or len(problem.states.array) == 2):
             return p

@@ -33,10 +33,9 @@ from scipy.optimize import brentq, minimize_scalar
 
 from theory.states import StateSet
 
-from ..solver.continuation import PathResult, continue_in_d  # noqa: F401  (the path in d, re-exported)
 from .alpha_zero import alpha0_curve, distance_matrix
 
-__all__ = ["Alpha0Solution", "alpha0_solution", "PathMemo", "MEMO", "PathResult", "continue_in_d"]
+__all__ = ["Alpha0Solution", "alpha0_solution", "PathMemo", "MEMO"]
 
 
 @dataclass

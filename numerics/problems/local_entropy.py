@@ -125,7 +125,6 @@ PATH_NEWTON_MAXITER = 20  # a path step is Newton from the secant predictor with
 PATH_FULL_BELOW = 0.1  # this many iterations; where that fails on a step of at most this in log d, the full
 # warm solve (a failed full solve took 150-180 iterations, 15-20 s, excitatory(3), α = 0.55, d = 0.034)
 PATH_MAX_STEPS = 16
-PATH_MIN_VALUES = 3
 
 
 def inner_rule(d: float) -> AdaptiveGaussian:
@@ -442,7 +441,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                           f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
     if abs(y - UNIT_Y) < 1e-9:
         return solve_unit_y(prob, init=init, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
-    if not init and d < PATH_BELOW_D and len(states.array) >= PATH_MIN_VALUES:
+    if not init and d < PATH_BELOW_D and len(states.array) > 2:
         return _cold_path_in_d(prob, tol_residual, maxiter)
     problem = prob.saddle()
     if init:

@@ -106,7 +106,7 @@ def save(key: Hashable, points) -> None:
     pts = sorted((old + new)[-MAX_POINTS:], key=lambda q: q[0])
     body = json.dumps({"format": FORMAT, "key": repr(key), "version": _version(),
                        "points": [{"d": d, "params": params} for d, params in pts]})
-    path = _file(key)
+    path, tmp = _file(key), None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=path.stem, suffix=".tmp")
@@ -114,7 +114,5 @@ def save(key: Hashable, points) -> None:
             f.write(body)
         os.replace(tmp, path)
     except OSError:
-        try:
-            os.unlink(tmp)  # noqa: F821  (bound when mkstemp succeeded)
-        except (OSError, NameError):
-            pass
+        if tmp is not None and os.path.exists(tmp):
+            os.unlink(tmp)
