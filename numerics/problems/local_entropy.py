@@ -10,7 +10,8 @@ Numerics: the outer Gaussian pairs use the composite rule of :mod:`numerics.solv
 (z₁, z₂); the inner integrals over u (entropic) and v (energetic) use
 :class:`~numerics.solver.quadrature.AdaptiveGaussian`, which follows their peak (at |u| ~ y√(q̂1 − q̂0)),
 in two passes below d = 0.02 (:func:`inner_rule`: panels crowded at the step of width ~√d that the
-reference's constraint puts into the v integral).
+reference's constraint puts into the v integral) and below y = 2 (there the one pass's window ends, which
+snap between coarse points, broke Newton near y = 1, where the q1 equation's signal is O(y − 1)).
 Unknowns and parametrisation (all constraints of a real Gaussian representation kept by
 construction on the order-parameter side):
 
@@ -106,6 +107,19 @@ UNIT_Y = 1.0
 # rule was off by 2e-6 (d = 0.017) and 1.6e-5 (d = 0.012) in S_I, and below d = 0.01 its error made
 # the solver fail (binary, α = 0.5, y = 3).
 TWO_PASS_BELOW_D = 0.02
+# below this y (y = 1 exactly excepted: its two-stage problem has no 0/0) the 16 × 6 panels above
+# TWO_PASS_BELOW_D are laid in two passes (33 scan points).  Binary, α = 0.5, d = 0.04: the one-pass rule's
+# S_I is off by 1.4e-7 … 3.9e-7 at y = 0.8 … 3 against the default two-pass rule, which agrees with 64 × 10
+# panels after 129 scan points to 1e-10, and 16 × 6 panels after 33 scan points to 2e-9 (at five points:
+# binary α = 0.5 d = 0.04 y = 3 and 1.05, α = 0.6 d = 0.1 y = 10, symmetric(3) α = 0.8 d = 0.1 y = 1.2,
+# excitatory(3) α = 0.55 d = 0.05 y = 3), for the cost of one pass (warm solves 2.5–4.1 s either way); near y = 1
+# its window ends, which snap from one coarse point to the next, make the residual jump by ~5e-5 (the q1
+# equation, whose signal is O(y − 1)), so that Newton failed from y = 1.03 to 1.027 and a cold call at
+# y = 1.02 took 161 s (the two-pass fallback), at y = 1.001 failed after 139 s; at y = 0.5 the one-pass
+# cold solve failed after 106 s where the two-pass one converges in 18 s.  Above y = 2 the one pass stays:
+# the two-pass 16 × 6 rule moves S_I by 3.5e-7 (binary, α = 0.5, y = 3, d = 0.02) and 1.2e-7 (α = 0.6,
+# y = 10, d = 0.02) on 12-point curves from d = 0.3, but costs 70 s against 50 s and 333 s against 189 s.
+ONE_PASS_FROM_Y = 2.0
 
 # a cold call of a set with more than two values below this d is a path in d: a cold solve at the first of
 # PATH_ANCHORS that converges, then warm solves from the secant predictor in steps of log d
@@ -127,11 +141,14 @@ PATH_FULL_BELOW = 0.1  # this many iterations; where that fails on a step of at 
 PATH_MAX_STEPS = 16
 
 
-def inner_rule(d: float) -> AdaptiveGaussian:
-    """The inner rule for the u and v integrals at distance d: the two-pass
-    :class:`~numerics.solver.quadrature.AdaptiveGaussian` below :data:`TWO_PASS_BELOW_D`, one pass of
-    16 × 6 equal panels above."""
-    return AdaptiveGaussian() if d < TWO_PASS_BELOW_D else AdaptiveGaussian(panels=16, order=6, scan_points=0)
+def inner_rule(d: float, y: float = UNIT_Y) -> AdaptiveGaussian:
+    """The inner rule for the u and v integrals at distance d and tilt y: the two-pass
+    :class:`~numerics.solver.quadrature.AdaptiveGaussian` below :data:`TWO_PASS_BELOW_D`; above it 16 × 6
+    panels, in two passes (33 scan points: sliding window ends, panels crowded where the integrand bends)
+    below :data:`ONE_PASS_FROM_Y` (y = 1 exactly excepted), in one pass of equal panels otherwise."""
+    if d < TWO_PASS_BELOW_D:
+        return AdaptiveGaussian()
+    return AdaptiveGaussian(panels=16, order=6, scan_points=33 if y < ONE_PASS_FROM_Y and y != UNIT_Y else 0)
 
 
 def _clamp_conjugates(xh):
@@ -341,7 +358,7 @@ class FiniteYProblem(SaddleBacked):
         return _param(self.distance, self.d, self.states.spread, self.form)
 
     def nodes(self):
-        return _nodes(self.states, self.outer, self.inner or inner_rule(self.d))
+        return _nodes(self.states, self.outer, self.inner or inner_rule(self.d, self.y))
 
     def solver_options(self):
         return {"inner_roots": True, "clamp": _clamp_conjugates if self.form == "cholesky" else None}
@@ -441,7 +458,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                           f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
     if abs(y - UNIT_Y) < 1e-9:
         return solve_unit_y(prob, init=init, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
-    if not init and d < PATH_BELOW_D and len(states.array) > 2:
+    if not init and d < PATH_BELOW_D and (len(states.array) > 2 or y < UNIT_Y):
         return _cold_path_in_d(prob, tol_residual, maxiter)
     problem = prob.saddle()
     if init:
@@ -452,9 +469,10 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         climb = y > CLIMB_ABOVE_Y
         prev, yy = _walk_in_y(prob, tol_residual, 3.0 if climb else DESCEND_BELOW_Y, 1.5 if climb else 0.7)
         if not prev.converged:
-            return LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
-                                     saddle=prev.saddle,
-                                     note=f"the {'climb' if climb else 'descent'} in y stopped at y={yy:g}")
+            stopped = LocalEntropyPoint(d=float(d), S_I=math.nan, Sigma=math.nan, phi=math.nan, y=float(y),
+                                        saddle=prev.saddle,
+                                        note=f"the {'climb' if climb else 'descent'} in y stopped at y={yy:g}")
+            return _path_when_cold_fails(prob, stopped, tol_residual, maxiter)
         x0, jacobian = dict(prev.saddle.params), prev.jacobian
         x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * d))
         x0.setdefault("lam", 1.0)
@@ -462,7 +480,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
         x0 = prob.start()
     if newton_only and init and jacobian is not None:
         res = problem.solve(x0, tol_residual=tol_residual, jacobian=jacobian, newton_first=True, newton_only=True,
-                            newton_maxiter=PATH_NEWTON_MAXITER)
+                            newton_maxiter=PATH_NEWTON_MAXITER, newton_refresh=True)
         return prob.point(res, problem, f"decoupling {prob.form}; Newton from the start given")
     rescue = prob.form == "heat_kernel" and not init and DESCEND_BELOW_Y <= y <= CLIMB_ABOVE_Y
     # with a rescue available, the first attempt skips the long damped stage (maxiter=0), ~30 s
@@ -472,13 +490,30 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     if rescue and not res.converged:
         res, seeded = _rescue(prob, problem, x0, jacobian, tol_residual, maxiter)
     point = prob.point(res, problem, f"decoupling {prob.form}{seeded}")
-    if not point.converged and not init and prob.inner is None and d >= TWO_PASS_BELOW_D:
-        return _with_two_pass_rule(prob, point, x0, tol_residual, maxiter)
+    if not point.converged and not init and prob.inner is None and not inner_rule(d, y).scan_points:
+        point = _with_two_pass_rule(prob, point, x0, tol_residual, maxiter)
+    return point if init else _path_when_cold_fails(prob, point, tol_residual, maxiter)
+
+
+def _path_when_cold_fails(prob: FiniteYProblem, point: LocalEntropyPoint, tol_residual: float,
+                          maxiter: int) -> LocalEntropyPoint:
+    """A cold solve that failed, at a d away from the anchors (:data:`PATH_ANCHORS`): the path in d from
+    the anchors (:func:`_cold_path_in_d`), whose point is returned where it converges; otherwise ``point``,
+    the path's reason added to its note.  Binary, α = 0.6, d = 0.01, y = 0.5: the direct cold solve failed
+    (68 s), where the cold point at d = 0.04 converges and a path in d reaches 0.01."""
+    if (point.converged or prob.form != "heat_kernel"  # (not the Cholesky seed of a rescue)
+            or min(abs(math.log(prob.d / da)) for da in PATH_ANCHORS) <= PATH_LOG_STEP):
+        return point
+    path = _cold_path_in_d(prob, tol_residual, maxiter)
+    if path.converged:
+        return path
+    point.note += f"; then {path.note}"
     return point
 
 
 def _cold_path_in_d(prob: FiniteYProblem, tol_residual: float, maxiter: int) -> LocalEntropyPoint:
-    """A cold call below :data:`PATH_BELOW_D` (sets of more than two values): the cold point at the first
+    """A cold call below :data:`PATH_BELOW_D` (sets of more than two values), or one whose direct solve
+    failed (:func:`_path_when_cold_fails`): the cold point at the first
     anchor distance of :data:`PATH_ANCHORS` where it converges, then a path in d down to ``prob.d``:
     each step Newton from the secant through the last two converged points in the solver's coordinates u
     (:func:`_param`, each point read at its own d) with the carried Jacobian, on a short step
@@ -533,11 +568,12 @@ def _unsolved(prob: FiniteYProblem, why: str) -> LocalEntropyPoint:
 
 def _with_two_pass_rule(prob: FiniteYProblem, failed: LocalEntropyPoint, x0: dict, tol_residual: float,
                         maxiter: int) -> LocalEntropyPoint:
-    """A cold call at d ≥ :data:`TWO_PASS_BELOW_D` that failed with the one-pass inner rule is solved
+    """A cold call that failed with the one-pass inner rule (:func:`inner_rule`) is solved
     once more with the two-pass rule (:func:`inner_rule` below the threshold), from the failed solve's
     last iterate where it is finite, else from the start: symmetric(3), α = 0.6, d = 0.2, y = 3, failed
-    with the one-pass rule after 104 s and converges this way in 118 s (binary, α = 0.6, d = 0.04,
-    y = 1.001 fails both ways).  ``failed`` is returned when that fails too."""
+    with the one-pass rule after 104 s and converges this way in 118 s (binary, α = 0.5, d = 0.04,
+    y = 1.001 failed both ways, in 139 s, before the two-pass rule became the default below y = 2; it
+    converges with it in 21 s).  ``failed`` is returned when that fails too."""
     fine = FiniteYProblem(prob.states, prob.alpha, prob.d, prob.y, reference=prob.reference,
                           distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, decoupling=prob.form,
                           outer=prob.outer, inner=AdaptiveGaussian())

@@ -363,11 +363,15 @@ class SaddleProblem:
     def solve(self, init: Mapping[str, float], *, tol: float = 1e-11, tol_residual: float = 1e-8,
               damping: float = 0.3, warm_sweeps: int = 3, maxiter: int = 2000,
               jacobian=None, newton_first: bool = False, newton_only: bool = False,
-              newton_maxiter: int = 15, newton_stall: Optional[int] = None) -> SaddleResult:
+              newton_maxiter: int = 15, newton_stall: Optional[int] = None,
+              newton_refresh: bool = False) -> SaddleResult:
         """Solve from ``init`` (see the module docstring for the stages).  With ``newton_first`` and a
         ``jacobian`` (continuation), Newton–Broyden is tried directly from ``init`` before the damped
         sweeps; the full sequence follows if it fails, unless ``newton_only`` (a cheap continuation
-        attempt: the caller shortens its step instead); ``newton_maxiter`` caps that first Newton.
+        attempt: the caller shortens its step instead); ``newton_maxiter`` caps that first Newton, and
+        ``newton_refresh`` gives it a second try from ``init`` with a fresh finite-difference Jacobian
+        (n + 1 sweeps) when the carried one fails: the Broyden-updated Jacobian carried along a path goes
+        stale, and the fresh one usually converges in a few iterations.
         ``newton_stall`` = k hands stage 2 over from Newton to hybr once Newton crawls (k slow steps
         after a rebuilt Jacobian, see :class:`strategies.StallRule`): in a narrow curved valley
         backtracked Newton steps cut the residual by a few per cent each, where MINPACK's trust
@@ -382,9 +386,13 @@ class SaddleProblem:
         iterations = 0
         if newton_first and jacobian is not None:
             res, iterations = self._continuation_newton(x, jacobian, tol, tol_residual, newton_maxiter)
+            if res is None and newton_refresh:
+                res, more = self._continuation_newton(x, None, tol, tol_residual, newton_maxiter)
+                iterations += more
             if res is not None:
+                res.iterations = iterations
                 return res
-            msgs.append("continuation Newton failed")
+            msgs.append("continuation Newton failed" + (" (carried and fresh Jacobian)" if newton_refresh else ""))
             if newton_only:
                 return self._result(x, math.inf, iterations, "; ".join(msgs), tol, tol_residual)
             msgs[-1] += "; restarted with damped sweeps"
