@@ -408,3 +408,30 @@ def test_a_missing_dependency_is_named_not_a_bug(tmp_path):
     line = r.stderr.strip().splitlines()[-1]
     assert "'tqdm' is missing" in line and "pip install" in line and "internal error" not in r.stderr
     assert not out.exists()
+
+
+# -- the model options of the theory commands name themselves ---------------------------------------------
+
+
+@pytest.mark.parametrize("command", [["entropy", "--alpha", "0.5"], ["capacity"]])
+@pytest.mark.parametrize("opt, value, rng", [
+    ("--fout", "0", "(0, 1)"), ("--fout", "1", "(0, 1)"), ("--fout", "1.5", "(0, 1)"), ("--fout", "-0.2", "(0, 1)"),
+    ("--fout", "nan", "(0, 1)"), ("--fout", "x", "(0, 1)"), ("--kappa", "nan", "[0, inf)"),
+    ("--kappa", "inf", "[0, inf)"), ("--kappa", "-1", "[0, inf)"), ("--bias", "nan", "finite"),
+    ("--bias", "best", "number"),
+])
+def test_theory_model_options_name_the_option(command, opt, value, rng, capsys):
+    """fewbits entropy / capacity: f_out outside (0, 1), a non-finite or negative kappa, a non-finite or
+    non-numeric bias (other than 'optimal') exit 2 with one line naming the option and its range."""
+    err = _user_error(capsys, command[:1] + ["--states", "binary"] + command[1:] + [opt, value], opt, rng)
+    assert "Traceback" not in err
+
+
+def test_theory_model_options_accept_optimal_bias(capsys):
+    """--bias optimal, --fout and --kappa are accepted by both commands."""
+    code, out, _ = _run(capsys, ["capacity", "--states", "binary", "--fout", "0.3", "--bias", "optimal",
+                                 "--kappa", "0.1", "--json"])
+    assert code == 0 and '"f_out": 0.3' in out
+    code, out, _ = _run(capsys, ["entropy", "--states", "binary", "--alpha", "0.3", "--fout", "0.3",
+                                 "--bias", "optimal", "--kappa", "0.1", "--json"])
+    assert code == 0 and '"kappa": 0.1' in out

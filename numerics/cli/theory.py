@@ -30,14 +30,30 @@ def nonnegative_float(text: str, allowed: str) -> float:
     return v
 
 
+def kappa_float(text: str) -> float:
+    """--kappa: a finite number >= 0 (the theory's range), so that argparse's error names the option."""
+    return nonnegative_float(text, "a finite number in [0, inf)")
+
+
+def f_out_float(text: str) -> float:
+    """--fout: the output coding level f_out = P(σ = +1), a number in the open interval (0, 1)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (0.0 < v < 1.0):
+        raise argparse.ArgumentTypeError(f"must be in (0, 1) (f_out = P(sigma = +1)), got {text!r}")
+    return v
+
+
 def parse_bias(text: str):
     return "optimal" if text == "optimal" else finite_float(text)
 
 
 def add_model_arguments(p: argparse.ArgumentParser, bias: bool = True) -> None:
     p.add_argument("--states", required=True, help="state set: binary, symmetric:L, excitatory:L, values:v1,v2[@w1,w2]")
-    p.add_argument("--kappa", type=finite_float, default=0.0, help="stability threshold κ ≥ 0 (default 0)")
-    p.add_argument("--fout", type=finite_float, default=0.5, help="output coding level P(σ=+1) (default 0.5)")
+    p.add_argument("--kappa", type=kappa_float, default=0.0, help="stability threshold κ ≥ 0 (default 0)")
+    p.add_argument("--fout", type=f_out_float, default=0.5, help="output coding level P(σ=+1) in (0, 1) (default 0.5)")
     if bias:
         p.add_argument("--bias", type=parse_bias, default=0.0, help="bias b, or 'optimal' (default 0)")
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
