@@ -263,3 +263,51 @@ def test_cold_finite_y_point_at_small_d_converges_by_a_path_in_d(states, alpha):
     assert fp.converged and top.converged
     assert fp.S_I + 0.01 < p.S_I < top.S_I - 0.01, (fp.S_I, p.S_I, top.S_I)
     assert top.S_I < alpha0_curve(states, [d], reference="best")[0]
+
+
+def test_large_deviation_at_positive_kappa_keeps_its_identities_and_order():
+    """Stability κ = 0.3 (binary, α = 0.4; issue 21: the large-deviation theory was tested at κ = 0 only).
+    * y = 1, reference a solution, at the typical distance d* = (1 − q)/2 of the equilibrium at κ: Φ is the
+      log-number of pairs of solutions of margin κ, 2 s(α; κ), and S_I = Σ = s(α; κ) (to 1e-6; measured
+      3e-10 at d* − 1e-5, with s = 0.254170, q = 0.405714 at κ = 0.3).
+    * At d = 0.1 the local entropy grows with the tilt: S_FP < S_I(y = 3) < S_I(y → ∞) (measured 0.1410,
+      0.1748, 0.2013; y = 10 gives 0.1950 in between), all below the α = 0 curve H₂(d); the Franz–Parisi
+      potential reads the equilibrium at κ (its Σ = s(α; κ)).
+    * A margin removes solutions: S_I(y → ∞) at κ = 0.3 lies below the κ = 0 one, at d = 0.1 and at
+      d = 0.02 (a path in d), and the κ = 0.3 curve still approaches H₂(d) from below as d → 0."""
+    from numerics.problems.equilibrium import solve_equilibrium
+    from numerics.problems.large_y import solve_large_y
+    alpha, kappa = 0.4, 0.3
+    eq = solve_equilibrium("binary", alpha, kappa=kappa)
+    assert eq.converged
+    s, d_star = eq.value, (1 - eq.params["q"]) / 2
+    assert s < solve_equilibrium("binary", alpha).value
+    pair = solve_local_entropy("binary", alpha, d_star - 1e-5, 1.0, kappa=kappa)
+    assert pair.converged, pair.message
+    assert abs(pair.phi - 2 * s) < 1e-6 and abs(pair.S_I - s) < 1e-6 and abs(pair.Sigma - s) < 1e-6
+    d = 0.1
+    fp = solve_franz_parisi("binary", alpha, d, kappa=kappa)
+    y3 = solve_local_entropy("binary", alpha, d, 3.0, kappa=kappa)
+    inf = solve_large_y("binary", alpha, d, kappa=kappa)
+    assert fp.converged and y3.converged and inf.converged, (fp.message, y3.message, inf.message)
+    assert abs(fp.Sigma - s) < 1e-9
+    assert fp.S_I + 0.01 < y3.S_I < inf.S_I - 0.01 and inf.S_I < binary_entropy(d) - 0.01
+    assert inf.S_I < solve_large_y("binary", alpha, d).S_I - 1e-3
+    small = solve_large_y("binary", alpha, 0.02, kappa=kappa)
+    assert small.converged, small.message
+    assert small.S_I < solve_large_y("binary", alpha, 0.02).S_I and 0 < binary_entropy(0.02) - small.S_I < 0.02
+
+
+def test_cold_point_just_above_y_one_lies_between_its_neighbours_in_y():
+    """Binary, α = 0.5, d = 0.04: a cold call at y = 1.02 converges (it took 161 s by the two-pass fallback
+    before the two-pass inner rule became the default below y = 2, and y = 1.001 failed: the one-pass
+    rule's window ends snapped and the q1 equation's signal is O(y − 1)).  Its S_I lies between the y = 1
+    point (two stages) and y = 1.05 (warm from it), within 2e-5 of the linear interpolation in y (the
+    curvature; S_I is 0.0854061 at y = 1 and 0.0861198 at y = 1.05)."""
+    cold = solve_local_entropy("binary", 0.5, 0.04, 1.02)
+    assert cold.converged and cold.residual < 1e-8, cold.message
+    one = solve_local_entropy("binary", 0.5, 0.04, 1.0)
+    hi = solve_local_entropy("binary", 0.5, 0.04, 1.05, init=cold.saddle.params)
+    assert one.converged and hi.converged, (one.message, hi.message)
+    assert one.S_I < cold.S_I < hi.S_I and hi.Sigma < cold.Sigma < one.Sigma
+    assert abs(cold.S_I - (0.6 * one.S_I + 0.4 * hi.S_I)) < 2e-5
