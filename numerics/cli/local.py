@@ -7,7 +7,7 @@ import math
 
 from theory.states import parse_states
 
-from .theory import ABOVE_CAPACITY_HELP, above_capacity, finite_float, nonnegative_float
+from .theory import ABOVE_CAPACITY_HELP, above_capacity, f_out_float, finite_float, nonnegative_float, parse_bias
 
 __all__ = ["register", "parse_d_grid", "MAX_GRID_POINTS"]
 
@@ -59,7 +59,12 @@ def _print_curve(curve, args, header):
     from . import dump_json
 
     if args.json:
-        print(dump_json(curve.as_dict()))
+        out = curve.as_dict()
+        points = out.pop("points", [])
+        first = next((p for p in curve.points if p.saddle is not None), None)
+        bias = first.saddle.model.get("b", 0.0) if first is not None else args.bias
+        out.update(kappa=args.kappa, f_out=args.fout, bias=bias, points=points)
+        print(dump_json(out))
         return
     print(header)
     print(f"{'d':>10} {'S_I':>12} {'Sigma':>12} {'converged':>9} {'residual':>10}  note")
@@ -91,8 +96,12 @@ def _cmd_local(args) -> int:
             print("fewbits: note: --check-ys implies --check (each point is checked against the finite-y "
                   "ladder at these y; minutes per point)", file=sys.stderr, flush=True)
         args.check = True
+    if args.bias == "optimal":
+        raise ValueError("--bias optimal is not covered by local-entropy (the large-deviation measure's own "
+                         "optimum is not implemented): give a number, e.g. the equilibrium optimum that "
+                         "'fewbits entropy --bias optimal' prints")
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
-                                distance=args.distance, kappa=args.kappa)
+                                distance=args.distance, kappa=args.kappa, f_out=args.fout, bias=args.bias)
     ok = bool(curve.converged.all())
     if args.y == math.inf and args.check:
         # physics.md §3.2: y → ∞ values are accepted where the extrapolated finite-y ladders agree
@@ -107,19 +116,26 @@ def _cmd_local(args) -> int:
         ok = bool(all(p.converged for p in curve.points))
     _print_curve(curve, args, f"local entropy, states {states.name}, alpha={args.alpha:g}, y={args.y:g}"
                               + (" (y → ∞ equations; Sigma not given at this order)" if args.y == math.inf else "")
-                              + f", reference={args.reference}, distance={args.distance}, kappa={args.kappa:g}")
+                              + f", reference={args.reference}, distance={args.distance}, kappa={args.kappa:g}"
+                              + _output_model(args))
     if not ok:
         return 1
-    return above_capacity(_equilibrium_entropy(states, args.alpha, args.kappa), args.alpha, args.above_capacity)
+    return above_capacity(_equilibrium_entropy(states, args.alpha, args.kappa, args.fout, args.bias), args.alpha,
+                          args.above_capacity)
 
 
-def _equilibrium_entropy(states, alpha: float, kappa: float) -> float:
+def _output_model(args) -> str:
+    """The output model in a header: nothing at the default b = 0 (where f_out drops out)."""
+    return "" if args.bias == 0 else f", f_out={args.fout:g}, bias={args.bias}"
+
+
+def _equilibrium_entropy(states, alpha: float, kappa: float, f_out: float = 0.5, bias=0.0) -> float:
     """s(α) at the same load (NaN at α = 0 or where it does not converge): tells a load above α_c."""
     from ..problems.equilibrium import solve_equilibrium
 
     if alpha == 0:
         return math.nan
-    r = solve_equilibrium(states, alpha, kappa=kappa)
+    r = solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out, bias=bias)
     return r.value if r.converged else math.nan
 
 
@@ -129,10 +145,13 @@ def _cmd_fp(args) -> int:
     states = parse_states(args.states)
     ds = _distances(args)
     curve = franz_parisi_curve(states, args.alpha, ds, distance=args.distance, kappa=args.kappa,
-                               reference_kappa=args.reference_kappa)
+                               reference_kappa=args.reference_kappa, f_out=args.fout, bias=args.bias)
     ref = "" if args.reference_kappa is None else f", reference margin {args.reference_kappa}"
+    if args.bias == "optimal" and curve.points and curve.points[0].saddle is not None:
+        args = argparse.Namespace(**{**vars(args), "bias": f"optimal ({curve.points[0].saddle.model['b']:.6g})"})
     _print_curve(curve, args, f"Franz-Parisi potential (typical reference{ref}), states {states.name}, "
-                              f"alpha={args.alpha:g}, distance={args.distance}; Sigma = s(alpha) of the reference")
+                              f"alpha={args.alpha:g}, distance={args.distance}{_output_model(args)}; "
+                              f"Sigma = s(alpha) of the reference")
     if not bool(curve.converged.all()):
         return 1
     return above_capacity(float(curve.Sigma[0]), args.alpha, args.above_capacity)
@@ -284,6 +303,11 @@ def register(sub) -> None:
         p.add_argument("--distance", choices=["squared", "hamming"], default="squared",
                        help="squared: mean (W−W̃)²/Δ² (default); hamming: fraction of differing synapses")
         p.add_argument("--kappa", type=finite_float, default=0.0, help="stability κ ≥ 0")
+        p.add_argument("--fout", type=f_out_float, default=0.5,
+                       help="output coding level P(σ=+1) in (0, 1) (default 0.5; matters only with a bias)")
+        p.add_argument("--bias", type=parse_bias, default=0.0,
+                       help="output bias b, σ(ξ·W/√N + b) > κ (default 0); franz-parisi also takes 'optimal' "
+                            "(the b that maximises the reference's equilibrium entropy)")
         p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 

@@ -53,10 +53,11 @@ _z1, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "Wt", "u", "W", "v"))
 
 
 @lru_cache(maxsize=None)
-def derived_fp(distance: str = "squared", reference_margin: bool = False):
+def derived_fp(distance: str = "squared", reference_margin: bool = False, biased: bool = False):
     """Derived and compiled Franz–Parisi equations (once per process, distance and functional: with
-    ``reference_margin`` the reference has its own margin κ̃, model parameter ``kappa_t``)."""
-    return derive(franz_parisi(distance, reference_margin))
+    ``reference_margin`` the reference has its own margin κ̃, model parameter ``kappa_t``; ``biased``
+    with the output bias b and coding level f_out)."""
+    return derive(franz_parisi(distance, reference_margin, biased))
 
 
 def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule):
@@ -123,9 +124,9 @@ def _param(distance: str, ref: dict, d: float, Delta: float) -> Parametrisation:
 
 
 def reference_parameters(states: StateSet, alpha: float, kappa: float = 0.0, f_out: float = 0.5,
-                         eq: Optional[SaddleResult] = None) -> dict:
+                         eq: Optional[SaddleResult] = None, bias: Union[float, str] = 0.0) -> dict:
     """Q̃, P, Q̂̃, P̂ of a typical equilibrium solution at load α (and the equilibrium result)."""
-    eq = eq or solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out)
+    eq = eq or solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out, bias=bias)
     if not eq.converged:
         raise ValueError(f"the equilibrium saddle point at alpha={alpha} did not converge: {eq.message}")
     return {"Qt": eq.params["Q"], "P": eq.params["q"], "Qth": eq.conjugates["A"] - eq.conjugates["qhat"],
@@ -246,7 +247,14 @@ class FranzParisiProblem(SaddleBacked):
 
     ``reference_kappa`` (κ̃: ``None``, a number ≥ 0 or ``"max"``, see the module docstring): the
     reference is a typical solution of margin κ̃, the probes of margin ``kappa``; ``eq`` is then the
-    equilibrium point at κ̃.  ``None`` keeps the one-margin functional (reference at κ)."""
+    equilibrium point at κ̃.  ``None`` keeps the one-margin functional (reference at κ).
+
+    ``bias`` b (a number, or ``"optimal"``) and ``f_out``: the reference and the probes are solutions
+    of the same perceptron, threshold included, so both see the bias b.  ``"optimal"`` is the b that
+    maximises the equilibrium entropy s(α; κ, b, f_out) (:func:`solve_equilibrium`), i.e. the bias of
+    the perceptron whose typical solutions are the references; the potential is then computed at that
+    fixed b.  (The probes' free entropy at fixed reference is not maximised over b separately: a
+    perceptron has one threshold.)  With b = 0 the unbiased functional is used (f_out drops out)."""
 
     name = "franz_parisi"
     anchors = ("ball",)
@@ -254,8 +262,11 @@ class FranzParisiProblem(SaddleBacked):
     def __init__(self, states: StateSet, alpha: float, d: float, *, kappa: float = 0.0, f_out: float = 0.5,
                  distance: str = "squared", eq: Optional[SaddleResult] = None,
                  outer: Optional[GaussianRule] = None, inner: Optional[GaussianRule] = None,
-                 reference_kappa: Union[None, float, str] = None):
-        check_model(alpha, kappa, f_out, 0.0)
+                 reference_kappa: Union[None, float, str] = None, bias: Union[float, str] = 0.0):
+        check_model(alpha, kappa, f_out, bias)
+        if reference_kappa is not None and bias != 0.0:
+            raise ValueError("bias: a reference of its own margin (reference_kappa) with a nonzero bias is not "
+                             "covered (the maximum margin kappa_max is computed at b = 0)")
         if alpha <= 0:
             raise ValueError("alpha must be > 0 for the Franz-Parisi potential (at alpha = 0 every "
                              "configuration is a solution: use local_entropy with reference='free')")
@@ -266,15 +277,16 @@ class FranzParisiProblem(SaddleBacked):
             self.kappa_t, eq_max = reference_margin(states, alpha, reference_kappa, f_out)
             eq = eq or eq_max
         self.ref, self.eq = reference_parameters(states, alpha, kappa if self.kappa_t is None else self.kappa_t,
-                                                 f_out, eq)
-        self._model = {"alpha": alpha, "kappa": kappa, "b": 0.0, "f_out": f_out, "d": d,
+                                                 f_out, eq, bias)
+        self.b = float(self.eq.params.get("b", 0.0)) if bias == "optimal" else float(bias)
+        self._model = {"alpha": alpha, "kappa": kappa, "b": self.b, "f_out": f_out, "d": d,
                        "Delta": states.spread, **self.ref}
         if self.kappa_t is not None:
             self._model["kappa_t"] = self.kappa_t
         self.outer, self.inner = outer or GaussianRule(24, 8), inner or GaussianRule(16, 8)
 
     def derived(self):
-        return derived_fp(self.distance, self.kappa_t is not None)
+        return derived_fp(self.distance, self.kappa_t is not None, self.b != 0.0)
 
     def model(self):
         return dict(self._model)
@@ -325,14 +337,16 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
                        f_out: float = 0.5, distance: str = "squared", init: Optional[dict] = None,
                        eq: Optional[SaddleResult] = None, outer: Optional[GaussianRule] = None,
                        inner: Optional[GaussianRule] = None, maxiter: int = 400,
-                       reference_kappa: Union[None, float, str] = None) -> LocalEntropyPoint:
+                       reference_kappa: Union[None, float, str] = None,
+                       bias: Union[float, str] = 0.0) -> LocalEntropyPoint:
     """S_FP(d) at load α: the local entropy at distance d from a typical solution
-    (:class:`FranzParisiProblem`); ``Sigma`` holds the reference's equilibrium entropy s(α; κ̃)
-    (κ̃ = κ unless ``reference_kappa`` is given).  At the typical distance d* (one margin, squared
+    (:class:`FranzParisiProblem`; ``bias`` b, a number or ``"optimal"``, with ``f_out``, see there);
+    ``Sigma`` holds the reference's equilibrium entropy s(α; κ̃) (κ̃ = κ unless ``reference_kappa`` is
+    given).  At the typical distance d* (one margin, squared
     distance, |d − d*| ≤ :data:`AT_TYPICAL`) the exact solution is returned (:func:`_exact_at_typical`)."""
     states = parse_states(states)
     prob = FranzParisiProblem(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance, eq=eq,
-                              outer=outer, inner=inner, reference_kappa=reference_kappa)
+                              outer=outer, inner=inner, reference_kappa=reference_kappa, bias=bias)
     if abs(d - typical_distance(prob)) <= AT_TYPICAL:
         res = _exact_at_typical(prob)
     else:
@@ -361,16 +375,16 @@ def _carried(prev: LocalEntropyPoint, d: float, distance: str, Delta: float) -> 
 
 def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: str = "squared",
                        kappa: float = 0.0, f_out: float = 0.5, reference_kappa: Union[None, float, str] = None,
-                       **kw) -> LocalEntropyCurve:
+                       bias: Union[float, str] = 0.0, **kw) -> LocalEntropyCurve:
     """S_FP on a grid of distances, by continuation from the largest d down (warm starts).
 
     ``Sigma`` holds the reference's equilibrium entropy s(α; κ̃) (the external entropy of typical
     references; κ̃ = κ unless ``reference_kappa``, a number or ``"max"``, is given).
     """
     states = parse_states(states)
-    check_model(alpha, kappa, f_out, 0.0)
+    check_model(alpha, kappa, f_out, bias)
     if reference_kappa is None:
-        eq = kw.pop("eq", None) or solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out)
+        eq = kw.pop("eq", None) or solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out, bias=bias)
     else:
         reference_kappa, eq = reference_margin(states, alpha, reference_kappa, f_out)
         eq = kw.pop("eq", None) or eq or solve_equilibrium(states, alpha, kappa=reference_kappa, f_out=f_out)
@@ -378,7 +392,8 @@ def franz_parisi_curve(states, alpha: float, ds: Sequence[float], *, distance: s
     points = [None] * len(ds)
     prev = None
     for i in order:
-        call = dict(kappa=kappa, f_out=f_out, distance=distance, eq=eq, reference_kappa=reference_kappa, **kw)
+        call = dict(kappa=kappa, f_out=f_out, distance=distance, eq=eq, reference_kappa=reference_kappa,
+                    bias=bias, **kw)
         init = _carried(prev, float(ds[i]), distance, states.spread) if prev is not None else None
         p = solve_franz_parisi(states, alpha, float(ds[i]), init=init, **call)
         if not p.converged and init is not None:

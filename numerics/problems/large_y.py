@@ -52,11 +52,11 @@ _z1, _Wt, _Wt0, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "Wt0", "u", "
 
 
 @lru_cache(maxsize=None)
-def derived_large_y(distance: str = "squared"):
+def derived_large_y(distance: str = "squared", biased: bool = False):
     """Derived and compiled y → ∞ equations (a few seconds, once per process), with the slope
     ``dS_dd`` = ∂φ∞/∂d at fixed unknowns, which at the saddle point is dS_I/dd (envelope theorem;
     for the squared distance it is Δ²Ŝ/2, so S_I grows with d exactly where Ŝ > 0)."""
-    F = large_y(distance)
+    F = large_y(distance, biased)
     return derive(F, extra={"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])})
 
 
@@ -199,14 +199,17 @@ def _nodes(states: StateSet, outer: GaussianRule, shift: Maximiser, distance: st
         breaks, widths = [], []
         Q, q1 = vals.get("Q"), vals.get("q1")
         if Q is not None and q1 is not None and 0 < q1 < Q:
-            z0, scale = vals.get("kappa", 0.0) / math.sqrt(q1), math.sqrt((Q - q1) / q1)
-            breaks.append(z0)
-            widths.append(scale)
-            dq = vals.get("dq")
-            if dq is not None and dq > TAIL_BREAK_DQ:
-                xc = math.sqrt(2 * math.log(dq))
-                breaks.append(z0 + xc * scale)
-                widths.append(scale / xc)
+            kappa, b = vals.get("kappa", 0.0), vals.get("b", 0.0)
+            scale = math.sqrt((Q - q1) / q1)
+            for margin in ((kappa - b, kappa + b) if b else (kappa,)):  # one per label with a bias
+                z0 = margin / math.sqrt(q1)
+                breaks.append(z0)
+                widths.append(scale)
+                dq = vals.get("dq")
+                if dq is not None and dq > TAIL_BREAK_DQ:
+                    xc = math.sqrt(2 * math.log(dq))
+                    breaks.append(z0 + xc * scale)
+                    widths.append(scale / xc)
         if switches and step != "energetic":
             t = reference_switches(states, vals, distance, shift, z_max=min(8.0, outer.z_max))
             breaks += list(t)
@@ -369,26 +372,30 @@ class LargeYProblem(SaddleBacked):
     anchors = ("ball", "alpha0")
 
     def __init__(self, states, alpha: float, d: float, *, distance: str = "squared", kappa: float = 0.0,
-                 outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None, switches: bool = True):
+                 outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None, switches: bool = True,
+                 bias: float = 0.0, f_out: float = 0.5):
         self.states = parse_states(states)
         self.alpha, self.d, self.distance, self.kappa = float(alpha), float(d), distance, float(kappa)
         self.outer, self.shift, self.switches = outer or GaussianRule(24, 8), shift, switches
+        # output bias b and coding level f_out (b = 0: the unbiased functional, f_out drops out)
+        self.b, self.f_out = float(bias), float(f_out)
 
     def at(self, d: float) -> "LargeYProblem":
         """The same problem at another distance."""
         return LargeYProblem(self.states, self.alpha, d, distance=self.distance, kappa=self.kappa, outer=self.outer,
-                             shift=self.shift, switches=self.switches)
+                             shift=self.shift, switches=self.switches, bias=self.b, f_out=self.f_out)
 
     def memo_key(self) -> tuple:
         """What identifies the problem up to d (the key of :data:`numerics.problems.large_y_path.MEMO`)."""
         return (tuple(self.states.array), tuple(self.states.log_prior), self.distance, self.kappa, self.alpha,
-                self.outer, self.shift, self.switches)
+                self.outer, self.shift, self.switches) + ((self.b, self.f_out) if self.b else ())
 
     def derived(self):
-        return derived_large_y(self.distance)
+        return derived_large_y(self.distance, bool(self.b))
 
     def model(self) -> dict:
-        return {"alpha": self.alpha, "kappa": self.kappa, "d": self.d, "Delta": self.states.spread}
+        m = {"alpha": self.alpha, "kappa": self.kappa, "d": self.d, "Delta": self.states.spread}
+        return {**m, "b": self.b, "f_out": self.f_out} if self.b else m
 
     def parametrisation(self) -> Parametrisation:
         return _param(self.distance)
@@ -612,9 +619,11 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
                   outer: Optional[GaussianRule] = None, shift: Optional[Maximiser] = None,
                   tol_residual: float = 1e-7, maxiter: int = 400, newton_only: bool = False,
                   newton_maxiter: int = 15, switches: bool = True, path: bool = True,
-                  budget_s: Optional[float] = None, newton_tol: Optional[float] = None) -> LocalEntropyPoint:
+                  budget_s: Optional[float] = None, newton_tol: Optional[float] = None,
+                  bias: float = 0.0, f_out: float = 0.5) -> LocalEntropyPoint:
     """S_I at y → ∞ (φ∞ at its saddle point) with diagnostics; ``Sigma`` is NaN (not given at this
-    order).
+    order).  ``bias`` b (a fixed number; the reference and its copies share it) and ``f_out``: the
+    output model of :func:`theory.functionals.large_deviation.biased_energetic` (b = 0: f_out drops out).
 
     * α = 0: the exact solution (:func:`_alpha0_point`), S_I on the α = 0 curve.
     * ``init`` (a neighbour's ``saddle.params``) and ``jacobian``: one warm solve; ``newton_only``
@@ -635,12 +644,15 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     at the switches of W̃ (:func:`reference_switches`), to measure what they change.  Residuals are
     measured in the units of each unknown (:class:`_ScaledSaddle`)."""
     states = parse_states(states)
-    check_model(alpha, kappa, 0.5, 0.0)
+    check_model(alpha, kappa, f_out, bias)
+    if bias == "optimal":
+        raise ValueError("bias: 'optimal' is not covered at y -> inf (give the bias as a number, e.g. the "
+                         "equilibrium optimum of solve_equilibrium(..., bias='optimal'))")
     check_distance(d, distance)
     if alpha == 0:
         return _alpha0_point(states, float(d), distance, kappa, tol_residual)
     problem = LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=outer, shift=shift,
-                            switches=switches)
+                            switches=switches, bias=bias, f_out=f_out)
     opts = {"tol_residual": tol_residual, "maxiter": maxiter, "newton_maxiter": newton_maxiter}
     from .large_y_path import MEMO
 
@@ -1118,7 +1130,8 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     from .large_y_path import MEMO
 
     key = LargeYProblem(states, alpha, ds[order[0]], distance=distance, kappa=kappa, outer=kw.get("outer"),
-                        shift=kw.get("shift"), switches=kw.get("switches", True)).memo_key() if ds else None
+                        shift=kw.get("shift"), switches=kw.get("switches", True), bias=kw.get("bias", 0.0),
+                        f_out=kw.get("f_out", 0.5)).memo_key() if ds else None
     if key is not None:
         path_store.save(key, MEMO.points(key))
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
@@ -1134,7 +1147,8 @@ def _fresh_warm(states: StateSet, alpha: float, d: float, guess: dict, failed: L
     failed, with a fresh one it converged in 27 evaluations, where the cold call that followed took a
     path of five full solves, 12 s).  ``failed`` (which may be None) if it fails too."""
     problem = LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=kw.get("outer"),
-                            shift=kw.get("shift"), switches=kw.get("switches", True))
+                            shift=kw.get("shift"), switches=kw.get("switches", True), bias=kw.get("bias", 0.0),
+                            f_out=kw.get("f_out", 0.5))
     p = _fresh_newton(problem, guess, PATH_NEWTON_MAXITER, kw.get("tol_residual", 1e-7),
                       failed or _unsolved(problem, "Newton from the predictor failed"))
     if p is not failed and p.converged:

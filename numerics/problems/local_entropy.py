@@ -57,12 +57,12 @@ _y = SYMBOLS["y"]
 
 
 @lru_cache(maxsize=None)
-def derived_ld(reference: str = "solution", distance: str = "squared", form: str = "cholesky"):
+def derived_ld(reference: str = "solution", distance: str = "squared", form: str = "cholesky", biased: bool = False):
     """Derived and compiled finite-y equations, with the extra output ``dyPhi`` = ∂_y(yΦ).
 
     ``form="cholesky"`` (exact two-field Gaussian averages) or ``"heat_kernel"`` (one field, the
     reference's residual field averaged to first order; ~25 s to derive, once per process)."""
-    F = large_deviation(reference, distance, form)
+    F = large_deviation(reference, distance, form, biased)
     return derive(F, extra={"dyPhi": sp.diff(F.value, _y)})
 
 
@@ -299,11 +299,11 @@ def _param_cholesky(distance: str, d: float, Delta: float) -> Parametrisation:
     return Parametrisation(names, to_u, from_u)
 
 
-def _initial_from_fp(states, alpha, d, distance, kappa, f_out):
+def _initial_from_fp(states, alpha, d, distance, kappa, f_out, bias=0.0):
     """Start from the Franz–Parisi solution (the y → 0 limit) with q0 = R²/P."""
     from .franz_parisi import solve_franz_parisi
 
-    fp = solve_franz_parisi(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance)
+    fp = solve_franz_parisi(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance, bias=bias)
     ref = fp.saddle.model
     x = dict(fp.saddle.params)
     x.update(Qt=ref["Qt"], P=ref["P"], q0=min(x["R"] ** 2 / ref["P"], 0.999 * x["q1"]))
@@ -337,10 +337,14 @@ class FiniteYProblem(SaddleBacked):
     def __init__(self, states: StateSet, alpha: float, d: float, y: float, *, reference: str = "solution",
                  distance: str = "squared", kappa: float = 0.0, f_out: float = 0.5,
                  decoupling: str = "heat_kernel", outer: Optional[GaussianRule] = None,
-                 inner: Optional[AdaptiveGaussian] = None):
-        check_model(alpha, kappa, f_out, 0.0)
+                 inner: Optional[AdaptiveGaussian] = None, bias: float = 0.0):
+        check_model(alpha, kappa, f_out, bias)
+        if bias == "optimal":
+            raise ValueError("bias: 'optimal' is not covered at finite y (give the bias as a number, e.g. the "
+                             "equilibrium optimum of solve_equilibrium(..., bias='optimal'))")
         check_distance(d, distance)
         _check_finite_y(y, reference, decoupling)
+        self.b = float(bias)  # output bias (b = 0: the unbiased functional, f_out drops out)
         self.states, self.alpha, self.d, self.y = states, alpha, d, y
         self.reference, self.distance, self.kappa, self.f_out = reference, distance, kappa, f_out
         self.form = decoupling
@@ -348,10 +352,10 @@ class FiniteYProblem(SaddleBacked):
         self.inner = inner
 
     def derived(self):
-        return derived_ld(self.reference, self.distance, self.form)
+        return derived_ld(self.reference, self.distance, self.form, bool(self.b))
 
     def model(self):
-        return {"alpha": float(self.alpha), "kappa": float(self.kappa), "b": 0.0, "f_out": float(self.f_out),
+        return {"alpha": float(self.alpha), "kappa": float(self.kappa), "b": self.b, "f_out": float(self.f_out),
                 "y": float(self.y), "d": float(self.d), "Delta": self.states.spread}
 
     def parametrisation(self):
@@ -366,7 +370,7 @@ class FiniteYProblem(SaddleBacked):
     def start(self, anchor=None):
         self.check_anchor(anchor)
         if (anchor or ("franz_parisi" if self.alpha > 0 else "alpha0")) == "franz_parisi":
-            x0 = _initial_from_fp(self.states, self.alpha, self.d, self.distance, self.kappa, self.f_out)
+            x0 = _initial_from_fp(self.states, self.alpha, self.d, self.distance, self.kappa, self.f_out, self.b)
         else:
             x0 = _alpha0_initial(self.states, self.d, self.distance)
         x0.setdefault("S", x0.get("Qt", 1.0) * (1 - 2 * self.d))
@@ -391,7 +395,7 @@ def _walk_in_y(prob: FiniteYProblem, tol_residual: float, y_from: float, factor:
     the previous one): the climb from y = 3 (×1.5) for large y, where a cold start rarely lands in the
     basin, and the descent from y = :data:`DESCEND_BELOW_Y` (×0.7) for small y.  Returns (last point,
     y reached); the caller solves at ``prob.y`` from it."""
-    kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
+    kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, bias=prob.b,
               outer=prob.outer, inner=prob.inner, tol_residual=tol_residual, decoupling=prob.form)
     prev = solve_local_entropy(prob.states, prob.alpha, prob.d, y_from, **kw)
     yy = y_from
@@ -408,7 +412,7 @@ def _rescue(prob: FiniteYProblem, problem, x0, jacobian, tol_residual, maxiter):
     :data:`SEED_RULE` (cheap; its own error, up to ~6e-4 in S_I, does not matter for a start); if that
     fails too, the full solve from the original start.  Returns (result, note suffix)."""
     seed = solve_local_entropy(prob.states, prob.alpha, prob.d, prob.y, reference=prob.reference,
-                               distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
+                               distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, bias=prob.b,
                                outer=GaussianRule(*SEED_RULE), inner=prob.inner, tol_residual=tol_residual,
                                maxiter=0, decoupling="cholesky")
     res, seeded = None, ""
@@ -428,8 +432,13 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
                         f_out: float = 0.5, init: Optional[dict] = None,
                         outer: Optional[GaussianRule] = None, inner: Optional[AdaptiveGaussian] = None,
                         tol_residual: float = 1e-7, maxiter: int = 40, jacobian=None,
-                        decoupling: str = "heat_kernel", newton_only: bool = False) -> LocalEntropyPoint:
+                        decoupling: str = "heat_kernel", newton_only: bool = False,
+                        bias: float = 0.0) -> LocalEntropyPoint:
     """The finite-y saddle point at (α, d, y): S_I, Σ and Φ with diagnostics.
+
+    ``bias`` b (a fixed number, shared by the reference and the replicas: one perceptron, one
+    threshold) and ``f_out``: the output model of
+    :func:`theory.functionals.large_deviation.biased_energetic`; at b = 0 f_out drops out.
 
     ``init`` (e.g. a neighbouring point's ``saddle.params``) warm-starts the solver; by default it
     starts from the Franz–Parisi solution at the same (α, d) (or the α = 0 values when α = 0).
@@ -455,7 +464,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     """
     states = parse_states(states)
     prob = FiniteYProblem(states, alpha, d, y, reference=reference, distance=distance, kappa=kappa,
-                          f_out=f_out, decoupling=decoupling, outer=outer, inner=inner)
+                          f_out=f_out, decoupling=decoupling, outer=outer, inner=inner, bias=bias)
     if abs(y - UNIT_Y) < 1e-9:
         return solve_unit_y(prob, init=init, tol_residual=tol_residual, maxiter=maxiter, jacobian=jacobian)
     if not init and d < PATH_BELOW_D and (len(states.array) > 2 or y < UNIT_Y):
@@ -520,7 +529,7 @@ def _cold_path_in_d(prob: FiniteYProblem, tol_residual: float, maxiter: int) -> 
     (:data:`PATH_FULL_BELOW`) then the full warm solve; the step in log d halved on a failure and grown
     by :data:`PATH_GROW` on a success (:func:`numerics.solver.continuation.continue_in_d`).  The note
     names the anchor and the number of solves; a path that stops names the last d it reached."""
-    kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out,
+    kw = dict(reference=prob.reference, distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, bias=prob.b,
               outer=prob.outer, inner=prob.inner, tol_residual=tol_residual, decoupling=prob.form)
     start = None
     for da in PATH_ANCHORS:
@@ -575,7 +584,7 @@ def _with_two_pass_rule(prob: FiniteYProblem, failed: LocalEntropyPoint, x0: dic
     y = 1.001 failed both ways, in 139 s, before the two-pass rule became the default below y = 2; it
     converges with it in 21 s).  ``failed`` is returned when that fails too."""
     fine = FiniteYProblem(prob.states, prob.alpha, prob.d, prob.y, reference=prob.reference,
-                          distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, decoupling=prob.form,
+                          distance=prob.distance, kappa=prob.kappa, f_out=prob.f_out, bias=prob.b, decoupling=prob.form,
                           outer=prob.outer, inner=AdaptiveGaussian())
     problem = fine.saddle()
     last = dict(failed.saddle.params or {})
@@ -624,7 +633,7 @@ def _secant_start(hist: list, d: float, distance: str, Delta: float, form: str) 
 
 def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, reference: str = "solution",
                         distance: str = "squared", kappa: float = 0.0, f_out: float = 0.5, sweep: str = "down",
-                        init: Optional[dict] = None, jacobian=None, **kw) -> LocalEntropyCurve:
+                        init: Optional[dict] = None, jacobian=None, bias: float = 0.0, **kw) -> LocalEntropyCurve:
     """S_I(d), Σ(d) at fixed (α, y) by continuation in d (warm starts between neighbours).
 
     ``sweep="down"`` goes from the largest d to the smallest, ``"up"`` the other way; ``"both"``
@@ -640,9 +649,11 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
         # the y → ∞ equations (numerics.problems.large_y); the extrapolated finite-y ladders, their check,
         # are numerics.problems.extrapolation.local_entropy_curve_inf
         from .large_y import large_y_curve
+        if bias:
+            kw = {**kw, "bias": bias, "f_out": f_out}
         return large_y_curve(states, alpha, ds, distance=distance, kappa=kappa,
                              sweep="up" if sweep == "up" else "down", init=init, jacobian=jacobian,
-                             **{k: v for k, v in kw.items() if k in ("outer", "shift", "tol_residual", "maxiter")})
+                             **{k: v for k, v in kw.items() if k in ("outer", "shift", "tol_residual", "maxiter", "bias", "f_out")})
 
     first = (init, jacobian)
     form = kw.get("decoupling", "heat_kernel")
@@ -652,10 +663,10 @@ def local_entropy_curve(states, alpha: float, y: float, ds: Sequence[float], *, 
         for i in order:
             start = _secant_start(hist, ds[i], distance, states.spread, form) if abs(y - UNIT_Y) >= 1e-9 else None
             p = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
-                                    kappa=kappa, f_out=f_out, init=start or init, jacobian=jac, **kw)
+                                    kappa=kappa, f_out=f_out, init=start or init, jacobian=jac, bias=bias, **kw)
             if not p.converged and init is not None:
                 p2 = solve_local_entropy(states, alpha, ds[i], y, reference=reference, distance=distance,
-                                         kappa=kappa, f_out=f_out, **kw)
+                                         kappa=kappa, f_out=f_out, bias=bias, **kw)
                 if p2.converged:
                     p = p2
             pts[i] = p

@@ -35,9 +35,9 @@ _FLOOR = 1e-200
 
 
 @lru_cache(maxsize=None)
-def derived_unit_y(reference: str, distance: str, form: str):
+def derived_unit_y(reference: str, distance: str, form: str, biased: bool = False):
     """The derived equations of both stages (once per process; cached on disk like every functional)."""
-    return derive(unit_y(reference, distance, form)), derive(unit_y_slope(reference, distance, form))
+    return derive(unit_y(reference, distance, form, biased)), derive(unit_y_slope(reference, distance, form, biased))
 
 
 def _floor_conjugates(xh):
@@ -89,7 +89,7 @@ class UnitYProblem(SaddleBacked):
 
     def derived(self):
         f = self.finite
-        return derived_unit_y(f.reference, f.distance, f.form)[0]
+        return derived_unit_y(f.reference, f.distance, f.form, bool(f.b))[0]
 
     def model(self):
         return self.finite.model()
@@ -124,7 +124,7 @@ class UnitYSlopeProblem(SaddleBacked):
 
     def derived(self):
         f = self.stage1.finite
-        return derived_unit_y(f.reference, f.distance, f.form)[1]
+        return derived_unit_y(f.reference, f.distance, f.form, bool(f.b))[1]
 
     def model(self):
         return dict(self._model)

@@ -11,7 +11,8 @@ parameters and their conjugates (``−½ X̂ W²`` convention for self terms):
     G_S = E_{h̃,h} log Σ_W̃ π e^{−½(Q̂̃+P̂)W̃² + h̃W̃} ∫Du [Σ_W π e^{−½(Q̂+q̂1)W² + (h + √(q̂1−q̂0) u + (Ŝ−R̂)W̃)W}]^y
     G_E = E_{g̃,g} log ∫Du H((κ − g̃ − β u)/σ̃)^c H((κ − g − √(q1−q0) u)/√(Q−q1))^y
 
-(bias b = 0: then the σ = ±1 branches coincide and f_out drops out), β = (S − R)/√(q1 − q0), σ̃² = Q̃ − P − β² (the ũ integral done as one H given u),
+(bias b = 0: then the σ = ±1 branches coincide and f_out drops out; with a bias, ``biased=True``, G_E is
+the f_out-weighted pair of branches of :func:`biased_energetic`), β = (S − R)/√(q1 − q0), σ̃² = Q̃ − P − β² (the ũ integral done as one H given u),
 ``c = 1`` when the reference must be a solution, ``c = 0`` when it is free.
 The Franz–Parisi limit may give the reference its own margin κ̃ (``kappa_t``): its constraint then
 reads H((κ̃ − g̃ − β u)/σ̃) while the probes keep H((κ − g − …)/√(Q − q1)); κ̃ = κ is the one-margin
@@ -63,9 +64,10 @@ def _overlap_with_reference(distance: str):
     return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
 
 
-def _parts(reference: str, distance: str, form: str, kappa_ref=kappa):
+def _parts(reference: str, distance: str, form: str, kappa_ref=kappa, biased: bool = False):
     """(G_T, G_S, G_E) of yΦ; ``kappa_ref`` is the margin in the reference's constraint (κ unless the
-    reference has its own, κ̃)."""
+    reference has its own, κ̃).  ``biased``: the output bias b and coding level f_out (module docstring,
+    :func:`biased_energetic`)."""
     if reference not in ("solution", "free"):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
     if distance not in ("squared", "hamming"):
@@ -101,9 +103,21 @@ def _parts(reference: str, distance: str, form: str, kappa_ref=kappa):
             E += LogH((k_ref - gt - beta * v) / sig_t)
         return LogSum(E, v)
 
-    # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
-    energetic = average_E(branch(kappa, kappa_ref))
+    if biased:
+        energetic = biased_energetic(lambda shift: average_E(branch(kappa + shift, kappa_ref + shift)))
+    else:  # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
+        energetic = average_E(branch(kappa, kappa_ref))
     return trace, entropic, energetic
+
+
+def biased_energetic(energetic_at):
+    """f_out G_E(κ − b) + (1 − f_out) G_E(κ + b), ``energetic_at(s)`` the unbiased term with every margin
+    shifted by s.  A pattern of label σ is stored iff σ(ξ·W/√N + b) > κ; with ±1 inputs the field
+    ξ·W/√N (and each replica's, and the reference's) is a centred Gaussian family whose law is even,
+    so σ = −1 is σ = +1 with the threshold κ + b in place of κ − b (every field of the pattern flipped
+    together: the reference and its replicas share the pattern and its label).  The label is quenched,
+    so its average stays outside the log.  At b = 0 the two terms coincide and f_out drops out."""
+    return f_out * energetic_at(-b) + (1 - f_out) * energetic_at(b)
 
 
 _XT = sp.Symbol("xt", real=True)  # placeholder for the reference field in the heat-kernel form
@@ -138,24 +152,26 @@ def _heat_kernel(F, x, x0, var):
 
 
 @lru_cache(maxsize=None)
-def large_deviation(reference: str = "solution", distance: str = "squared", form: str = "cholesky") -> Functional:
-    """The finite-y functional yΦ(d, y) (the Functional's value is yΦ, not Φ)."""
-    trace, entropic, energetic = _parts(reference, distance, form)
+def large_deviation(reference: str = "solution", distance: str = "squared", form: str = "cholesky",
+                    biased: bool = False) -> Functional:
+    """The finite-y functional yΦ(d, y) (the Functional's value is yΦ, not Φ); ``biased``: with the
+    output bias b and coding level f_out as model parameters (:func:`biased_energetic`)."""
+    trace, entropic, energetic = _parts(reference, distance, form, biased=biased)
     order = (Qt, P, R, Q, q1) + (() if form == "rank_one" else (q0,))
     conj = (Qth, Ph, Rh, Qh, q1h) + (() if form == "rank_one" else (q0h,))
     order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
     bound = (z1, z2, Wt, u, W, v) if form == "cholesky" else (z1, Wt, u, W, v)
     return Functional(
-        name=f"large_deviation[{reference},{distance},{form}]",
+        name=f"large_deviation[{reference},{distance},{form}{',bias' if biased else ''}]",
         order=order, conjugates=conj, pairs=pairs,
-        model=(alpha, kappa, y, d, Delta), alpha=alpha,
+        model=(alpha, kappa, y, d, Delta) + ((b, f_out) if biased else ()), alpha=alpha,
         trace=trace, entropic=entropic, energetic=energetic,
         gaussian=(z1, z2, u, v) if form == "cholesky" else (z1, u, v), state_vars=(Wt, W), bound=bound,
         description=__doc__)
 
 
 @lru_cache(maxsize=None)
-def franz_parisi(distance: str = "squared", reference_margin: bool = False) -> Functional:
+def franz_parisi(distance: str = "squared", reference_margin: bool = False, biased: bool = False) -> Functional:
     """S_FP = ∂_y(yΦ)|_{y=0}, reference a typical equilibrium solution (its parameters fixed).
 
     Unknowns: R, Q, q1 (with R̂, Q̂, q̂1), Ŝ (and S, λ for the Hamming distance).  The reference's
@@ -168,17 +184,23 @@ def franz_parisi(distance: str = "squared", reference_margin: bool = False) -> F
 
     (the y-derivative at y = 0), and Q̃, P, Q̂̃, P̂ are the equilibrium values at margin κ̃.  At
     κ̃ = κ it is the one-margin functional term by term.
+
+    ``biased=True``: output bias b and coding level f_out (model parameters): G_E becomes
+    f_out G_E(κ − b, κ̃ − b) + (1 − f_out) G_E(κ + b, κ̃ + b) (:func:`biased_energetic`); the reference
+    and the probes are perceptrons with the same bias, and Q̃, P, Q̂̃, P̂ are those of the equilibrium
+    at that bias and f_out.
     """
     trace, entropic, energetic = _parts("solution", distance, "rank_one",
-                                        kappa_t if reference_margin else kappa)
+                                        kappa_t if reference_margin else kappa, biased=biased)
     dy = lambda e: sp.diff(e, y).subs(y, 0)  # noqa: E731
     order = (R, Q, q1)
     conj = (Rh, Qh, q1h)
     order, conj, pairs = with_distance_unknowns(order, conj, distance, S, Sh, lam)
     return Functional(
-        name=f"franz_parisi[{distance}{',kappa_t' if reference_margin else ''}]",
+        name=f"franz_parisi[{distance}{',kappa_t' if reference_margin else ''}{',bias' if biased else ''}]",
         order=order, conjugates=conj, pairs=pairs,
-        model=(alpha, kappa) + ((kappa_t,) if reference_margin else ()) + (d, Delta, Qt, P, Qth, Ph), alpha=alpha,
+        model=(alpha, kappa) + ((kappa_t,) if reference_margin else ()) + (d, Delta, Qt, P, Qth, Ph)
+        + ((b, f_out) if biased else ()), alpha=alpha,
         trace=dy(trace), entropic=dy(entropic), energetic=dy(energetic),
         gaussian=(z1, u, v), state_vars=(Wt, W), bound=(z1, Wt, u, W, v),
         description=franz_parisi.__doc__)
@@ -201,7 +223,8 @@ def unit_y_q1(reference: str, distance: str):
 
 
 @lru_cache(maxsize=None)
-def unit_y(reference: str = "solution", distance: str = "squared", form: str = "heat_kernel") -> Functional:
+def unit_y(reference: str = "solution", distance: str = "squared", form: str = "heat_kernel",
+           biased: bool = False) -> Functional:
     """yΦ at y = 1, where q1 and q̂1 drop out: the first stage of the y = 1 point.
 
     At y = 1 the u integral of G_S is one Gaussian average of an exponential, ∫Du e^{√(q̂1−q̂0) u W} =
@@ -216,7 +239,7 @@ def unit_y(reference: str = "solution", distance: str = "squared", form: str = "
     quadrature error).  The second stage is :func:`unit_y_slope`."""
     if form not in ("cholesky", "heat_kernel"):
         raise ValueError(f"form must be 'cholesky' or 'heat_kernel' at y = 1, got {form!r}")
-    trace, entropic, energetic = _parts(reference, distance, form)
+    trace, entropic, energetic = _parts(reference, distance, form, biased=biased)
     at_one = {y: 1, q1h: q0h, q1: unit_y_q1(reference, distance)}
     trace, entropic, energetic = (sp.expand(trace.subs(at_one)), _drop_trivial_sums(entropic.subs(at_one), u),
                                   _drop_trivial_sums(energetic.subs(at_one), v))
@@ -224,13 +247,14 @@ def unit_y(reference: str = "solution", distance: str = "squared", form: str = "
     outer = (z1, z2) if form == "cholesky" else (z1,)
     inner = (v,) if energetic.has(v) else ()
     return Functional(
-        name=f"unit_y[{reference},{distance},{form}]", order=order, conjugates=conj, pairs=pairs,
-        model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
+        name=f"unit_y[{reference},{distance},{form}{',bias' if biased else ''}]", order=order, conjugates=conj,
+        pairs=pairs, model=(alpha, kappa, d, Delta) + ((b, f_out) if biased else ()), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
         gaussian=outer + inner, state_vars=(Wt, W), bound=outer + (Wt, W) + inner, description=unit_y.__doc__)
 
 
 @lru_cache(maxsize=None)
-def unit_y_slope(reference: str = "solution", distance: str = "squared", form: str = "heat_kernel") -> Functional:
+def unit_y_slope(reference: str = "solution", distance: str = "squared", form: str = "heat_kernel",
+                 biased: bool = False) -> Functional:
     """f1 = ∂_y(yΦ)|_{y=1} as a functional of q1 and q̂1, the other unknowns fixed at the first stage's
     saddle point (:func:`unit_y`, model parameters here): the second stage of the y = 1 point.
 
@@ -240,13 +264,13 @@ def unit_y_slope(reference: str = "solution", distance: str = "squared", form: s
     −½ y(y−1) q̂1 q1), so the fixed-point scheme is q̂1 = 2α ∂_{q1} G_E', q1 = 2 ∂_{q̂1} G_S'."""
     if form not in ("cholesky", "heat_kernel"):
         raise ValueError(f"form must be 'cholesky' or 'heat_kernel' at y = 1, got {form!r}")
-    trace, entropic, energetic = _parts(reference, distance, form)
+    trace, entropic, energetic = _parts(reference, distance, form, biased=biased)
     dy = lambda e: sp.diff(e, y).subs(y, 1)  # noqa: E731
     fixed = (Qt, P, R, Q, q0, Qth, Ph, Rh, Qh, q0h, Sh) + ((S, lam) if distance == "hamming" else ())
     gauss_vars = (z1, z2, u, v) if form == "cholesky" else (z1, u, v)
     bound = (z1, z2, Wt, u, W, v) if form == "cholesky" else (z1, Wt, u, W, v)
     return Functional(
-        name=f"unit_y_slope[{reference},{distance},{form}]", order=(q1,), conjugates=(q1h,),
-        model=(alpha, kappa, d, Delta) + fixed, alpha=alpha,
+        name=f"unit_y_slope[{reference},{distance},{form}{',bias' if biased else ''}]", order=(q1,),
+        conjugates=(q1h,), model=(alpha, kappa, d, Delta) + fixed + ((b, f_out) if biased else ()), alpha=alpha,
         trace=sp.expand(dy(trace)), entropic=dy(entropic), energetic=dy(energetic),
         gaussian=gauss_vars, state_vars=(Wt, W), bound=bound, description=unit_y_slope.__doc__)

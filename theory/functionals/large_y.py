@@ -58,6 +58,7 @@ from sympy.codegen.cfunctions import expm1, log1p
 
 from ..symbolic import Avg, LogH, LogSum, Neq, Tied, gauss
 from .base import Functional
+from .large_deviation import b, biased_energetic, f_out
 
 __all__ = ["large_y", "reference_objective", "reference_baseline", "SYMBOLS_INF", "DH_REGULAR"]
 
@@ -129,8 +130,10 @@ def reference_baseline(distance: str = "squared") -> sp.Expr:
 
 
 @lru_cache(maxsize=None)
-def large_y(distance: str = "squared") -> Functional:
-    """φ∞ = lim_{y→∞} Φ(d, y) (the Functional's value is φ∞ = lim S_I); see the module docstring."""
+def large_y(distance: str = "squared", biased: bool = False) -> Functional:
+    """φ∞ = lim_{y→∞} Φ(d, y) (the Functional's value is φ∞ = lim S_I); see the module docstring.
+    ``biased``: output bias b and coding level f_out (model parameters), G_E → f_out G_E(κ − b) +
+    (1 − f_out) G_E(κ + b) (:func:`theory.functionals.large_deviation.biased_energetic`)."""
     _check(distance)
     trace = Ath * Qt / 2 + Qh * Q / 2 + q1h * (q1 - dq) / 2 - dh * q1 / 2
     if distance == "squared":  # the overlap with the reference is fixed by d; Ŝ is its multiplier
@@ -140,12 +143,16 @@ def large_y(distance: str = "squared") -> Functional:
         # unknown here, unlike at finite y
         trace += lam * d
     entropic = reference_baseline(distance) + gauss(LogSum(reference_objective(distance), Wt), z1)
-    energetic = gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v), z1)
+    def energetic_at(shift):
+        return gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa + shift - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v),
+                     z1)
+
+    energetic = biased_energetic(energetic_at) if biased else energetic_at(0)
     order = (Qt, Q, q1, dq)
     conj = (Ath, Qh, q1h, dh)
     pairs = tuple(zip(order, conj))
     conj = conj + ((Sh,) if distance == "squared" else (lam,))
     return Functional(
-        name=f"large_y[{distance}]", order=order, conjugates=conj, pairs=pairs,
-        model=(alpha, kappa, d, Delta), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
+        name=f"large_y[{distance}{',bias' if biased else ''}]", order=order, conjugates=conj, pairs=pairs,
+        model=(alpha, kappa, d, Delta) + ((b, f_out) if biased else ()), alpha=alpha, trace=trace, entropic=entropic, energetic=energetic,
         gaussian=(), state_vars=(W,), bound=(z1, Wt, Wt0, u, W, v), description=__doc__)

@@ -1,0 +1,94 @@
+"""The output bias b and coding level f_out in the large-deviation theory (issue 21): Franz–Parisi,
+finite y (y = 1 included) and y → ∞ with G_E = f_out G_E(κ − b) + (1 − f_out) G_E(κ + b)
+(theory.functionals.large_deviation.biased_energetic).  Binary synapses, α = 0.5, κ = 0."""
+import numpy as np
+import pytest
+
+from numerics.problems.equilibrium import solve_equilibrium
+from numerics.problems.franz_parisi import solve_franz_parisi
+from numerics.problems.large_y import solve_large_y
+from numerics.problems.local_entropy import binary_entropy, solve_local_entropy
+
+ALPHA = 0.5
+
+
+def _check(p):
+    assert p.converged, p.message
+    return p
+
+
+@pytest.mark.parametrize("solve", [
+    lambda **kw: solve_franz_parisi("binary", ALPHA, 0.1, **kw),
+    lambda **kw: solve_large_y("binary", ALPHA, 0.1, **kw),
+], ids=["franz_parisi", "large_y"])
+def test_bias_keeps_the_label_symmetry_and_the_unbiased_limit(solve):
+    """* (f_out, b) and (1 − f_out, −b) are the same perceptron with the labels flipped: equal S_I (to 1e-10;
+      measured 3e-16 and 4e-17) — the two branches of the biased functional carry the right weights and
+      shifts.
+    * b = 1e-5 at f_out = ½ (the biased functional, the O(b²) shift ~1e-11) equals today's unbiased
+      numbers to 1e-9 (measured 9e-12 and 1.2e-11).
+    * a bias with f_out = 0.3 moves S_I by much more than that (0.3: −0.041 Franz–Parisi, −0.053 y → ∞)."""
+    plain = _check(solve())
+    tiny = _check(solve(bias=1e-5, f_out=0.5))
+    assert abs(tiny.S_I - plain.S_I) < 1e-9
+    one = _check(solve(bias=0.3, f_out=0.3))
+    flipped = _check(solve(bias=-0.3, f_out=0.7))
+    assert abs(one.S_I - flipped.S_I) < 1e-10
+    assert one.S_I < plain.S_I - 0.03
+
+
+def test_franz_parisi_with_the_optimal_bias_peaks_at_the_references_entropy():
+    """f_out = 0.2, the bias that maximises the equilibrium entropy (b* = −0.78939, s = 0.425346, d* = (1 − q)/2 =
+    0.378394): S_FP(d) near d* (±0.01, ±0.02, iterated, not the exact shortcut at d*) fitted by a cubic
+    gives s at d* (to 1e-6; measured 1.4e-7) and a maximum within 2e-4 of d* (measured 3e-5): the probes
+    around a typical reference of the biased perceptron are its typical solutions there.  At d = 0.05 the
+    y → ∞ local entropy at the same bias lies above S_FP and below the α = 0 curve H₂(d)."""
+    eq = solve_equilibrium("binary", ALPHA, f_out=0.2, bias="optimal")
+    assert eq.converged
+    s, d_star, b = eq.value, (1 - eq.params["q"]) / 2, eq.params["b"]
+    assert abs(b + 0.78939) < 1e-4 and abs(s - 0.425346) < 1e-5
+    xs = np.array([-0.02, -0.01, 0.01, 0.02])
+    ys = []
+    for x in xs:
+        p = _check(solve_franz_parisi("binary", ALPHA, d_star + x, f_out=0.2, bias="optimal"))
+        assert p.S_I < s and abs(p.Sigma - s) < 1e-12 and p.saddle.model["b"] == b
+        ys.append(p.S_I)
+    assert abs(np.polyval(np.polyfit(xs, ys, 3), 0.0) - s) < 1e-6
+    c = np.polyfit(xs, ys, 2)
+    assert c[0] < 0 and abs(-c[1] / (2 * c[0])) < 2e-4
+    fp = _check(solve_franz_parisi("binary", ALPHA, 0.05, f_out=0.2, bias=b))
+    inf = _check(solve_large_y("binary", ALPHA, 0.05, f_out=0.2, bias=b))
+    assert fp.S_I + 0.03 < inf.S_I < binary_entropy(0.05)
+
+
+def test_finite_y_with_a_bias_counts_pairs_at_y_one_and_keeps_the_label_symmetry():
+    """b = 0.3, f_out = 0.3 (s(α; b, f_out) = 0.227245 at α = 0.5):
+    * y = 1 (two stages), reference a solution, at d* − 1e-5 (d* = (1 − q)/2 of the biased equilibrium):
+      Φ = 2 s, S_I = Σ = s (to 1e-6; measured 2.4e-10);
+    * y = 3, d = 0.1: (f_out, b) ↔ (1 − f_out, −b) gives the same S_I and Σ (to 1e-9; measured 4e-14), and
+      S_FP < S_I(y = 3) < S_I(y → ∞) at the same bias (0.1235, 0.1572, 0.1811)."""
+    eq = solve_equilibrium("binary", ALPHA, f_out=0.3, bias=0.3)
+    s, d_star = eq.value, (1 - eq.params["q"]) / 2
+    pair = _check(solve_local_entropy("binary", ALPHA, d_star - 1e-5, 1.0, f_out=0.3, bias=0.3))
+    assert abs(pair.phi - 2 * s) < 1e-6 and abs(pair.S_I - s) < 1e-6 and abs(pair.Sigma - s) < 1e-6
+    y3 = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.3, bias=0.3))
+    y3f = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.7, bias=-0.3))
+    assert abs(y3.S_I - y3f.S_I) < 1e-9 and abs(y3.Sigma - y3f.Sigma) < 1e-9
+    fp = _check(solve_franz_parisi("binary", ALPHA, 0.1, f_out=0.3, bias=0.3))
+    inf = _check(solve_large_y("binary", ALPHA, 0.1, f_out=0.3, bias=0.3))
+    assert fp.S_I + 0.01 < y3.S_I < inf.S_I - 0.01
+
+
+def test_bias_options_that_the_theory_does_not_cover_say_so():
+    """'optimal' is the equilibrium optimum for Franz–Parisi only; at finite y and y → ∞ it is refused
+    with the argument named, and so is a bias with a reference margin of its own."""
+    with pytest.raises(ValueError, match="bias"):
+        solve_large_y("binary", ALPHA, 0.1, bias="optimal")
+    with pytest.raises(ValueError, match="bias"):
+        solve_local_entropy("binary", ALPHA, 0.1, 3.0, bias="optimal")
+    with pytest.raises(ValueError, match="bias"):
+        solve_franz_parisi("binary", ALPHA, 0.1, bias=0.2, reference_kappa="max")
+    with pytest.raises(ValueError, match="f_out"):
+        solve_large_y("binary", ALPHA, 0.1, bias=0.2, f_out=1.0)
+    with pytest.raises(ValueError, match="bias"):
+        solve_large_y("binary", ALPHA, 0.1, bias=float("nan"))
