@@ -80,10 +80,8 @@ def test_finite_y_with_a_bias_counts_pairs_at_y_one_and_keeps_the_label_symmetry
 
 
 def test_bias_options_that_the_theory_does_not_cover_say_so():
-    """'optimal' is the equilibrium optimum for Franz–Parisi only; at finite y and y → ∞ it is refused
-    with the argument named, and so is a bias with a reference margin of its own."""
-    with pytest.raises(ValueError, match="bias"):
-        solve_large_y("binary", ALPHA, 0.1, bias="optimal")
+    """'optimal' at finite y is refused with the argument named (y → ∞ and Franz–Parisi take it), and so
+    is a bias with a reference margin of its own; f_out outside (0, 1) and a NaN bias are named."""
     with pytest.raises(ValueError, match="bias"):
         solve_local_entropy("binary", ALPHA, 0.1, 3.0, bias="optimal")
     with pytest.raises(ValueError, match="bias"):
@@ -92,3 +90,20 @@ def test_bias_options_that_the_theory_does_not_cover_say_so():
         solve_large_y("binary", ALPHA, 0.1, bias=0.2, f_out=1.0)
     with pytest.raises(ValueError, match="bias"):
         solve_large_y("binary", ALPHA, 0.1, bias=float("nan"))
+
+
+def test_optimal_bias_at_large_y_maximises_the_local_entropy():
+    """bias='optimal' at y → ∞ (binary, α = 0.5, f_out = 0.1, d = 0.05): the secant on dφ∞/db stops at
+    b* = −1.5348 (the equilibrium optimum is −1.2333: the dense regions want another threshold), where
+    S_I exceeds S_I at b* ± 0.01 (by ~1.4e-7 either side: a maximum) and at the equilibrium's b; at
+    f_out = ½ the optimum is b = 0 (φ∞ even in b), the unbiased value."""
+    p = _check(solve_large_y("binary", ALPHA, 0.05, bias="optimal", f_out=0.1))
+    b = p.saddle.params["b"]
+    assert abs(b + 1.5348) < 2e-3 and abs(p.saddle.parts["dPhi_db"]) < 1e-8
+    for db in (-0.01, 0.01):
+        side = _check(solve_large_y("binary", ALPHA, 0.05, bias=b + db, f_out=0.1))
+        assert 2e-8 < p.S_I - side.S_I < 1e-6
+    b_eq = solve_equilibrium("binary", ALPHA, f_out=0.1, bias="optimal").params["b"]
+    assert p.S_I > _check(solve_large_y("binary", ALPHA, 0.05, bias=b_eq, f_out=0.1)).S_I + 1e-6
+    half = _check(solve_large_y("binary", ALPHA, 0.05, bias="optimal"))
+    assert half.saddle.params["b"] == 0.0 and half.S_I == _check(solve_large_y("binary", ALPHA, 0.05)).S_I

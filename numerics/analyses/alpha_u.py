@@ -220,7 +220,7 @@ class _WindowSweep:
             from ..solver.continuation import SecantPredictor
             from ..problems.large_y import PATH_NEWTON_TOL, _param, near_branch_end, slope, solve_large_y
             self._path_tol = PATH_NEWTON_TOL
-            self.kw = {k: v for k, v in kw.items() if k not in ("reference", "f_out")}
+            self.kw = {k: v for k, v in kw.items() if k != "reference"}
             self.predictor = SecantPredictor(_param(self.kw.get("distance", "squared")))
             self._large_y = (solve_large_y, near_branch_end, slope)
 
@@ -527,7 +527,7 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = Non
     if bracket is None:
         from ..problems.equilibrium import capacity
 
-        ac = capacity(states).alpha_c
+        ac = capacity(states, **{k: kw[k] for k in ("kappa", "f_out", "bias") if k in kw}).alpha_c
         bracket = (round(0.8 * ac, 6), round(0.995 * ac, 6))
     lo, top = float(bracket[0]), float(bracket[1])
     if not 0 < lo < top:

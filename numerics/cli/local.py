@@ -63,6 +63,8 @@ def _print_curve(curve, args, header):
         points = out.pop("points", [])
         first = next((p for p in curve.points if p.saddle is not None), None)
         bias = first.saddle.model.get("b", 0.0) if first is not None else args.bias
+        if args.bias == "optimal" and getattr(args, "y", None) == math.inf:
+            bias = "optimal (each point's b in its params)"
         out.update(kappa=args.kappa, f_out=args.fout, bias=bias, points=points)
         print(dump_json(out))
         return
@@ -72,6 +74,8 @@ def _print_curve(curve, args, header):
         note = "" if p.converged else p.message[:70]
         if p.converged and getattr(p, "note", ""):
             note = p.note[:70]
+        if p.converged and p.saddle is not None and "b" in p.saddle.params:  # optimal bias, point by point
+            note = f"b = {p.saddle.params['b']:.6g}; " + note
         # Σ is not given by the y → ∞ equations: shown as "-" (null in --json), never as "nan"
         sigma = f"{p.Sigma:>12.7f}" if math.isfinite(p.Sigma) else f"{'-':>12}"
         print(f"{p.d:>10.5g} {p.S_I:>12.7f} {sigma} {('yes' if p.converged else 'NO'):>9} "
@@ -96,10 +100,10 @@ def _cmd_local(args) -> int:
             print("fewbits: note: --check-ys implies --check (each point is checked against the finite-y "
                   "ladder at these y; minutes per point)", file=sys.stderr, flush=True)
         args.check = True
-    if args.bias == "optimal":
-        raise ValueError("--bias optimal is not covered by local-entropy (the large-deviation measure's own "
-                         "optimum is not implemented): give a number, e.g. the equilibrium optimum that "
-                         "'fewbits entropy --bias optimal' prints")
+    if args.bias == "optimal" and args.y != math.inf:
+        raise ValueError("--bias optimal is covered by local-entropy at --y inf only (the bias that maximises "
+                         "the y -> inf local entropy, point by point); at finite y give a number, e.g. the "
+                         "equilibrium optimum that 'fewbits entropy --bias optimal' prints")
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
                                 distance=args.distance, kappa=args.kappa, f_out=args.fout, bias=args.bias)
     ok = bool(curve.converged.all())
@@ -306,8 +310,9 @@ def register(sub) -> None:
         p.add_argument("--fout", type=f_out_float, default=0.5,
                        help="output coding level P(σ=+1) in (0, 1) (default 0.5; matters only with a bias)")
         p.add_argument("--bias", type=parse_bias, default=0.0,
-                       help="output bias b, σ(ξ·W/√N + b) > κ (default 0); franz-parisi also takes 'optimal' "
-                            "(the b that maximises the reference's equilibrium entropy)")
+                       help="output bias b, σ(ξ·W/√N + b) > κ (default 0), or 'optimal': franz-parisi, the b that "
+                            "maximises the reference's equilibrium entropy; local-entropy --y inf, the b that "
+                            "maximises the y → ∞ local entropy at each d")
         p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 

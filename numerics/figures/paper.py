@@ -10,6 +10,9 @@ for the full run; each part is a function of its own module, :func:`run_paper` c
    :mod:`numerics.analyses.alpha_u` exists (full mode: six sets, computed side by side, one worker
    process per core; ``--alpha-u``: the eight sets of the α_U table) → ``capacity.csv``, ``capacity_bits.{pdf,png}`` (α_c and
    α_U versus bits, and α_U/α_c below);
+1b. **biological model** (:mod:`numerics.figures.biological`): α_c, α_U and α_U/α_c of sign-constrained
+   synapses {0, …, L−1}, L = 2…8, with 0/1 inputs and the optimal threshold, f_out = ½ and 0.1 (α_U at
+   f_out = 0.1 with ``--alpha-u`` or from the cache) → ``capacity_bio.csv``, ``capacity_bio.{pdf,png}``;
 2. **entropy**: s(α) on a grid up to past α_c for a few sets → ``entropy.csv``, ``entropy.{pdf,png}``;
 3. **local entropy** (theory): the y → ∞ curves S_I(d) (:mod:`numerics.problems.large_y`, each panel on its own
    d grid below the end of the y → ∞ branch), the Franz–Parisi curve and the α = 0 curve, per state
@@ -103,6 +106,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     ``scheduler``: None (every unit in this process, in order), or ``"local"`` / a Dask address / ``"none"``:
     the units are first computed as tasks into the cache (:func:`~numerics.figures.units.prefetch_units`,
     ``workers`` for the local cluster), then the parts read them back."""
+    from .biological import biological_part
     from .capacity import capacity_part
     from .comparison import comparison_part
     from .dense_regions import dense_regions_part
@@ -118,6 +122,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
 
         prefetch_units(job, scheduler, workers, alpha_u, ladder_check, simulate)
     cap = capacity_part(job, alpha_u)
+    job.sections += biological_part(job, cap.table, compute_alpha_u=alpha_u)
     entropy_part(job, cap.rows)
     th = theory_part(job)
     job.sections += dense_regions_part(job, cap.rows)

@@ -328,6 +328,30 @@ def radius_figure(rows, width="single"):
     return fig
 
 
+def capacity_bio_figure(rows, width="single"):
+    """The biological model (``numerics.figures.biological``): α_c (circles, solid) and α_U (squares, dashed)
+    of excitatory:L with 0/1 inputs and the optimal threshold versus bits, one colour per output coding
+    level f_out; the sign-constrained continuous limit at f_out = ½ (α_c = 1) dotted.  ``rows``: dicts with
+    ``bits``, ``f_out``, ``alpha_c``, ``alpha_U`` (NaN where not computed)."""
+    with style_context():
+        fig, (ax,) = new_figure(width, aspect=0.78)
+        for i, f in enumerate(sorted({float(field(r, "f_out")) for r in rows}, reverse=True)):
+            rs = sorted((r for r in rows if float(field(r, "f_out")) == f), key=lambda r: float(field(r, "bits")))
+            b = np.array([float(field(r, "bits")) for r in rs])
+            col = color(i)
+            ax.plot(b, [_num(field(r, "alpha_c")) for r in rs], "-o", color=col, label=rf"$\alpha_c$, $f_{{out}}$ = {f:g}")
+            au = np.array([_num(field(r, "alpha_U")) for r in rs])
+            if np.isfinite(au).any():
+                has = np.isfinite(au)
+                ax.plot(b[has], au[has], "--s", color=col, label=rf"$\alpha_U$, $f_{{out}}$ = {f:g}")
+        ax.axhline(1.0, color="0.5", ls=":", lw=0.9, label=r"continuous, $f_{out}$ = 1/2")
+        ax.set_xlabel(LABELS["bits"])
+        ax.set_ylabel(r"$\alpha$ (0/1 inputs, optimal threshold)")
+        ax.set_ylim(bottom=0)
+        ax.legend(loc="lower right", fontsize="small")
+    return fig
+
+
 def _num(x) -> float:
     try:
         v = float(x)

@@ -57,7 +57,11 @@ def derived_large_y(distance: str = "squared", biased: bool = False):
     ``dS_dd`` = ∂φ∞/∂d at fixed unknowns, which at the saddle point is dS_I/dd (envelope theorem;
     for the squared distance it is Δ²Ŝ/2, so S_I grows with d exactly where Ŝ > 0)."""
     F = large_y(distance, biased)
-    return derive(F, extra={"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])})
+    extra = {"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])}
+    if biased:  # ∂φ∞/∂b at fixed unknowns: at the saddle point dφ∞/db (envelope), 0 at the optimal bias
+        from theory.functionals.large_deviation import b as _b
+        extra["dPhi_db"] = sp.diff(F.value, _b)
+    return derive(F, extra=extra)
 
 
 @lru_cache(maxsize=None)
@@ -645,10 +649,14 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     measured in the units of each unknown (:class:`_ScaledSaddle`)."""
     states = parse_states(states)
     check_model(alpha, kappa, f_out, bias)
-    if bias == "optimal":
-        raise ValueError("bias: 'optimal' is not covered at y -> inf (give the bias as a number, e.g. the "
-                         "equilibrium optimum of solve_equilibrium(..., bias='optimal'))")
     check_distance(d, distance)
+    if bias == "optimal" and alpha > 0:
+        kw = dict(distance=distance, kappa=kappa, outer=outer, shift=shift, tol_residual=tol_residual, maxiter=maxiter,
+                  newton_only=newton_only, newton_maxiter=newton_maxiter, switches=switches, path=path,
+                  budget_s=budget_s, newton_tol=newton_tol, f_out=f_out)
+        return _with_optimal_bias(states, alpha, d, init, jacobian, kw)
+    if bias == "optimal":
+        bias = 0.0  # α = 0: no patterns, no bias
     if alpha == 0:
         return _alpha0_point(states, float(d), distance, kappa, tol_residual)
     problem = LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=outer, shift=shift,
@@ -667,6 +675,77 @@ def solve_large_y(states: Union[str, StateSet], alpha: float, d: float, *, dista
     from . import path_store
 
     path_store.save(problem.memo_key(), MEMO.points(problem.memo_key()))
+    return p
+
+
+#: |∂φ∞/∂b| below which the bias is optimal (φ∞ moves by ~ tol² / |φ∞''|: far below the residuals)
+OPTIMAL_BIAS_TOL = 1e-8
+OPTIMAL_BIAS_MAXITER = 12
+
+
+def _with_optimal_bias(states: StateSet, alpha: float, d: float, init: Optional[dict], jacobian,
+                       kw: dict) -> LocalEntropyPoint:
+    """S_I at y → ∞ with the output bias that maximises φ∞ (``bias="optimal"``): the dense regions of a
+    perceptron whose threshold is chosen for them (issue 21; for 0/1 inputs this is where the threshold's
+    O(1) part goes at leading order, whatever the threshold).  A secant in b on g(b) = dφ∞/db =
+    ∂φ∞/∂b at the saddle point (envelope theorem; the derived ``dPhi_db``), each solve at fixed b warm
+    from the last (the first from ``init`` with its ``"b"``, else cold), started at the equilibrium
+    optimum at the same (α, f_out, κ); accepted where |g| < :data:`OPTIMAL_BIAS_TOL` and g falls with b
+    (a maximum).  At f_out = ½ the optimum is b = 0 (φ∞ is even in b and G_E concave): solved there.
+    Where φ∞ hardly depends on b (small d, S_I on the α = 0 curve: binary, α = 0.5, f_out = 0.1,
+    d = 0.01: |dφ∞/db| < 2e-10 for b in [−1.6, −1.1]) the first b is accepted: any b is optimal there.
+    The point's ``params`` carry ``"b"`` (so that a neighbour starts from it), its model the bias."""
+    f_out = kw["f_out"]
+    if f_out == 0.5:
+        p = solve_large_y(states, alpha, d, init=init, jacobian=jacobian, **kw)
+        if p.saddle is not None:
+            p.saddle.params["b"] = 0.0
+        p.note += "; optimal bias b = 0 (f_out = 1/2: phi is even in b)"
+        return p
+    if init is not None and "b" in init:
+        b = float(init["b"])
+    else:
+        from .equilibrium import solve_equilibrium
+        eq = solve_equilibrium(states, alpha, kappa=kw["kappa"], f_out=f_out, bias="optimal")
+        b = float(eq.params["b"]) if eq.converged else 0.0
+    b = b if b != 0.0 else 1e-9
+    start = None if init is None else {k: v for k, v in init.items() if k != "b"}
+    prev = None  # (b, g) of the last converged solve
+    iterations = 0
+    for it in range(OPTIMAL_BIAS_MAXITER):
+        p = solve_large_y(states, alpha, d, init=start, jacobian=jacobian, **{**kw, "bias": b})
+        iterations += p.saddle.iterations if p.saddle is not None else 0
+        if not p.converged:
+            p.note += f"; the search for the optimal bias stopped at b = {b:.6g} (this solve did not converge)"
+            return p
+        g = float(p.saddle.parts.get("dPhi_db", math.nan))
+        if not math.isfinite(g):
+            return _not_optimal(p, "dphi/db is not finite: no optimal bias")
+        if abs(g) < OPTIMAL_BIAS_TOL:
+            if prev is not None and (g - prev[1]) * (b - prev[0]) > 0:
+                return _not_optimal(p, f"b = {b:.6g} is a minimum of phi in b, not the optimal bias")
+            p.saddle.params["b"] = b
+            p.saddle.iterations = iterations
+            p.note += f"; optimal bias b = {b:.8g} (dphi/db = {g:.1e}, {it + 1} solves)"
+            return p
+        if prev is None or g == prev[1]:
+            step = 0.05 if g > 0 else -0.05  # uphill
+        else:
+            step = -g * (b - prev[0]) / (g - prev[1])
+            step = max(min(step, 0.5), -0.5)
+        prev = (b, g)
+        start, jacobian = dict(p.saddle.params), p.jacobian
+        b = b + step
+        b = b if b != 0.0 else 1e-9
+    return _not_optimal(p, f"the optimal bias was not found in {OPTIMAL_BIAS_MAXITER} solves (last b = {b:.6g}, "
+                           f"dphi/db = {g:.2e})")
+
+
+def _not_optimal(p: LocalEntropyPoint, why: str) -> LocalEntropyPoint:
+    """A converged solve at fixed b that is not the optimal-bias point: reported as not converged."""
+    p.saddle.converged = False
+    p.saddle.message = f"not converged: {why} ({p.saddle.message})"
+    p.note += f"; {why}"
     return p
 
 
@@ -1086,6 +1165,17 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     if sweep == "down":
         order = order[::-1]
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
+    if kw.get("bias") == "optimal":  # each point its own optimal bias, warm from its neighbour (b included)
+        for i in order:
+            p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=init, jacobian=jac, **kw)
+            if not p.converged and init is not None:
+                p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
+            pts[i] = p
+            if p.converged:
+                init, jac = p.saddle.params, p.jacobian
+        return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
+                                             states=states.name, reference="solution or free (equal at y → ∞)",
+                                             distance=distance, kind="local-entropy (y → ∞ equations, optimal bias)")
     predictor = SecantPredictor(_param(distance))
     slopes, ended, fresh_first = [], False, False
     newton_first = len(states.array) > NEWTON_FIRST_ABOVE
