@@ -145,7 +145,8 @@ def _cold(n: int) -> None:
 COLD_FINITE_Y = [("binary", 0.5, d, 3.0) for d in (0.001, 0.002, 0.005, 0.01, 0.1)] + [
     ("symmetric:3", 0.8, 0.01, 3.0), ("symmetric:3", 0.8, 0.005, 3.0), ("excitatory:3", 0.55, 0.005, 3.0),
     ("binary", 0.6, 0.04, 0.5), ("binary", 0.6, 0.04, 1.001), ("binary", 0.6, 0.1, 10.0),
-    ("binary", 0.6, 0.1, 40.0)]
+    ("binary", 0.6, 0.1, 40.0), ("binary", 0.5, 0.04, 1.02), ("binary", 0.6, 0.01, 0.5),
+    ("symmetric:3", 0.5, 0.005, 0.5), ("binary", 0.6, 0.002, 0.7)]
 
 
 def _cold_finite_y() -> None:
