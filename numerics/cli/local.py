@@ -213,6 +213,11 @@ def _cmd_alpha_u(args) -> int:
     if args.table and args.states:
         raise ValueError("--states cannot be combined with --table (the table has the paper's state sets); "
                          "give either --table or --states S")
+    if args.table and (args.bias != 0.0 or args.fout != 0.5):
+        raise ValueError("--bias and --fout go with --states S, not with --table (the table is at f_out = 1/2, "
+                         "bias 0)")
+    if args.bias == "optimal" and args.y != math.inf:
+        raise ValueError("--bias optimal needs --y inf (at finite y give a number)")
     if args.table:
         cache = _cache_folder(args.cache)
         rows = alpha_u_table(y=args.y, progress=_alpha_u_progress, cache=cache if args.y == math.inf else None,
@@ -232,13 +237,18 @@ def _cmd_alpha_u(args) -> int:
         raise ValueError("give --states S (or --table)")
     if args.radius:
         return _radius(parse_states(args.states), args)
-    r = alpha_u(parse_states(args.states), y=args.y, progress=_alpha_u_progress)
+    model = {} if args.bias == 0.0 else {"f_out": args.fout, "bias": args.bias}
+    r = alpha_u(parse_states(args.states), y=args.y, progress=_alpha_u_progress, **model)
     out = r.as_dict()
+    if model:
+        out.update(model)
     if args.json:
         print(dump_json(out))
     else:
         print(f"alpha_U {'<=' if r.upper_bound else '>=' if r.lower_bound else '='} {r.alpha_U:.5f}  interval [{r.interval[0]:.5f}, "
               f"{r.interval[1]:.5f}]  y={r.y:g}")
+        if model:
+            print(f"output model: f_out = {args.fout:g}, bias = {args.bias}")
         print(f"criterion: {r.criterion}")
         print(f"status: {r.message}")
     return 0 if r.converged else 1
@@ -342,6 +352,12 @@ def register(sub) -> None:
                        description="α_U: the smallest α at which the large-y local entropy stops increasing "
                                    "monotonically at small d. --table gives α_U and α_c for several state sets.")
     p.add_argument("--states", help="state set")
+    p.add_argument("--fout", type=f_out_float, default=0.5,
+                   help="with --states: output coding level P(σ=+1) in (0, 1) (default 0.5; matters with a bias)")
+    p.add_argument("--bias", type=parse_bias, default=0.0,
+                   help="with --states: output bias b, or 'optimal' (y → ∞: the b that maximises the local "
+                        "entropy at each point; with 0/1 inputs this is the optimal threshold, README "
+                        "'Conventions')")
     p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
     p.add_argument("--cache", default="figures/.cache",
                    help="with --table: cache folder for the rows (default figures/.cache, the one `fewbits paper` "
