@@ -14,8 +14,8 @@ from numerics.figures.paper import CONFIG, SEED0, read_csv
 
 pytestmark = pytest.mark.slow
 
-FIGURES = ["capacity_bits", "entropy", "local_entropy", "dense_regions"]
-CSVS = ["capacity.csv", "entropy.csv", "local_entropy_theory.csv", "local_entropy_sim.csv",
+FIGURES = ["capacity_bits", "capacity_bio", "entropy", "local_entropy", "dense_regions"]
+CSVS = ["capacity.csv", "capacity_bio.csv", "entropy.csv", "local_entropy_theory.csv", "local_entropy_sim.csv",
         "enumeration_entropy.csv", "comparison.csv", "dense_regions.csv"]
 
 
@@ -77,6 +77,30 @@ def test_csv_values_equal_theory(paper):
         assert float(r["s"]) == pytest.approx(d.value, abs=1e-9)
         assert float(r["q"]) == pytest.approx(d.params["q"], abs=1e-9)
         assert (r["converged"] == "True") == d.converged
+
+
+def test_biological_table_is_the_optimal_bias_theory(paper):
+    """capacity_bio.csv (excitatory:L, 0/1 inputs, optimal threshold): at f_out = ½ the optimal bias is 0 and
+    α_c is the capacity table's (to 1e-9); at f_out = 0.1 it is capacity(..., f_out=0.1, bias='optimal'),
+    larger than at ½ and growing with L (sparse outputs store more patterns)."""
+    from numerics.problems.equilibrium import capacity
+
+    out = paper[0]
+    cap = {r["states"]: r for r in read_csv(out / "capacity.csv")}
+    rows = read_csv(out / "capacity_bio.csv")
+    half = {r["states"]: r for r in rows if float(r["f_out"]) == 0.5}
+    sparse = {r["states"]: r for r in rows if float(r["f_out"]) == 0.1}
+    assert len(half) == len(sparse) == 7
+    for name, r in half.items():
+        assert abs(float(r["bias_at_alpha_c"])) < 1e-9
+        if name in cap:
+            assert float(r["alpha_c"]) == pytest.approx(float(cap[name]["alpha_c"]), abs=1e-9)
+    assert float(sparse["excitatory:3"]["alpha_c"]) == pytest.approx(
+        capacity("excitatory:3", f_out=0.1, bias="optimal").alpha_c, abs=1e-9)
+    ac = [float(sparse[f"excitatory:{L}"]["alpha_c"]) for L in range(2, 9)]
+    assert all(a > float(half[f"excitatory:{L}"]["alpha_c"]) for a, L in zip(ac, range(2, 9)))
+    assert all(np.diff(ac) > 0)
+    assert "Biological model" in (out / "report.md").read_text()
 
 
 def test_csv_local_entropy_is_the_y_inf_theory(paper):
