@@ -198,6 +198,30 @@ def test_sign_constrained_synapses_approach_one():
     assert capacity("excitatory:5", bias="optimal").alpha_c == pytest.approx(a[1], abs=1e-6)
 
 
+def test_sparse_outputs_on_sign_constrained_synapses_approach_half_of_gardner_1988():
+    """excitatory:L with f_out = 0.1 and the optimal bias (the biological model of the main job's
+    capacity_bio table: 0/1 inputs with the optimal threshold, README 'Conventions') -> ½ alpha_G(0.1),
+    half of Gardner's 1988 capacity for biased outputs (computed here by quadrature: 3.91290, so 1.95645):
+    the sign constraint halves the capacity at every coding level (Brunel et al. 2004), as it does at
+    f_out = ½ (1 of 2).  Measured alpha_c: L = 17, 33: 1.8788, 1.9164 (L = 8: 1.7892); gaps to 1.95645:
+    0.0776, 0.0401 (ratio 0.52, the ~1/L approach of f_out = ½, whose gaps are 0.0431, 0.0224 there);
+    the bias at alpha_c is negative and shrinks with L (-0.273, -0.244: b measured in units where W in
+    [0, 1]).  Asserted: below the limit, gap ratio in (0.4, 0.65), gap at L = 33 < 0.05, Richardson
+    2 alpha_c(33) - alpha_c(17) within 0.006 of the limit, and the relative gap within 25 % of f_out = ½'s."""
+    target = gardner_biased_alpha(0.1) / 2
+    assert target == pytest.approx(1.95645, abs=1e-4)
+    a = [capacity(f"excitatory:{L}", f_out=0.1, bias="optimal") for L in (17, 33)]
+    assert all(c.converged for c in a)
+    b = [c.saddle.params["b"] for c in a]
+    a = [c.alpha_c for c in a]
+    gaps = [target - x for x in a]
+    assert all(g > 0 for g in gaps) and 0.4 < gaps[1] / gaps[0] < 0.65 and gaps[1] < 0.05
+    assert abs(2 * a[1] - a[0] - target) < 0.006
+    assert b[0] < b[1] < 0
+    half = capacity("excitatory:33").alpha_c
+    assert abs(gaps[1] / target - (1 - half)) < 0.25 * (1 - half)
+
+
 # ---------------------------------------------------------------------------------------------
 # simulation side: 0/1 inputs with a threshold
 
