@@ -320,9 +320,9 @@ def register(sub) -> None:
         p.add_argument("--fout", type=f_out_float, default=0.5,
                        help="output coding level P(σ=+1) in (0, 1) (default 0.5; matters only with a bias)")
         p.add_argument("--bias", type=parse_bias, default=0.0,
-                       help="output bias b, σ(ξ·W/√N + b) > κ (default 0), or 'optimal': franz-parisi, the b that "
-                            "maximises the reference's equilibrium entropy; local-entropy --y inf, the b that "
-                            "maximises the y → ∞ local entropy at each d")
+                       help="output bias b, σ(ξ·W/√N + b) > κ (default 0), or 'optimal': franz-parisi, the "
+                            "reference's b maximises its equilibrium entropy and the probes' b their S_FP(d); "
+                            "local-entropy --y inf, the b that maximises the y → ∞ local entropy at each d")
         p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 

@@ -34,6 +34,7 @@ from functools import lru_cache
 from typing import Optional, Sequence, Union
 
 import numpy as np
+import sympy as sp
 from scipy.special import expit, logit
 
 from theory.derive import derive
@@ -56,8 +57,12 @@ _z1, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "Wt", "u", "W", "v"))
 def derived_fp(distance: str = "squared", reference_margin: bool = False, biased: bool = False):
     """Derived and compiled Franz–Parisi equations (once per process, distance and functional: with
     ``reference_margin`` the reference has its own margin κ̃, model parameter ``kappa_t``; ``biased``
-    with the output bias b and coding level f_out)."""
-    return derive(franz_parisi(distance, reference_margin, biased))
+    with the output coding level f_out, the probes' bias b and the reference's b_t, and the extra output
+    ``dS_db`` = ∂S_FP/∂b, which vanishes at the probes' optimal bias)."""
+    F = franz_parisi(distance, reference_margin, biased)
+    if not biased:
+        return derive(F)
+    return derive(F, extra={"dS_db": sp.diff(F.value, SYMBOLS["b"])})
 
 
 def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule):
@@ -249,12 +254,13 @@ class FranzParisiProblem(SaddleBacked):
     reference is a typical solution of margin κ̃, the probes of margin ``kappa``; ``eq`` is then the
     equilibrium point at κ̃.  ``None`` keeps the one-margin functional (reference at κ).
 
-    ``bias`` b (a number, or ``"optimal"``) and ``f_out``: the reference and the probes are solutions
-    of the same perceptron, threshold included, so both see the bias b.  ``"optimal"`` is the b that
-    maximises the equilibrium entropy s(α; κ, b, f_out) (:func:`solve_equilibrium`), i.e. the bias of
-    the perceptron whose typical solutions are the references; the potential is then computed at that
-    fixed b.  (The probes' free entropy at fixed reference is not maximised over b separately: a
-    perceptron has one threshold.)  With b = 0 the unbiased functional is used (f_out drops out)."""
+    ``bias`` b (a number, or ``"optimal"``) and ``f_out``.  A number: the reference and the probes are
+    solutions of one perceptron, threshold included, so both see the bias b (b̃ = b).  ``"optimal"``:
+    each measure its own optimum — the reference's b̃ maximises the equilibrium entropy s(α; κ, b̃, f_out)
+    (:func:`solve_equilibrium`), the probes' b maximises S_FP(d) at fixed reference
+    (:func:`solve_franz_parisi`, a secant on ∂S_FP/∂b): the 0/1-input model with the optimal threshold,
+    where each configuration's O(1) bias is set by its own Σ W (README 'Conventions').  With b = 0 the
+    unbiased functional is used (f_out drops out)."""
 
     name = "franz_parisi"
     anchors = ("ball",)
@@ -279,7 +285,8 @@ class FranzParisiProblem(SaddleBacked):
         self.ref, self.eq = reference_parameters(states, alpha, kappa if self.kappa_t is None else self.kappa_t,
                                                  f_out, eq, bias)
         self.b = float(self.eq.params.get("b", 0.0)) if bias == "optimal" else float(bias)
-        self._model = {"alpha": alpha, "kappa": kappa, "b": self.b, "f_out": f_out, "d": d,
+        self.optimal_bias = bias == "optimal" and self.b != 0.0  # the probes' b: solve_franz_parisi's secant
+        self._model = {"alpha": alpha, "kappa": kappa, "b": self.b, "b_t": self.b, "f_out": f_out, "d": d,
                        "Delta": states.spread, **self.ref}
         if self.kappa_t is not None:
             self._model["kappa_t"] = self.kappa_t
@@ -347,18 +354,59 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
     states = parse_states(states)
     prob = FranzParisiProblem(states, alpha, d, kappa=kappa, f_out=f_out, distance=distance, eq=eq,
                               outer=outer, inner=inner, reference_kappa=reference_kappa, bias=bias)
+    note = ""
     if abs(d - typical_distance(prob)) <= AT_TYPICAL:
-        res = _exact_at_typical(prob)
+        res = _exact_at_typical(prob)  # (the probes' optimal bias is the reference's there: they are typical)
+        if prob.optimal_bias:
+            res.params["b"] = prob.b
     else:
         x0 = prob.start()
         if init:
             x0.update({k: v for k, v in init.items() if k in x0})
         res, _ = prob.solve(x0, maxiter=maxiter)
-    note = ""
+        if prob.optimal_bias and res.converged:
+            res, note = _probes_optimal_bias(prob, res, maxiter, (init or {}).get("b"))
     if prob.eq.value < 0:
-        note = (f"alpha = {alpha:g} is above the capacity: the equilibrium entropy is negative "
+        note += (f"alpha = {alpha:g} is above the capacity: the equilibrium entropy is negative "
                 f"(s = {prob.eq.value:.4g}), so typical solutions, the references here, do not exist")
-    return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res, note=note)
+    return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res,
+                             note=note.rstrip("; "))
+
+
+#: |dS_FP/db| below which the probes' bias is optimal
+OPTIMAL_BIAS_TOL = 1e-9
+
+
+def _probes_optimal_bias(prob: "FranzParisiProblem", res: SaddleResult, maxiter: int,
+                         b_start: Optional[float]) -> tuple:
+    """The probes' optimal bias at fixed reference (``bias="optimal"``): a secant in b on g(b) = ∂S_FP/∂b
+    at the saddle point (the derived ``dS_db``; by the envelope theorem dS_FP/db), from the reference's
+    b̃ (or ``b_start``, a neighbour's b), each solve warm from the last.  Returns (the result at the
+    optimum, a note); its params carry ``"b"`` and its model the probes' b.  A search that fails is
+    reported as not converged."""
+    b = prob.b if b_start is None else float(b_start)
+    prev, cur = None, res
+    if b != prob.b:
+        prob._model["b"] = b
+        cur, _ = prob.solve(dict(res.params), maxiter=maxiter)
+    g = math.nan
+    for _ in range(12):
+        if not cur.converged:
+            break
+        g = float(cur.parts.get("dS_db", math.nan))
+        if not math.isfinite(g):
+            break
+        if abs(g) < OPTIMAL_BIAS_TOL:
+            cur.params["b"] = b
+            return cur, f"the probes' optimal bias b = {b:.8g} (the reference's {prob.b:.8g}; dS/db = {g:.1e}); "
+        step = (0.05 if g > 0 else -0.05) if prev is None or g == prev[1] else -g * (b - prev[0]) / (g - prev[1])
+        prev = (b, g)
+        b += max(min(step, 0.5), -0.5)
+        prob._model["b"] = b
+        cur, _ = prob.solve(dict(cur.params), maxiter=maxiter)
+    cur.converged = False
+    cur.message = f"not converged: the probes' optimal bias was not found (last b = {b:.6g}, dS/db = {g:.2e}); {cur.message}"
+    return cur, "the probes' optimal bias was not found; "
 
 
 def _carried(prev: LocalEntropyPoint, d: float, distance: str, Delta: float) -> Optional[dict]:

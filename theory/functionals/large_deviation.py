@@ -54,9 +54,10 @@ Qt, P, S, R, Q, q1, q0 = sp.symbols("Qt P S R Q q1 q0", **_pos)
 Qth, Ph, Sh, Rh, Qh, q1h, q0h, lam = sp.symbols("Qth Ph Sh Rh Qh q1h q0h lam", real=True)
 alpha, kappa, b, f_out, y, d, Delta = sp.symbols("alpha kappa b f_out y d Delta", real=True)
 kappa_t = sp.Symbol("kappa_t", real=True)  # the reference's own margin κ̃ (Franz–Parisi, two margins)
+b_t = sp.Symbol("b_t", real=True)  # the reference's own bias b̃ (Franz–Parisi with a bias)
 z1, z2, Wt, u, W, v = sp.symbols("z1 z2 Wt u W v", real=True)
 SYMBOLS = {s.name: s for s in (Qt, P, S, R, Q, q1, q0, Qth, Ph, Sh, Rh, Qh, q1h, q0h, lam, alpha, kappa,
-                                kappa_t, b, f_out, y, d, Delta, z1, z2, Wt, u, W, v)}
+                                kappa_t, b, b_t, f_out, y, d, Delta, z1, z2, Wt, u, W, v)}
 
 
 def _overlap_with_reference(distance: str):
@@ -64,10 +65,11 @@ def _overlap_with_reference(distance: str):
     return (Q + Qt - Delta**2 * d) / 2 if distance == "squared" else S
 
 
-def _parts(reference: str, distance: str, form: str, kappa_ref=kappa, biased: bool = False):
+def _parts(reference: str, distance: str, form: str, kappa_ref=kappa, biased: bool = False, bias_ref=b):
     """(G_T, G_S, G_E) of yΦ; ``kappa_ref`` is the margin in the reference's constraint (κ unless the
     reference has its own, κ̃).  ``biased``: the output bias b and coding level f_out (module docstring,
-    :func:`biased_energetic`)."""
+    :func:`biased_energetic`); ``bias_ref`` the bias in the reference's constraint (b unless it has its
+    own, b̃)."""
     if reference not in ("solution", "free"):
         raise ValueError(f"reference must be 'solution' or 'free', got {reference!r}")
     if distance not in ("squared", "hamming"):
@@ -104,7 +106,8 @@ def _parts(reference: str, distance: str, form: str, kappa_ref=kappa, biased: bo
         return LogSum(E, v)
 
     if biased:
-        energetic = biased_energetic(lambda shift: average_E(branch(kappa + shift, kappa_ref + shift)))
+        energetic = (f_out * average_E(branch(kappa - b, kappa_ref - bias_ref))
+                     + (1 - f_out) * average_E(branch(kappa + b, kappa_ref + bias_ref)))  # biased_energetic
     else:  # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
         energetic = average_E(branch(kappa, kappa_ref))
     return trace, entropic, energetic
@@ -185,13 +188,14 @@ def franz_parisi(distance: str = "squared", reference_margin: bool = False, bias
     (the y-derivative at y = 0), and Q̃, P, Q̂̃, P̂ are the equilibrium values at margin κ̃.  At
     κ̃ = κ it is the one-margin functional term by term.
 
-    ``biased=True``: output bias b and coding level f_out (model parameters): G_E becomes
-    f_out G_E(κ − b, κ̃ − b) + (1 − f_out) G_E(κ + b, κ̃ + b) (:func:`biased_energetic`); the reference
-    and the probes are perceptrons with the same bias, and Q̃, P, Q̂̃, P̂ are those of the equilibrium
-    at that bias and f_out.
+    ``biased=True``: output coding level f_out, the probes' bias b and the reference's b̃ (``b_t``; model
+    parameters): G_E becomes f_out G_E(κ − b, κ̃ − b̃) + (1 − f_out) G_E(κ + b, κ̃ + b̃)
+    (:func:`biased_energetic`), and Q̃, P, Q̂̃, P̂ are those of the equilibrium at b̃ and f_out.  One
+    perceptron with one threshold has b = b̃; with 0/1 inputs each configuration's O(1) bias is set by its
+    own Σ W, so the probes' b is free (README 'Conventions').
     """
     trace, entropic, energetic = _parts("solution", distance, "rank_one",
-                                        kappa_t if reference_margin else kappa, biased=biased)
+                                        kappa_t if reference_margin else kappa, biased=biased, bias_ref=b_t)
     dy = lambda e: sp.diff(e, y).subs(y, 0)  # noqa: E731
     order = (R, Q, q1)
     conj = (Rh, Qh, q1h)
@@ -200,7 +204,7 @@ def franz_parisi(distance: str = "squared", reference_margin: bool = False, bias
         name=f"franz_parisi[{distance}{',kappa_t' if reference_margin else ''}{',bias' if biased else ''}]",
         order=order, conjugates=conj, pairs=pairs,
         model=(alpha, kappa) + ((kappa_t,) if reference_margin else ()) + (d, Delta, Qt, P, Qth, Ph)
-        + ((b, f_out) if biased else ()), alpha=alpha,
+        + ((b, b_t, f_out) if biased else ()), alpha=alpha,
         trace=dy(trace), entropic=dy(entropic), energetic=dy(energetic),
         gaussian=(z1, u, v), state_vars=(Wt, W), bound=(z1, Wt, u, W, v),
         description=franz_parisi.__doc__)
