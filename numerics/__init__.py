@@ -12,6 +12,8 @@ Theory (replica-symmetric, physics.md §2–3; entropies in nats per synapse, co
     ``solve_large_y(states, alpha, d)``         S_I at y → ∞ (the densest references)
     ``local_entropy_curve(states, alpha, y, ds)`` S_I(d) at finite y or y = math.inf
     ``alpha0_curve(states, ds)``                the exact α = 0 local entropy (H₂(d) for binary)
+    ``zero_one_inputs(f, kappa)``               the keywords (κ/√(f(1−f)), bias="optimal") that make any of
+                                                these the 0/1-input model with the optimal threshold
     ``alpha_u(states)``                         α_U, where the y → ∞ curve stops increasing at small d
     ``dense_region_limit(states, d)``           the radius curve: the largest α at which dense regions reach d
     ``sweep(quantity, states=…, alpha=…, d=…, y=…)`` a grid of any of these as a tidy table, on the
@@ -56,6 +58,7 @@ _API = {
     "enumerate_solutions": "numerics.simulate.enumeration",
     "bp_local_entropy": ("numerics.simulate.bp", "local_entropy_sweep"),
     "find_solution": ("numerics.simulate.solvers", "solve"),
+    "zero_one_inputs": "numerics.problems.inputs",
     "parse_states": "theory.states",
     "StateSet": "theory.states",
 }

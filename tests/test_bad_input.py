@@ -452,3 +452,17 @@ def test_output_model_options_that_are_not_covered_name_the_option(argv, needle,
     the α_U table or with a reference margin of its own, f_out outside (0, 1), a NaN bias: exit 2, one line
     naming the option."""
     _user_error(capsys, argv, needle)
+
+
+@pytest.mark.parametrize("argv, needle", [
+    (["capacity", "--states", "binary", "--inputs", "01"], "--f"),
+    (["capacity", "--states", "binary", "--f", "0.3"], "--f"),
+    (["entropy", "--states", "binary", "--alpha", "0.5", "--inputs", "01", "--f", "0.3", "--bias", "0.2"], "--bias"),
+    (["capacity", "--states", "binary", "--inputs", "01", "--f", "1"], "--f"),
+    (["franz-parisi", "--states", "binary", "--alpha", "0.5", "--d", "0.1", "--inputs", "2"], "--inputs"),
+    (["alpha-u", "--table", "--inputs", "01", "--f", "0.2"], "--inputs go with --states"),
+])
+def test_input_model_options_name_the_option(argv, needle, capsys):
+    """--inputs 01 needs --f in (0, 1) and the optimal threshold; --f alone, a fixed bias with 0/1 inputs,
+    an unknown input model, 0/1 inputs with the α_U table: exit 2, one line naming the option."""
+    _user_error(capsys, argv, needle)

@@ -1,6 +1,8 @@
 """The output bias b and coding level f_out in the large-deviation theory (issue 21): Franz–Parisi,
 finite y (y = 1 included) and y → ∞ with G_E = f_out G_E(κ − b) + (1 − f_out) G_E(κ + b)
 (theory.functionals.large_deviation.biased_energetic).  Binary synapses, α = 0.5, κ = 0."""
+import math
+
 import numpy as np
 import pytest
 
@@ -114,3 +116,23 @@ def test_optimal_bias_at_large_y_maximises_the_local_entropy():
     assert p.S_I > _check(solve_large_y("binary", ALPHA, 0.05, bias=b_eq, f_out=0.1)).S_I + 1e-6
     half = _check(solve_large_y("binary", ALPHA, 0.05, bias="optimal"))
     assert half.saddle.params["b"] == 0.0 and half.S_I == _check(solve_large_y("binary", ALPHA, 0.05)).S_I
+
+
+def test_zero_one_inputs_map_onto_the_optimal_bias_theory():
+    """0/1 inputs of coding level f with the optimal threshold (numerics.problems.inputs): the ±1 theory with
+    κ/√(f(1 − f)) and the optimal bias; at κ = 0 f drops out (excitatory:3, f_out = 0.1: α_c = 1.47747 for
+    every f, the same as bias='optimal'); at κ = 0.2, f = 0.3 the margin becomes 0.2/√0.21 = 0.43644.
+    Bad combinations name the argument: no f, f outside (0, 1), a fixed bias, f with ±1 inputs."""
+    from numerics.problems.equilibrium import capacity
+    from numerics.problems.inputs import input_model, zero_one_inputs
+
+    a = [capacity("excitatory:3", f_out=0.1, **zero_one_inputs(f)).alpha_c for f in (0.1, 0.5)]
+    assert a[0] == a[1] == capacity("excitatory:3", f_out=0.1, bias="optimal").alpha_c
+    assert abs(a[0] - 1.47747) < 1e-5
+    m = input_model("01", 0.3, 0.2)
+    assert m["bias"] == "optimal" and abs(m["kappa"] - 0.2 / math.sqrt(0.21)) < 1e-15
+    assert input_model("pm1", None, 0.2, 0.1) == {"kappa": 0.2, "bias": 0.1}
+    for kw, needle in ((dict(inputs="01"), "f"), (dict(inputs="01", f=1.0), "f"), (dict(inputs="01", f=0.2, bias=0.3), "bias"),
+                       (dict(inputs="pm1", f=0.2), "f"), (dict(inputs="+-1"), "inputs")):
+        with pytest.raises(ValueError, match=needle):
+            input_model(**kw)

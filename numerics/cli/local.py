@@ -7,7 +7,8 @@ import math
 
 from theory.states import parse_states
 
-from .theory import ABOVE_CAPACITY_HELP, above_capacity, f_out_float, finite_float, nonnegative_float, parse_bias
+from .theory import (ABOVE_CAPACITY_HELP, above_capacity, add_input_arguments, apply_inputs, f_out_float, finite_float,
+                     nonnegative_float, parse_bias)
 
 __all__ = ["register", "parse_d_grid", "MAX_GRID_POINTS"]
 
@@ -61,7 +62,7 @@ def _print_curve(curve, args, header):
     if args.json:
         out = curve.as_dict()
         points = out.pop("points", [])
-        first = next((p for p in curve.points if p.saddle is not None), None)
+        first = next((p for p in curve.points if getattr(p, "saddle", None) is not None), None)
         bias = first.saddle.model.get("b", 0.0) if first is not None else args.bias
         if args.bias == "optimal" and getattr(args, "y", None) == math.inf:
             bias = "optimal (each point's b in its params)"
@@ -74,8 +75,9 @@ def _print_curve(curve, args, header):
         note = "" if p.converged else p.message[:70]
         if p.converged and getattr(p, "note", ""):
             note = p.note[:70]
-        if p.converged and p.saddle is not None and "b" in p.saddle.params:  # optimal bias, point by point
-            note = f"b = {p.saddle.params['b']:.6g}; " + note
+        saddle = getattr(p, "saddle", None)
+        if p.converged and saddle is not None and "b" in saddle.params:  # optimal bias, point by point
+            note = f"b = {saddle.params['b']:.6g}; " + note
         # Σ is not given by the y → ∞ equations: shown as "-" (null in --json), never as "nan"
         sigma = f"{p.Sigma:>12.7f}" if math.isfinite(p.Sigma) else f"{'-':>12}"
         print(f"{p.d:>10.5g} {p.S_I:>12.7f} {sigma} {('yes' if p.converged else 'NO'):>9} "
@@ -100,8 +102,9 @@ def _cmd_local(args) -> int:
             print("fewbits: note: --check-ys implies --check (each point is checked against the finite-y "
                   "ladder at these y; minutes per point)", file=sys.stderr, flush=True)
         args.check = True
+    apply_inputs(args)
     if args.bias == "optimal" and args.y != math.inf:
-        raise ValueError("--bias optimal is covered by local-entropy at --y inf only (the bias that maximises "
+        raise ValueError("--bias optimal (and --inputs 01) is covered by local-entropy at --y inf only (the bias that maximises "
                          "the y -> inf local entropy, point by point); at finite y give a number, e.g. the "
                          "equilibrium optimum that 'fewbits entropy --bias optimal' prints")
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
@@ -148,6 +151,7 @@ def _cmd_fp(args) -> int:
 
     states = parse_states(args.states)
     ds = _distances(args)
+    apply_inputs(args)
     curve = franz_parisi_curve(states, args.alpha, ds, distance=args.distance, kappa=args.kappa,
                                reference_kappa=args.reference_kappa, f_out=args.fout, bias=args.bias)
     ref = "" if args.reference_kappa is None else f", reference margin {args.reference_kappa}"
@@ -213,9 +217,9 @@ def _cmd_alpha_u(args) -> int:
     if args.table and args.states:
         raise ValueError("--states cannot be combined with --table (the table has the paper's state sets); "
                          "give either --table or --states S")
-    if args.table and (args.bias != 0.0 or args.fout != 0.5):
-        raise ValueError("--bias and --fout go with --states S, not with --table (the table is at f_out = 1/2, "
-                         "bias 0)")
+    if args.table and (args.bias != 0.0 or args.fout != 0.5 or args.inputs != "pm1"):
+        raise ValueError("--bias, --fout and --inputs go with --states S, not with --table (the table is at "
+                         "f_out = 1/2, bias 0, ±1 inputs)")
     if args.bias == "optimal" and args.y != math.inf:
         raise ValueError("--bias optimal needs --y inf (at finite y give a number)")
     if args.table:
@@ -237,7 +241,9 @@ def _cmd_alpha_u(args) -> int:
         raise ValueError("give --states S (or --table)")
     if args.radius:
         return _radius(parse_states(args.states), args)
-    model = {} if args.bias == 0.0 else {"f_out": args.fout, "bias": args.bias}
+    args.kappa = 0.0  # (alpha-u is at kappa = 0; --inputs 01 keeps it there)
+    apply_inputs(args)
+    model = {} if args.bias == 0.0 and args.kappa == 0.0 else {"f_out": args.fout, "bias": args.bias, "kappa": args.kappa}
     r = alpha_u(parse_states(args.states), y=args.y, progress=_alpha_u_progress, **model)
     out = r.as_dict()
     if model:
@@ -323,6 +329,7 @@ def register(sub) -> None:
                        help="output bias b, σ(ξ·W/√N + b) > κ (default 0), or 'optimal': franz-parisi, the "
                             "reference's b maximises its equilibrium entropy and the probes' b their S_FP(d); "
                             "local-entropy --y inf, the b that maximises the y → ∞ local entropy at each d")
+        add_input_arguments(p)
         p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 
@@ -358,6 +365,7 @@ def register(sub) -> None:
                    help="with --states: output bias b, or 'optimal' (y → ∞: the b that maximises the local "
                         "entropy at each point; with 0/1 inputs this is the optimal threshold, README "
                         "'Conventions')")
+    add_input_arguments(p)
     p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
     p.add_argument("--cache", default="figures/.cache",
                    help="with --table: cache folder for the rows (default figures/.cache, the one `fewbits paper` "

@@ -50,12 +50,49 @@ def parse_bias(text: str):
     return "optimal" if text == "optimal" else finite_float(text)
 
 
+def input_coding_level(text: str) -> float:
+    """--f: the input coding level of 0/1 inputs, a number in the open interval (0, 1)."""
+    try:
+        v = float(text)
+    except ValueError:
+        v = math.nan
+    if not (0.0 < v < 1.0):
+        raise argparse.ArgumentTypeError(f"must be in (0, 1) (the fraction of active 0/1 inputs), got {text!r}")
+    return v
+
+
+def add_input_arguments(p: argparse.ArgumentParser) -> None:
+    """--inputs pm1|01 and --f (numerics.problems.inputs)."""
+    p.add_argument("--inputs", choices=["pm1", "01"], default="pm1",
+                   help="input model: ±1 (default) or 0/1 with coding level --f and the optimal threshold "
+                        "(mapped onto the ±1 theory: kappa/sqrt(f(1-f)), bias optimal)")
+    p.add_argument("--f", type=input_coding_level, default=None, help="with --inputs 01: the input coding level in (0, 1)")
+
+
+def apply_inputs(args) -> None:
+    """Replace args.kappa and args.bias by the ±1 theory's for the input model (an error names the argument)."""
+    from ..problems.inputs import input_model
+
+    if getattr(args, "inputs", "pm1") == "pm1" and getattr(args, "f", None) is None:
+        return
+    if args.inputs == "pm1":
+        raise ValueError("--f (the input coding level) goes with --inputs 01")
+    if args.f is None:
+        raise ValueError("--f: --inputs 01 needs the input coding level --f in (0, 1)")
+    if args.bias not in (0.0, "optimal"):
+        raise ValueError("--bias: with --inputs 01 the threshold is the optimal one (its O(1) part is optimised by "
+                         "each measure); a fixed bias or threshold is not covered")
+    m = input_model(args.inputs, args.f, args.kappa, args.bias)
+    args.kappa, args.bias = m["kappa"], m["bias"]
+
+
 def add_model_arguments(p: argparse.ArgumentParser, bias: bool = True) -> None:
     p.add_argument("--states", required=True, help="state set: binary, symmetric:L, excitatory:L, values:v1,v2[@w1,w2]")
     p.add_argument("--kappa", type=kappa_float, default=0.0, help="stability threshold κ ≥ 0 (default 0)")
     p.add_argument("--fout", type=f_out_float, default=0.5, help="output coding level P(σ=+1) in (0, 1) (default 0.5)")
     if bias:
         p.add_argument("--bias", type=parse_bias, default=0.0, help="bias b, or 'optimal' (default 0)")
+        add_input_arguments(p)
     p.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
@@ -89,9 +126,11 @@ def _cmd_entropy(args) -> int:
     from ..problems.equilibrium import solve_equilibrium
 
     states = parse_states(args.states)
+    apply_inputs(args)
     r = solve_equilibrium(states, args.alpha, kappa=args.kappa, f_out=args.fout, bias=args.bias)
     nan = math.nan  # a saddle that failed early has no conjugates/parts: reported as NaN, not a KeyError
     out = {"states": states.name, "alpha": args.alpha, "kappa": args.kappa, "f_out": args.fout,
+           "inputs": args.inputs, "f": args.f,
            "bias": r.params.get("b", nan), "entropy": r.value, "q": r.params.get("q", nan),
            "Q": r.params.get("Q", nan), "A": r.conjugates.get("A", nan), "qhat": r.conjugates.get("qhat", nan),
            "dentropy_dalpha": r.parts.get("G_E", nan),
@@ -115,11 +154,12 @@ def _cmd_capacity(args) -> int:
     from ..problems.equilibrium import capacity
 
     results = []
+    apply_inputs(args)
     for s in args.states.split(";") if ";" in args.states else [args.states]:
         states = parse_states(s.strip())
         c = capacity(states, kappa=args.kappa, f_out=args.fout, bias=args.bias)
         d = c.as_dict()
-        d.update(bits=states.bits, L=states.L, kappa=args.kappa, f_out=args.fout)
+        d.update(bits=states.bits, L=states.L, kappa=args.kappa, f_out=args.fout, inputs=args.inputs, f=args.f)
         results.append(d)
     if args.json:
         print(dump_json({"results": results}))  # the same shape for one state set and for several
