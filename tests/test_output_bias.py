@@ -81,7 +81,7 @@ def test_finite_y_with_a_bias_counts_pairs_at_y_one_and_keeps_the_label_symmetry
     pair = _check(solve_local_entropy("binary", ALPHA, d_star - 1e-5, 1.0, f_out=0.3, bias=0.3))
     assert abs(pair.phi - 2 * s) < 1e-6 and abs(pair.S_I - s) < 1e-6 and abs(pair.Sigma - s) < 1e-6
     y3 = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.3, bias=0.3))
-    y3f = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.7, bias=-0.3))
+    y3f = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.7, bias=-0.3, init=y3.saddle.params))
     assert abs(y3.S_I - y3f.S_I) < 1e-9 and abs(y3.Sigma - y3f.Sigma) < 1e-9
     fp = _check(solve_franz_parisi("binary", ALPHA, 0.1, f_out=0.3, bias=0.3))
     inf = _check(solve_large_y("binary", ALPHA, 0.1, f_out=0.3, bias=0.3))
