@@ -1165,17 +1165,8 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     if sweep == "down":
         order = order[::-1]
     pts, init, jac = {}, kw.pop("init", None), kw.pop("jacobian", None)
-    if kw.get("bias") == "optimal":  # each point its own optimal bias, warm from its neighbour (b included)
-        for i in order:
-            p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=init, jacobian=jac, **kw)
-            if not p.converged and init is not None:
-                p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
-            pts[i] = p
-            if p.converged:
-                init, jac = p.saddle.params, p.jacobian
-        return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
-                                             states=states.name, reference="solution or free (equal at y → ∞)",
-                                             distance=distance, kind="local-entropy (y → ∞ equations, optimal bias)")
+    if kw.get("bias") == "optimal":
+        return _optimal_bias_curve(states, alpha, ds, order, init, jac, distance, kappa, kw)
     predictor = SecantPredictor(_param(distance))
     slopes, ended, fresh_first = [], False, False
     newton_first = len(states.array) > NEWTON_FIRST_ABOVE
@@ -1227,6 +1218,23 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
                                          states=states.name, reference="solution or free (equal at y → ∞)",
                                          distance=distance, kind="local-entropy (y → ∞ equations)")
+
+
+def _optimal_bias_curve(states: StateSet, alpha: float, ds: list, order: list, init, jac, distance: str,
+                        kappa: float, kw: dict) -> LocalEntropyCurve:
+    """:func:`large_y_curve` with ``bias="optimal"``: each point its own optimal bias
+    (:func:`_with_optimal_bias`), warm from its neighbour (b included), a cold call where that fails."""
+    pts = {}
+    for i in order:
+        p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=init, jacobian=jac, **kw)
+        if not p.converged and init is not None:
+            p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, **kw)
+        pts[i] = p
+        if p.converged:
+            init, jac = p.saddle.params, p.jacobian
+    return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
+                                         states=states.name, reference="solution or free (equal at y → ∞)",
+                                         distance=distance, kind="local-entropy (y → ∞ equations, optimal bias)")
 
 
 def _fresh_warm(states: StateSet, alpha: float, d: float, guess: dict, failed: LocalEntropyPoint, distance: str,

@@ -422,9 +422,9 @@ def _solve_lambda(bp: PerceptronBP, K: float, lam: float, max_iter, tol, damping
     return False, lam, sweeps, delta, False
 
 
-def _run_pinned(bp: PerceptronBP, max_iter, tol, damping, progress, min_iter) -> BPResult:
-    """log Z = log sum_K Z_K over the lattice of K = sum_i W_i (module docstring, 0/1 inputs)."""
-    t0 = time.perf_counter()
+def _sum_lattice(bp: PerceptronBP) -> tuple:
+    """(step, prior mean K0, interior points) of the lattice of K = sum_i W_i: N s_min + step * k; the two
+    ends (all W_i at one extreme) are left out, :func:`_add_end_terms` adds them exactly."""
     N, s = bp.N, bp.s
     step = _lattice_step(s)
     if step is None:  # no lattice: a Riemann sum on the smallest gap (an approximation)
@@ -433,7 +433,14 @@ def _run_pinned(bp: PerceptronBP, max_iter, tol, damping, progress, min_iter) ->
     n_pts = int(round((hi - lo) / step))
     prior = np.exp(bp.log_prior)
     K0 = N * float(np.dot(prior / prior.sum(), s))
-    interior = lo + step * np.arange(1, n_pts)  # the two ends (all W_i at one extreme) are added exactly
+    return step, K0, lo + step * np.arange(1, n_pts)
+
+
+def _run_pinned(bp: PerceptronBP, max_iter, tol, damping, progress, min_iter) -> BPResult:
+    """log Z = log sum_K Z_K over the lattice of K = sum_i W_i (module docstring, 0/1 inputs)."""
+    t0 = time.perf_counter()
+    N, s = bp.N, bp.s
+    step, K0, interior = _sum_lattice(bp)
 
     terms, dists, margs = [], [], []
     sweeps, all_ok, worst_delta = 0, True, 0.0
@@ -486,16 +493,7 @@ def _run_pinned(bp: PerceptronBP, max_iter, tol, damping, progress, min_iter) ->
                     lam = lam_j + direction * step / max(var, 1e-12)
                 prev = (K, lam_j)
                 j += direction
-    # the ends: one configuration each (all W_i = s_min, all W_i = s_max)
-    for k_end in (0, bp.L - 1):
-        W = np.full(N, s[k_end])
-        if bp.inst.is_solution(W):
-            psi = bp.log_prior[k_end] - bp.gamma * bp.dist_table[:, k_end] + bp.ext[:, k_end]
-            terms.append(float(psi.sum()))
-            dists.append(float(bp.dist_table[:, k_end].mean()))
-            m = np.zeros((N, bp.L))
-            m[:, k_end] = 1.0
-            margs.append(m)
+    _add_end_terms(bp, terms, dists, margs)
     bp.set_sum(K0, 0.0)
     elapsed = time.perf_counter() - t0
     if not terms:
@@ -513,6 +511,21 @@ def _run_pinned(bp: PerceptronBP, max_iter, tol, damping, progress, min_iter) ->
            f"not converged: some inner BP runs or lam solves did not converge (largest delta {worst_delta:.2e})")
     return BPResult(gamma=bp.gamma, converged=bool(all_ok), iterations=sweeps, delta=worst_delta, phi=phi, d=d,
                     F=phi + bp.gamma * d, message=msg, elapsed=elapsed, marginals=marg)
+
+
+def _add_end_terms(bp: PerceptronBP, terms: list, dists: list, margs: list) -> None:
+    """The two ends of the K lattice, one configuration each (all W_i = s_min, all W_i = s_max), added
+    exactly where they are solutions (:func:`_run_pinned`)."""
+    N, s = bp.N, bp.s
+    for k_end in (0, bp.L - 1):
+        W = np.full(N, s[k_end])
+        if bp.inst.is_solution(W):
+            psi = bp.log_prior[k_end] - bp.gamma * bp.dist_table[:, k_end] + bp.ext[:, k_end]
+            terms.append(float(psi.sum()))
+            dists.append(float(bp.dist_table[:, k_end].mean()))
+            m = np.zeros((N, bp.L))
+            m[:, k_end] = 1.0
+            margs.append(m)
 
 
 def default_gammas(states, distance: str = "squared") -> list:
