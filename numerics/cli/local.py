@@ -311,6 +311,15 @@ def _cmd_ladder_check(args) -> int:
     return 0 if all(c.agrees for c in rows) else 1
 
 
+def _output_arguments(p, optimal: str) -> None:
+    """--fout, --bias (``optimal`` says what 'optimal' means for the verb) and the input model."""
+    p.add_argument("--fout", type=f_out_float, default=0.5,
+                   help="output coding level P(σ=+1) in (0, 1) (default 0.5; matters only with a bias)")
+    p.add_argument("--bias", type=parse_bias, default=0.0,
+                   help=f"output bias b, σ(ξ·W/√N + b) > κ (default 0), or 'optimal': {optimal}")
+    add_input_arguments(p)
+
+
 def register(sub) -> None:
     from . import add_scheduler_option
 
@@ -323,13 +332,9 @@ def register(sub) -> None:
         p.add_argument("--distance", choices=["squared", "hamming"], default="squared",
                        help="squared: mean (W−W̃)²/Δ² (default); hamming: fraction of differing synapses")
         p.add_argument("--kappa", type=finite_float, default=0.0, help="stability κ ≥ 0")
-        p.add_argument("--fout", type=f_out_float, default=0.5,
-                       help="output coding level P(σ=+1) in (0, 1) (default 0.5; matters only with a bias)")
-        p.add_argument("--bias", type=parse_bias, default=0.0,
-                       help="output bias b, σ(ξ·W/√N + b) > κ (default 0), or 'optimal': franz-parisi, the "
-                            "reference's b maximises its equilibrium entropy and the probes' b their S_FP(d); "
-                            "local-entropy --y inf, the b that maximises the y → ∞ local entropy at each d")
-        add_input_arguments(p)
+        _output_arguments(p, "franz-parisi, the reference's b maximises its equilibrium entropy and the probes' b "
+                             "their S_FP(d); local-entropy --y inf, the b that maximises the y → ∞ local entropy at "
+                             "each d")
         p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 
@@ -359,13 +364,8 @@ def register(sub) -> None:
                        description="α_U: the smallest α at which the large-y local entropy stops increasing "
                                    "monotonically at small d. --table gives α_U and α_c for several state sets.")
     p.add_argument("--states", help="state set")
-    p.add_argument("--fout", type=f_out_float, default=0.5,
-                   help="with --states: output coding level P(σ=+1) in (0, 1) (default 0.5; matters with a bias)")
-    p.add_argument("--bias", type=parse_bias, default=0.0,
-                   help="with --states: output bias b, or 'optimal' (y → ∞: the b that maximises the local "
-                        "entropy at each point; with 0/1 inputs this is the optimal threshold, README "
-                        "'Conventions')")
-    add_input_arguments(p)
+    _output_arguments(p, "with --states and --y inf, the b that maximises the local entropy at each point "
+                         "(with 0/1 inputs the optimal threshold, README 'Conventions')")
     p.add_argument("--table", action="store_true", help="α_U and α_c for the paper's state sets")
     p.add_argument("--cache", default="figures/.cache",
                    help="with --table: cache folder for the rows (default figures/.cache, the one `fewbits paper` "

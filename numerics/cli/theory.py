@@ -35,15 +35,20 @@ def kappa_float(text: str) -> float:
     return nonnegative_float(text, "a finite number in [0, inf)")
 
 
-def f_out_float(text: str) -> float:
-    """--fout: the output coding level f_out = P(σ = +1), a number in the open interval (0, 1)."""
+def _unit_interval(text: str, meaning: str) -> float:
+    """A number in the open interval (0, 1), or argparse's error (which names the option) with ``meaning``."""
     try:
         v = float(text)
     except ValueError:
         v = math.nan
     if not (0.0 < v < 1.0):
-        raise argparse.ArgumentTypeError(f"must be in (0, 1) (f_out = P(sigma = +1)), got {text!r}")
+        raise argparse.ArgumentTypeError(f"must be in (0, 1) ({meaning}), got {text!r}")
     return v
+
+
+def f_out_float(text: str) -> float:
+    """--fout: the output coding level f_out = P(σ = +1), a number in the open interval (0, 1)."""
+    return _unit_interval(text, "f_out = P(sigma = +1)")
 
 
 def parse_bias(text: str):
@@ -52,13 +57,7 @@ def parse_bias(text: str):
 
 def input_coding_level(text: str) -> float:
     """--f: the input coding level of 0/1 inputs, a number in the open interval (0, 1)."""
-    try:
-        v = float(text)
-    except ValueError:
-        v = math.nan
-    if not (0.0 < v < 1.0):
-        raise argparse.ArgumentTypeError(f"must be in (0, 1) (the fraction of active 0/1 inputs), got {text!r}")
-    return v
+    return _unit_interval(text, "the fraction of active 0/1 inputs")
 
 
 def add_input_arguments(p: argparse.ArgumentParser) -> None:
