@@ -136,3 +136,16 @@ def test_zero_one_inputs_map_onto_the_optimal_bias_theory():
                        (dict(inputs="pm1", f=0.2), "f"), (dict(inputs="+-1"), "inputs")):
         with pytest.raises(ValueError, match=needle):
             input_model(**kw)
+
+
+def test_cold_equilibrium_with_the_optimal_bias_near_capacity_converges():
+    """excitatory:3, f_out = 0.1, bias='optimal', α = 1.3 (α_c = 1.4775): the direct cold solve from b = 0 fails
+    (the optimal b is −0.49); the solver continues in α from α/4 and returns the same point as a curve
+    continued by the user (entropy_curve: to 1e-10 in s and b).  This start is what the optimal-bias
+    searches at y → ∞ begin from (α_U of the biological model read the failure as a break-up before)."""
+    r = solve_equilibrium("excitatory:3", 1.3, f_out=0.1, bias="optimal")
+    assert r.converged, r.message
+    from numerics.problems.equilibrium import entropy_curve
+    ref = entropy_curve("excitatory:3", [0.5, 0.9, 1.1, 1.3], f_out=0.1, bias="optimal")[-1]
+    assert abs(r.value - ref.value) < 1e-10 and abs(r.params["b"] - ref.params["b"]) < 1e-8
+    assert abs(r.params["b"] + 0.49224) < 1e-4

@@ -170,6 +170,9 @@ def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: floa
     if init:
         x0.update({k: v for k, v in init.items() if k in x0})
     res, _ = prob.solve(x0, tol=tol, tol_residual=tol_residual, maxiter=maxiter)
+    if not res.converged and not init and alpha > 0:
+        res = _by_continuation_in_alpha(prob, states, res, dict(tol=tol, tol_residual=tol_residual, maxiter=maxiter),
+                                        kappa=kappa, f_out=f_out, bias=bias, rule=rule)
     res.model["states"] = states.name
     if res.converged and res.params["Q"] - res.params["q"] < 1e-7 * res.params["Q"]:
         # q → Q: the RS solution has collapsed onto the boundary (beyond the q → Q load, where
@@ -181,6 +184,30 @@ def solve_equilibrium(states: Union[str, StateSet], alpha: float, *, kappa: floa
     if not prob.optimal:
         res.params["b"] = prob.model()["b"]
     return res
+
+
+#: a cold solve that fails is continued in α from this fraction of the load, in CONTINUATION_STEPS steps
+CONTINUATION_FROM = 0.25
+CONTINUATION_STEPS = 12
+
+
+def _by_continuation_in_alpha(prob: EquilibriumProblem, states: StateSet, failed: SaddleResult, opts: dict,
+                              **model) -> SaddleResult:
+    """A cold solve that failed, again by continuation in α from :data:`CONTINUATION_FROM` α (each load
+    warm from the last): excitatory(3), f_out = 0.1, optimal bias, α = 1.3 (α_c = 1.4775) fails from the
+    start at b = 0, where the optimal b is −0.45, and converges this way.  ``failed`` if it fails too."""
+    init = None
+    for a in np.linspace(CONTINUATION_FROM * prob.alpha, prob.alpha, CONTINUATION_STEPS):
+        sub = EquilibriumProblem(states, float(a), **model)
+        x0 = sub.start()
+        x0["b"] = 0.0
+        x0.update(init or {})
+        r, _ = sub.solve(x0, **opts)
+        if not r.converged:
+            return failed
+        init = {k: v for k, v in r.params.items() if k in x0}
+    r.message += f" (by continuation in alpha from {CONTINUATION_FROM * prob.alpha:.4g}: the cold solve failed)"
+    return r
 
 
 #: a solution whose Q = E⟨W²⟩ is below this fraction of max W² has collapsed onto W = 0
