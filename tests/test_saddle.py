@@ -177,3 +177,26 @@ def test_solve_stops_where_the_free_conjugate_jumps_through_zero():
     assert not res.converged and p.stopped_at_jump and res.residual >= 1.0, res
     assert "jumped through 0" in res.message and "Sh" in res.message, res.message
     assert abs(res.params["Sh"]) < 1e-8 and res.iterations < 100, res
+
+
+def test_secant_stationary_finds_the_maximum_and_reports_failures():
+    """numerics.solver.continuation.secant_stationary (the optimal-bias searches): on g(x) = 4 − x², the
+    derivative of Φ = 4x − x³/3, from x0 = 0 it steps uphill (+0.05, g > 0) and reaches the maximum at
+    x = 2 to the tolerance; a failed evaluation stops it with status "failed", a NaN with "not finite", and
+    a budget of two evaluations on g = 1 (no root) ends in "maxiter" after exactly two."""
+    from numerics.solver.continuation import secant_stationary
+
+    calls = []
+
+    def g(x):
+        calls.append(x)
+        return 4.0 - x * x, {"x": x}
+
+    r = secant_stationary(g, 0.0, tol=1e-12, maxiter=40)
+    assert r.status == "found" and abs(r.x - 2.0) < 1e-12 and r.result == {"x": r.x}
+    assert calls[1] == 0.05 and r.evaluations == len(calls)
+    assert secant_stationary(lambda x: (None, "fail"), 0.0, tol=1e-9, maxiter=5).status == "failed"
+    assert secant_stationary(lambda x: (float("nan"), None), 0.0, tol=1e-9, maxiter=5).status == "not finite"
+    n = []
+    r = secant_stationary(lambda x: (n.append(x) or 1.0, None), 0.0, tol=1e-9, maxiter=2)
+    assert r.status == "maxiter" and len(n) == 2 and r.evaluations == 2

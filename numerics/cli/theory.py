@@ -74,14 +74,8 @@ def apply_inputs(args) -> None:
 
     if getattr(args, "inputs", "pm1") == "pm1" and getattr(args, "f", None) is None:
         return
-    if args.inputs == "pm1":
-        raise ValueError("--f (the input coding level) goes with --inputs 01")
-    if args.f is None:
-        raise ValueError("--f: --inputs 01 needs the input coding level --f in (0, 1)")
-    if args.bias not in (0.0, "optimal"):
-        raise ValueError("--bias: with --inputs 01 the threshold is the optimal one (its O(1) part is optimised by "
-                         "each measure); a fixed bias or threshold is not covered")
-    m = input_model(args.inputs, args.f, args.kappa, args.bias)
+    m = input_model(args.inputs, args.f, args.kappa, args.bias,
+                    names={"inputs": "--inputs", "f": "--f", "bias": "--bias", "zero_one": "--inputs 01"})
     args.kappa, args.bias = m["kappa"], m["bias"]
 
 

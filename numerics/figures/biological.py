@@ -45,11 +45,11 @@ def _capacity(job: Job, states: str, f_out: float) -> dict:
 
 def _alpha_u(job: Job, states: str, f_out: float, compute_missing: bool):
     """α_U with the optimal bias at y → ∞ (cached); None where not cached and not to be computed."""
-    from ..storage.cache import cached, load, with_version
+    from ..storage.cache import cached, load
 
     key = {"kind": "alpha_u", "states": states, "kappa": 0.0, "f_out": f_out, "bias": "optimal", "y": "inf"}
     if not compute_missing:
-        hit, value = load(job.cache, with_version(key))
+        hit, value = load(job.cache, key)
         return value if hit else None
 
     def compute():

@@ -42,6 +42,7 @@ from theory.functionals.large_deviation import SYMBOLS, franz_parisi
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model, solve_equilibrium
+from ..solver.continuation import secant_stationary
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.quadrature import GaussianRule
 from ..solver.saddle import Parametrisation, SaddleResult
@@ -373,8 +374,9 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
                              note=note.rstrip("; "))
 
 
-#: |dS_FP/db| below which the probes' bias is optimal
+#: |dS_FP/db| below which the probes' bias is optimal, and the most solves the search may take
 OPTIMAL_BIAS_TOL = 1e-9
+OPTIMAL_BIAS_MAXITER = 12
 
 
 def _probes_optimal_bias(prob: "FranzParisiProblem", res: SaddleResult, maxiter: int,
@@ -384,28 +386,28 @@ def _probes_optimal_bias(prob: "FranzParisiProblem", res: SaddleResult, maxiter:
     b̃ (or ``b_start``, a neighbour's b), each solve warm from the last.  Returns (the result at the
     optimum, a note); its params carry ``"b"`` and its model the probes' b.  A search that fails is
     reported as not converged."""
-    b = prob.b if b_start is None else float(b_start)
-    prev, cur = None, res
-    if b != prob.b:
+    warm = {"params": res.params}  # each solve starts from the last converged one
+
+    def evaluate(b):
         prob._model["b"] = b
-        cur, _ = prob.solve(dict(res.params), maxiter=maxiter)
-    g = math.nan
-    for _ in range(12):
+        cur, _ = prob.solve(dict(warm["params"]), maxiter=maxiter)
         if not cur.converged:
-            break
-        g = float(cur.parts.get("dS_db", math.nan))
-        if not math.isfinite(g):
-            break
-        if abs(g) < OPTIMAL_BIAS_TOL:
-            cur.params["b"] = b
-            return cur, f"the probes' optimal bias b = {b:.8g} (the reference's {prob.b:.8g}; dS/db = {g:.1e}); "
-        step = (0.05 if g > 0 else -0.05) if prev is None or g == prev[1] else -g * (b - prev[0]) / (g - prev[1])
-        prev = (b, g)
-        b += max(min(step, 0.5), -0.5)
-        prob._model["b"] = b
-        cur, _ = prob.solve(dict(cur.params), maxiter=maxiter)
+            return None, cur
+        warm["params"] = cur.params
+        return float(cur.parts.get("dS_db", math.nan)), cur
+
+    opts = dict(tol=OPTIMAL_BIAS_TOL, maxiter=OPTIMAL_BIAS_MAXITER)
+    if b_start is None or float(b_start) == prob.b:  # res is the solve at the reference's b
+        r = secant_stationary(evaluate, prob.b, first=(float(res.parts.get("dS_db", math.nan)), res), **opts)
+    else:
+        r = secant_stationary(evaluate, float(b_start), **opts)
+    cur, b, g = r.result, r.x, r.g
+    if r.status == "found":
+        cur.params["b"] = b
+        return cur, f"the probes' optimal bias b = {b:.8g} (the reference's {prob.b:.8g}; dS/db = {g:.1e}); "
     cur.converged = False
-    cur.message = f"not converged: the probes' optimal bias was not found (last b = {b:.6g}, dS/db = {g:.2e}); {cur.message}"
+    cur.message = (f"not converged: the probes' optimal bias was not found (last b = {b:.6g}, dS/db = "
+                   f"{math.nan if g is None else g:.2e}); {cur.message}")
     return cur, "the probes' optimal bias was not found; "
 
 

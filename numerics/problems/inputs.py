@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["INPUTS", "zero_one_inputs", "input_model"]
+__all__ = ["INPUTS", "ARGUMENT_NAMES", "zero_one_inputs", "input_model"]
 
 INPUTS = ("pm1", "01")
 
@@ -32,19 +32,25 @@ def zero_one_inputs(f: float, kappa: float = 0.0) -> dict:
     return {"kappa": kappa / math.sqrt(f * (1.0 - f)), "bias": "optimal"}
 
 
-def input_model(inputs: str = "pm1", f=None, kappa: float = 0.0, bias=0.0) -> dict:
+#: how :func:`input_model`'s errors name its arguments (the command line passes its options' names)
+ARGUMENT_NAMES = {"inputs": "inputs", "f": "f", "bias": "bias", "zero_one": "inputs='01'"}
+
+
+def input_model(inputs: str = "pm1", f=None, kappa: float = 0.0, bias=0.0, *, names=None) -> dict:
     """(kappa, bias) of the ±1 theory for the input model: ``inputs="pm1"`` keeps them (``f`` must not be
     given), ``inputs="01"`` needs ``f`` and the optimal threshold (``bias`` 0, i.e. not given, or
-    ``"optimal"``; a fixed bias is the fixed-threshold model, not covered)."""
+    ``"optimal"``; a fixed bias is the fixed-threshold model, not covered).  An error names the argument
+    as ``names`` spells it (default :data:`ARGUMENT_NAMES`)."""
+    n = {**ARGUMENT_NAMES, **(names or {})}
     if inputs not in INPUTS:
-        raise ValueError(f"inputs must be 'pm1' or '01', got {inputs!r}")
+        raise ValueError(f"{n['inputs']} must be 'pm1' or '01', got {inputs!r}")
     if inputs == "pm1":
         if f is not None:
-            raise ValueError("f (the input coding level) goes with inputs='01'")
+            raise ValueError(f"{n['f']} (the input coding level) goes with {n['zero_one']}")
         return {"kappa": kappa, "bias": bias}
     if f is None:
-        raise ValueError("f: inputs='01' needs the input coding level f in (0, 1)")
+        raise ValueError(f"{n['f']}: {n['zero_one']} needs the input coding level {n['f']} in (0, 1)")
     if bias not in (0.0, "optimal"):
-        raise ValueError("bias: with 0/1 inputs the threshold is the optimal one (its O(1) part is optimised by "
-                         "each measure); a fixed bias or threshold is not covered")
+        raise ValueError(f"{n['bias']}: with {n['zero_one']} the threshold is the optimal one (its O(1) part is "
+                         "optimised by each measure); a fixed bias or threshold is not covered")
     return zero_one_inputs(f, kappa)

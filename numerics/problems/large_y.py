@@ -40,7 +40,7 @@ from theory.states import StateSet, parse_states
 from .equilibrium import check_model
 from .protocol import SaddleBacked
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
-from ..solver.continuation import SecantPredictor, continue_in_d, secant_zero
+from ..solver.continuation import SecantPredictor, continue_in_d, secant_stationary, secant_zero
 from ..solver.quadrature import GaussianRule, Maximiser
 from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 from ..solver.work_clock import CLOCK, sweep_cost
@@ -59,8 +59,7 @@ def derived_large_y(distance: str = "squared", biased: bool = False):
     F = large_y(distance, biased)
     extra = {"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])}
     if biased:  # ∂φ∞/∂b at fixed unknowns: at the saddle point dφ∞/db (envelope), 0 at the optimal bias
-        from theory.functionals.large_deviation import b as _b
-        extra["dPhi_db"] = sp.diff(F.value, _b)
+        extra["dPhi_db"] = sp.diff(F.value, SYMBOLS_INF["b"])
     return derive(F, extra=extra)
 
 
@@ -708,37 +707,41 @@ def _with_optimal_bias(states: StateSet, alpha: float, d: float, init: Optional[
         from .equilibrium import solve_equilibrium
         eq = solve_equilibrium(states, alpha, kappa=kw["kappa"], f_out=f_out, bias="optimal")
         b = float(eq.params["b"]) if eq.converged else 0.0
-    b = b if b != 0.0 else 1e-9
-    start = None if init is None else {k: v for k, v in init.items() if k != "b"}
-    prev = None  # (b, g) of the last converged solve
-    iterations = 0
-    for it in range(OPTIMAL_BIAS_MAXITER):
-        p = solve_large_y(states, alpha, d, init=start, jacobian=jacobian, **{**kw, "bias": b})
-        iterations += p.saddle.iterations if p.saddle is not None else 0
+    state = {"start": None if init is None else {k: v for k, v in init.items() if k != "b"},
+             "jacobian": jacobian, "iterations": 0}
+
+    def evaluate(b):
+        """The fixed-bias solve at b (:func:`_off_zero`), warm from the last that converged; g None where it
+        did not converge."""
+        b = _off_zero(b)
+        p = solve_large_y(states, alpha, d, init=state["start"], jacobian=state["jacobian"], **{**kw, "bias": b})
+        state["iterations"] += p.saddle.iterations if p.saddle is not None else 0
         if not p.converged:
-            p.note += f"; the search for the optimal bias stopped at b = {b:.6g} (this solve did not converge)"
-            return p
-        g = float(p.saddle.parts.get("dPhi_db", math.nan))
-        if not math.isfinite(g):
-            return _not_optimal(p, "dphi/db is not finite: no optimal bias")
-        if abs(g) < OPTIMAL_BIAS_TOL:
-            if prev is not None and (g - prev[1]) * (b - prev[0]) > 0:
-                return _not_optimal(p, f"b = {b:.6g} is a minimum of phi in b, not the optimal bias")
-            p.saddle.params["b"] = b
-            p.saddle.iterations = iterations
-            p.note += f"; optimal bias b = {b:.8g} (dphi/db = {g:.1e}, {it + 1} solves)"
-            return p
-        if prev is None or g == prev[1]:
-            step = 0.05 if g > 0 else -0.05  # uphill
-        else:
-            step = -g * (b - prev[0]) / (g - prev[1])
-            step = max(min(step, 0.5), -0.5)
-        prev = (b, g)
-        start, jacobian = dict(p.saddle.params), p.jacobian
-        b = b + step
-        b = b if b != 0.0 else 1e-9
-    return _not_optimal(p, f"the optimal bias was not found in {OPTIMAL_BIAS_MAXITER} solves (last b = {b:.6g}, "
-                           f"dphi/db = {g:.2e})")
+            return None, p
+        state["start"], state["jacobian"] = dict(p.saddle.params), p.jacobian
+        return float(p.saddle.parts.get("dPhi_db", math.nan)), p
+
+    r = secant_stationary(evaluate, _off_zero(b), tol=OPTIMAL_BIAS_TOL, maxiter=OPTIMAL_BIAS_MAXITER)
+    p, b, g = r.result, _off_zero(r.x), r.g
+    if r.status == "failed":
+        p.note += f"; the search for the optimal bias stopped at b = {b:.6g} (this solve did not converge)"
+        return p
+    if r.status == "not finite":
+        return _not_optimal(p, "dphi/db is not finite: no optimal bias")
+    if r.status == "maxiter":
+        return _not_optimal(p, f"the optimal bias was not found in {OPTIMAL_BIAS_MAXITER} solves (last b = {b:.6g}, "
+                               f"dphi/db = {g:.2e})")
+    if r.prev is not None and (g - r.prev[1]) * (b - r.prev[0]) > 0:
+        return _not_optimal(p, f"b = {b:.6g} is a minimum of phi in b, not the optimal bias")
+    p.saddle.params["b"] = b
+    p.saddle.iterations = state["iterations"]
+    p.note += f"; optimal bias b = {b:.8g} (dphi/db = {g:.1e}, {r.evaluations} solves)"
+    return p
+
+
+def _off_zero(b: float) -> float:
+    """b, moved to 1e-9 where it is exactly 0 (there the unbiased functional, without dφ∞/db, is used)."""
+    return b if b != 0.0 else 1e-9
 
 
 def _not_optimal(p: LocalEntropyPoint, why: str) -> LocalEntropyPoint:

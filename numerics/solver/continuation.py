@@ -16,6 +16,9 @@ previous point alone, steps below d = 0.02 needed the full solver (about 30 s ea
 halved on failure and grown on success: the cold calls of the y → ∞ equations below their anchors
 (:mod:`numerics.problems.large_y`) and of the finite-y ones at small d
 (:func:`numerics.problems.local_entropy.solve_local_entropy`) use it.
+
+:func:`secant_stationary` finds the zero of a derivative g(x) = ∂Φ/∂x by secant steps, each a solve warm
+from the last: the optimal bias of the Franz–Parisi probes and of the y → ∞ measure.
 """
 from __future__ import annotations
 
@@ -26,7 +29,7 @@ from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["SecantPredictor", "secant_zero", "PathResult", "continue_in_d"]
+__all__ = ["SecantPredictor", "secant_zero", "SecantStationary", "secant_stationary", "PathResult", "continue_in_d"]
 
 
 class SecantPredictor:
@@ -72,6 +75,49 @@ def secant_zero(t0: float, m0: float, t1: float, m1: float) -> float:
     if not (math.isfinite(m0) and math.isfinite(m1)) or m0 == m1:
         return math.nan
     return t0 + (t1 - t0) * m0 / (m0 - m1)
+
+
+@dataclass
+class SecantStationary:
+    """The end of :func:`secant_stationary`: ``x`` and ``g`` of the last evaluation, its ``result``,
+    ``prev`` = (x, g) of the evaluation before it (None after one), ``evaluations`` made, and
+    ``status``: "found" (|g| < tol), "failed" (the evaluation failed: g is None), "not finite" (g is
+    NaN or infinite) or "maxiter"."""
+
+    x: float
+    g: Optional[float]
+    result: object
+    prev: Optional[Tuple[float, float]]
+    evaluations: int
+    status: str
+
+
+def secant_stationary(evaluate: Callable, x0: float, *, tol: float, maxiter: int, first=None,
+                      first_step: float = 0.05, max_step: float = 0.5) -> SecantStationary:
+    """A zero of g by secant steps from ``x0``: ``evaluate(x)`` returns (g(x), result), g None where the
+    evaluation failed.  ``first`` = (g(x0), result) when x0 is already evaluated.  The first step is
+    ``first_step`` uphill (towards a maximum of Φ when g = ∂Φ/∂x; also where two g coincide), each next
+    one the secant zero (:func:`secant_zero`) through the last two, capped at ``max_step``."""
+    x, prev = x0, None
+    g, result = first if first is not None else evaluate(x0)
+    n = 1  # evaluations made or given, each checked; at most maxiter
+    while True:
+        if g is None:
+            return SecantStationary(x, g, result, prev, n, "failed")
+        if not math.isfinite(g):
+            return SecantStationary(x, g, result, prev, n, "not finite")
+        if abs(g) < tol:
+            return SecantStationary(x, g, result, prev, n, "found")
+        if n >= maxiter:
+            return SecantStationary(x, g, result, prev, n, "maxiter")
+        if prev is None or g == prev[1]:
+            step = first_step if g > 0 else -first_step
+        else:
+            step = max(min(secant_zero(prev[0], prev[1], x, g) - x, max_step), -max_step)
+        prev = (x, g)
+        x = x + step
+        g, result = evaluate(x)
+        n += 1
 
 
 @dataclass

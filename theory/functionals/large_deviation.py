@@ -106,21 +106,20 @@ def _parts(reference: str, distance: str, form: str, kappa_ref=kappa, biased: bo
         return LogSum(E, v)
 
     if biased:
-        energetic = (f_out * average_E(branch(kappa - b, kappa_ref - bias_ref))
-                     + (1 - f_out) * average_E(branch(kappa + b, kappa_ref + bias_ref)))  # biased_energetic
+        energetic = biased_energetic(lambda s: average_E(branch(kappa + s * b, kappa_ref + s * bias_ref)))
     else:  # with bias b = 0 the σ = ±1 branches coincide (the fields are symmetric), whatever f_out
         energetic = average_E(branch(kappa, kappa_ref))
     return trace, entropic, energetic
 
 
 def biased_energetic(energetic_at):
-    """f_out G_E(κ − b) + (1 − f_out) G_E(κ + b), ``energetic_at(s)`` the unbiased term with every margin
-    shifted by s.  A pattern of label σ is stored iff σ(ξ·W/√N + b) > κ; with ±1 inputs the field
+    """f_out G_E(κ − b) + (1 − f_out) G_E(κ + b): ``energetic_at(s)`` is the unbiased term with every margin
+    shifted by s times its bias (s = −1 for σ = +1, s = +1 for σ = −1).  A pattern of label σ is stored iff σ(ξ·W/√N + b) > κ; with ±1 inputs the field
     ξ·W/√N (and each replica's, and the reference's) is a centred Gaussian family whose law is even,
     so σ = −1 is σ = +1 with the threshold κ + b in place of κ − b (every field of the pattern flipped
     together: the reference and its replicas share the pattern and its label).  The label is quenched,
     so its average stays outside the log.  At b = 0 the two terms coincide and f_out drops out."""
-    return f_out * energetic_at(-b) + (1 - f_out) * energetic_at(b)
+    return f_out * energetic_at(-1) + (1 - f_out) * energetic_at(1)
 
 
 _XT = sp.Symbol("xt", real=True)  # placeholder for the reference field in the heat-kernel form

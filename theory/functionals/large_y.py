@@ -71,7 +71,7 @@ Ath, Sh, Qh, q1h, dh, lam = sp.symbols("Ath Sh Qh q1h dh lam", real=True)
 alpha, kappa, d, Delta = sp.symbols("alpha kappa d Delta", real=True)
 z1, Wt, Wt0, u, W, v = sp.symbols("z1 Wt Wt0 u W v", real=True)
 SYMBOLS_INF = {s.name: s for s in (Qt, S, Q, q1, dq, Ath, Sh, Qh, q1h, dh, lam, alpha, kappa, d, Delta,
-                                   z1, Wt, Wt0, u, W, v)}
+                                   z1, Wt, Wt0, u, W, v, b, f_out)}
 
 
 def _check(distance: str) -> None:
@@ -143,8 +143,8 @@ def large_y(distance: str = "squared", biased: bool = False) -> Functional:
         # unknown here, unlike at finite y
         trace += lam * d
     entropic = reference_baseline(distance) + gauss(LogSum(reference_objective(distance), Wt), z1)
-    def energetic_at(shift):
-        return gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa + shift - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v),
+    def energetic_at(s):  # the margin shifted by s times the bias (module large_deviation: biased_energetic)
+        return gauss(LogSum(-v**2 / (2 * dq) + LogH((kappa + s * b - sp.sqrt(q1) * z1 - v) / sp.sqrt(Q - q1)), v),
                      z1)
 
     energetic = biased_energetic(energetic_at) if biased else energetic_at(0)
