@@ -17,11 +17,21 @@ def _quiet_numpy():
         yield
 
 
+def _expected_seconds(item) -> float:
+    """Sort weight: ``@pytest.mark.slow(seconds)`` (about that long on the 2-core CI machine with an
+    empty cache), 1 for other slow tests, 0 for the rest."""
+    mark = item.get_closest_marker("slow")
+    if mark is None:
+        return 0.0
+    return float(mark.args[0]) if mark.args else 1.0
+
+
 def pytest_collection_modifyitems(config, items):
-    """Slow tests first (stable order otherwise): with pytest-xdist (``-n auto --dist worksteal``,
-    the README's test command) the workers then finish together instead of one of them starting a
-    minutes-long test at the end."""
-    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+    """Longest tests first, then the other slow ones, then the rest (stable order within each): with
+    pytest-xdist (``-n auto --dist worksteal``, the README's test command) the first worker's share
+    starts with the minutes-long tests and the other worker steals the shorter ones from its end, so
+    the workers finish together instead of one of them starting a two-minute notebook at the end."""
+    items.sort(key=lambda item: -_expected_seconds(item))
 
 
 @pytest.fixture(autouse=True)

@@ -440,15 +440,13 @@ def test_theory_model_options_accept_optimal_bias(capsys):
 @pytest.mark.parametrize("argv, needle", [
     (["alpha-u", "--table", "--bias", "optimal"], "--bias"),
     (["alpha-u", "--states", "binary", "--y", "3", "--bias", "optimal"], "--bias optimal"),
-    (["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "3", "--d", "0.1", "--bias", "optimal"],
-     "--bias optimal"),
     (["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "inf", "--d", "0.1", "--fout", "1"], "--fout"),
     (["franz-parisi", "--states", "binary", "--alpha", "0.5", "--d", "0.1", "--bias", "nan"], "--bias"),
     (["franz-parisi", "--states", "binary", "--alpha", "0.5", "--d", "0.1", "--bias", "0.2",
       "--reference-kappa", "max"], "bias"),
 ])
 def test_output_model_options_that_are_not_covered_name_the_option(argv, needle, capsys):
-    """The output bias and coding level of the local-entropy verbs: an optimal bias at finite y, a bias with
+    """The output bias and coding level of the local-entropy verbs: an optimal bias for α_U at finite y, a bias with
     the α_U table or with a reference margin of its own, f_out outside (0, 1), a NaN bias: exit 2, one line
     naming the option."""
     _user_error(capsys, argv, needle)

@@ -102,7 +102,7 @@ def test_radius_bad_arguments_exit_2_with_one_line(argv, needle):
     assert len(lines) == 1 and needle in lines[0] and "Traceback" not in r.stderr
 
 
-@pytest.mark.slow
+@pytest.mark.slow(40)
 def test_continuation_in_alpha_does_not_take_a_lost_branch_for_its_end():
     """Excitatory(3), d = 0.005 (α_U = 0.6998): continued in α from 0.8 α_c with steps of 0.01 α_c, the
     warm solves failed at α = 0.6003 with the slope at 10.3, far from 0, and the radius was reported

@@ -196,6 +196,34 @@ def test_concurrent_writers_leave_complete_entries(cache_dir):
     assert len(list(cache_dir.iterdir())) == 1
 
 
+@pytest.mark.skipif(codecache.fcntl is None, reason="the build lock needs fcntl (POSIX)")
+def test_a_process_waits_for_the_entry_another_is_building_and_loads_it(cache_dir):
+    """While this process holds the build lock of equilibrium's derived entry (as a process deriving
+    it does), a second process that needs it waits instead of deriving it too; once the entry is
+    written and the lock released it loads it: it builds nothing and its numbers are this process's."""
+    from theory.derive import _functional_key, _module_source, _derive_symbolic
+
+    F = equilibrium()
+    key = codecache.make_key("derive", *_functional_key(F, {}))
+    script = ("import json; from theory import codecache; from numerics.problems.equilibrium import solve_equilibrium;"
+              "r = solve_equilibrium('binary', 0.5); print(json.dumps([codecache.STATS['built'], r.value]))")
+    env = dict(os.environ, FEWBITS_CACHE=str(cache_dir), PYTHONPATH=str(ROOT))
+    with codecache._build_lock("derived", F.name, key):
+        child = subprocess.Popen([sys.executable, "-c", script], env=env, stdout=subprocess.PIPE, text=True)
+        body = _module_source(F, _derive_symbolic(F, {}))
+        try:
+            child.wait(timeout=4)  # would have derived (~1 s) and finished by now without the lock
+        except subprocess.TimeoutExpired:
+            pass
+        assert child.poll() is None, "the second process did not wait for the entry being built"
+        codecache.store("derived", F.name, key, body)
+    built, value = json.loads(child.communicate(timeout=120)[0])
+    assert built == 0
+    from numerics.problems.equilibrium import solve_equilibrium
+
+    assert value == solve_equilibrium("binary", 0.5).value
+
+
 def test_writing_an_entry_prunes_entries_unused_for_a_month(cache_dir):
     import time
 

@@ -61,7 +61,7 @@ def _rising_ladder(states, alpha, d, ys):
     return S, ladder
 
 
-@pytest.mark.slow
+@pytest.mark.slow(70)
 def test_large_y_is_the_limit_of_the_finite_y_ladder_and_dense_regions_are_balls():
     """Binary, α = 0.5, reference a solution.
 
@@ -136,7 +136,7 @@ def test_ladder_points_are_the_first_check_point_of_every_table_set():
     assert set(_RATIOS) == {(p.values[0], p.values[1]) for p in LADDER_POINTS}
 
 
-@pytest.mark.slow
+@pytest.mark.slow(40)
 @pytest.mark.parametrize("states,alpha,d", LADDER_POINTS)
 def test_large_y_is_the_limit_of_the_finite_y_ladder_for_the_table_sets(states, alpha, d):
     """The y → ∞ equations against the finite-y ladder y = 3 … 15 (reference a solution), by

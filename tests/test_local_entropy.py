@@ -126,7 +126,7 @@ def test_bad_arguments():
         solve_franz_parisi("binary", -0.5, 0.1)
 
 
-@pytest.mark.slow
+@pytest.mark.slow(35)
 @pytest.mark.parametrize("states,alpha,d", [("binary", 0.5, 0.1), ("excitatory:4", 0.65, 0.02)],
                          ids=["binary-reference-point", "excitatory4-0.65-0.02"])
 def test_heat_kernel_decoupling_matches_cholesky_at_y3(states, alpha, d):
@@ -265,6 +265,7 @@ def test_cold_finite_y_point_at_small_d_converges_by_a_path_in_d(states, alpha):
     assert top.S_I < alpha0_curve(states, [d], reference="best")[0]
 
 
+@pytest.mark.slow(35)
 def test_large_deviation_at_positive_kappa_keeps_its_identities_and_order():
     """Stability κ = 0.3 (binary, α = 0.4; issue 21: the large-deviation theory was tested at κ = 0 only).
     * y = 1, reference a solution, at the typical distance d* = (1 − q)/2 of the equilibrium at κ: Φ is the

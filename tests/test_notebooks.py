@@ -57,8 +57,8 @@ def _errors(nb):
 
 @pytest.mark.parametrize("name,n_figures", [
     ("01_equilibrium_and_capacity", 2),  # ~12 s
-    pytest.param("02_local_entropy_and_alpha_u", 3, marks=pytest.mark.slow),
-    pytest.param("03_theory_vs_simulation", 1, marks=pytest.mark.slow),
+    pytest.param("02_local_entropy_and_alpha_u", 3, marks=pytest.mark.slow(100)),
+    pytest.param("03_theory_vs_simulation", 1, marks=pytest.mark.slow(110)),
 ])
 def test_notebook_runs(name, n_figures):
     missing = _missing(name)

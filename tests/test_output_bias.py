@@ -70,6 +70,7 @@ def test_franz_parisi_with_the_optimal_bias_peaks_at_the_references_entropy():
     assert best.S_I + 0.03 < inf.S_I < binary_entropy(0.05)
 
 
+@pytest.mark.slow(70)
 def test_finite_y_with_a_bias_counts_pairs_at_y_one_and_keeps_the_label_symmetry():
     """b = 0.3, f_out = 0.3 (s(α; b, f_out) = 0.227245 at α = 0.5):
     * y = 1 (two stages), reference a solution, at d* − 1e-5 (d* = (1 − q)/2 of the biased equilibrium):
@@ -88,11 +89,27 @@ def test_finite_y_with_a_bias_counts_pairs_at_y_one_and_keeps_the_label_symmetry
     assert fp.S_I + 0.01 < y3.S_I < inf.S_I - 0.01
 
 
+@pytest.mark.slow(60)
+def test_optimal_bias_at_finite_y_lies_between_the_equilibrium_and_the_y_inf_optimum():
+    """bias='optimal' at y = 3 (binary, α = 0.5, f_out = 0.1, d = 0.1): one b for the reference and its
+    replicas, the one that maximises Φ(d, y) (∂(yΦ)/∂b = 0 to 1e-8).  b = −1.3643 lies between the
+    equilibrium optimum −1.2333 (the y → 0 end) and the y → ∞ one −1.5236 (measured); Φ at b ± 0.02 lies
+    lower (by 2.4e-5 either side: a maximum, Φ'' ≈ −0.12)."""
+    p = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.1, bias="optimal"))
+    b = p.saddle.params["b"]
+    assert abs(p.saddle.parts["dyPhi_db"]) < 1e-8 and "optimal bias" in p.note
+    b_eq = solve_equilibrium("binary", ALPHA, f_out=0.1, bias="optimal").params["b"]
+    b_inf = _check(solve_large_y("binary", ALPHA, 0.1, f_out=0.1, bias="optimal")).saddle.params["b"]
+    assert b_inf + 0.05 < b < b_eq - 0.05, (b_inf, b, b_eq)
+    for db in (-0.02, 0.02):
+        side = _check(solve_local_entropy("binary", ALPHA, 0.1, 3.0, f_out=0.1, bias=b + db, init=p.saddle.params,
+                                          jacobian=p.jacobian))
+        assert 1e-5 < p.phi - side.phi < 1e-4, (db, p.phi - side.phi)
+
+
 def test_bias_options_that_the_theory_does_not_cover_say_so():
-    """'optimal' at finite y is refused with the argument named (y → ∞ and Franz–Parisi take it), and so
-    is a bias with a reference margin of its own; f_out outside (0, 1) and a NaN bias are named."""
-    with pytest.raises(ValueError, match="bias"):
-        solve_local_entropy("binary", ALPHA, 0.1, 3.0, bias="optimal")
+    """A bias with a reference margin of its own is refused with the argument named; f_out outside (0, 1)
+    and a NaN bias are named."""
     with pytest.raises(ValueError, match="bias"):
         solve_franz_parisi("binary", ALPHA, 0.1, bias=0.2, reference_kappa="max")
     with pytest.raises(ValueError, match="f_out"):

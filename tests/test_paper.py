@@ -1,6 +1,7 @@
 """``fewbits paper --quick``: every figure and CSV is written, the CSV values are what the theory and
 simulation functions return for those parameters, and the cache makes a second run identical and fast."""
 import io
+import json
 import math
 import shutil
 import subprocess
@@ -10,9 +11,14 @@ import time
 import numpy as np
 import pytest
 
+try:
+    import fcntl  # POSIX: the workers' lock on the shared quick-paper runs
+except ImportError:  # Windows: each worker runs them itself
+    fcntl = None
+
 from numerics.figures.paper import CONFIG, SEED0, read_csv
 
-pytestmark = pytest.mark.slow
+pytestmark = pytest.mark.slow(80)  # the two quick-paper runs of the shared fixture
 
 FIGURES = ["capacity_bits", "capacity_bio", "entropy", "local_entropy", "dense_regions"]
 CSVS = ["capacity.csv", "capacity_bio.csv", "entropy.csv", "local_entropy_theory.csv", "local_entropy_sim.csv",
@@ -26,13 +32,41 @@ def _run(out):
     return p, time.perf_counter() - t0
 
 
-@pytest.fixture(scope="module")
-def paper(tmp_path_factory):
-    out = tmp_path_factory.mktemp("paper")
+def _two_runs(out):
     first, t1 = _run(out)
     snapshot = {name: (out / name).read_text() for name in CSVS}
     second, t2 = _run(out)
-    return out, first, t1, second, t2, snapshot
+    return first, t1, second, t2, snapshot
+
+
+def _as_json(first, t1, second, t2, snapshot):
+    run = lambda p: {"args": p.args, "returncode": p.returncode, "stdout": p.stdout, "stderr": p.stderr}
+    return json.dumps({"first": run(first), "t1": t1, "second": run(second), "t2": t2, "snapshot": snapshot})
+
+
+def _from_json(text):
+    j = json.loads(text)
+    run = lambda r: subprocess.CompletedProcess(r["args"], r["returncode"], r["stdout"], r["stderr"])
+    return run(j["first"]), j["t1"], run(j["second"]), j["t2"], j["snapshot"]
+
+
+@pytest.fixture(scope="module")
+def paper(tmp_path_factory, request):
+    """The two ``paper --quick`` runs, once per test session: with pytest-xdist the workers share them
+    through the session's base folder under a file lock (the first worker to ask runs them, the
+    others wait for its record) instead of each worker running them again.  The tests read the files
+    of ``out`` and never write there."""
+    if getattr(request.config, "workerinput", None) is None or fcntl is None:  # one process
+        out = tmp_path_factory.mktemp("paper")
+        return (out, *_two_runs(out))
+    root = tmp_path_factory.getbasetemp().parent  # shared by the workers of this session
+    out, record = root / "paper_quick", root / "paper_quick.json"
+    with open(root / "paper_quick.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not record.exists():
+            out.mkdir(exist_ok=True)
+            record.write_text(_as_json(*_two_runs(out)))
+    return (out, *_from_json(record.read_text()))
 
 
 def test_files_written(paper):

@@ -25,7 +25,11 @@ A file whose header is malformed, whose key differs from the one asked for, or w
 match its checksum (garbage written into it, a truncated file) is never executed: :func:`load`
 returns None and the caller rebuilds the entry, which replaces the file.  Writes go to a temporary
 file in the same folder and are moved into place with ``os.replace`` (atomic), so two processes
-writing the same entry at once each leave a complete file.
+writing the same entry at once each leave a complete file.  :func:`load_or_build` builds an entry
+under an exclusive advisory lock (``fcntl.flock`` on ``<entry stem>.lock``; none where fcntl is missing
+or the folder cannot be written): a second process that needs the same entry meanwhile waits and then
+loads it, instead of deriving it again beside the first (pytest-xdist workers, the main job's α_U
+processes and Dask workers start together on an empty cache).
 
 Beside an entry, ``<entry stem>.<cache tag>.code`` holds its compiled code object (``marshal``), with
 a header naming the interpreter's magic number, the SHA-256 of the entry text it was compiled from
@@ -48,18 +52,24 @@ import re
 import sys
 import tempfile
 import warnings
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
-from typing import Dict, Optional, Tuple
+from typing import Callable, Dict, Optional, Tuple
+
+try:
+    import fcntl
+except ImportError:  # not POSIX: entries are built without the lock (two builders each write a whole file)
+    fcntl = None
 
 __all__ = ["ENV", "FORMAT", "STATS", "cache_folder", "code_version", "make_key", "fingerprint", "entry_path",
-           "verify", "load", "store", "execute"]
+           "verify", "load", "store", "load_or_build", "execute"]
 
 ENV = "FEWBITS_CACHE"
 FORMAT = "fewbits-codecache-1"
 _FIRST_LINE = "# fewbits generated equations (theory.codecache); do not edit\n"
 _HEADER = re.compile(r"# key: ([0-9a-f]{64})\n# sha256: ([0-9a-f]{64})\n")
-_ENTRY_NAME = re.compile(r"(derived|compiled)-.*\.(py|code|tmp)\Z")  # tmp: a writer killed mid-write
+_ENTRY_NAME = re.compile(r"(derived|compiled)-.*\.(py|code|tmp|lock)\Z")  # tmp: a writer killed mid-write
 # the modules whose source decides what is generated (the functionals are in the key by value)
 _GENERATORS = ("symbolic.py", "derive.py", "compile.py", "special.py", "codegen.py", "codecache.py")
 
@@ -184,6 +194,48 @@ def store(kind: str, name: str, key: str, body: str) -> Tuple[str, Optional[Path
                           f"equations are kept in memory for this process only. Set {ENV} to a writable "
                           f"folder to keep them across processes.", UserWarning, stacklevel=3)
         return text, None
+
+
+@contextmanager
+def _build_lock(kind: str, name: str, key: str):
+    """Hold an exclusive ``fcntl.flock`` on ``<entry stem>.lock`` (released when the block ends, or
+    when the process dies); no lock where fcntl is missing or the lock file cannot be opened.  The
+    lock file is removed at the end: a process still waiting on it holds the old file, gets the lock
+    and finds the entry written; one that comes later finds the entry and takes no lock."""
+    path = entry_path(kind, name, key).with_suffix(".lock")
+    handle = None
+    if fcntl is not None:
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(path, "a")
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError:
+            pass
+    try:
+        yield
+    finally:
+        if handle is not None:
+            try:
+                os.unlink(path)
+            except OSError:
+                pass
+            handle.close()  # closing the file releases the lock
+
+
+def load_or_build(kind: str, name: str, key: str, build: Callable[[], str]) -> Tuple[Tuple[str, Optional[Path]], bool]:
+    """``((text, path), built)``: the entry loaded, or ``build()`` (its body) stored under the build lock.
+
+    A process that finds the entry missing takes the lock and looks again before building: the entry
+    another process built while this one waited is loaded, not built twice."""
+    hit = load(kind, name, key)
+    if hit is None:
+        with _build_lock(kind, name, key):
+            hit = load(kind, name, key)
+            if hit is None:
+                STATS["built"] += 1
+                return store(kind, name, key, build()), True
+    STATS["loaded"] += 1
+    return hit, False
 
 
 def _prune(folder: Path, max_age_days: float = 30.0) -> None:

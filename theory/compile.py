@@ -83,16 +83,14 @@ class CompiledSet:
         parts = [f"{n}={codecache.fingerprint(sp.sympify(e))}" for n, e in exprs.items()]
         key = codecache.make_key("compiled", *parts, "bound=" + codecache.fingerprint(bound))
         label = "-".join(exprs)[:40]
-        hit = codecache.load("compiled", label, key)
-        if hit is None:
+
+        def build() -> str:
             from .codegen import SourceBuilder
 
-            codecache.STATS["built"] += 1
             builder = SourceBuilder()
-            plans = {"set": builder.plan(exprs, bound)}
-            hit = codecache.store("compiled", label, key, builder.source(plans, doc="A CompiledSet."))
-        else:
-            codecache.STATS["loaded"] += 1
+            return builder.source({"set": builder.plan(exprs, bound)}, doc="A CompiledSet.")
+
+        hit, _ = codecache.load_or_build("compiled", label, key, build)
         namespace = codecache.execute(*hit, label=f"compiled_{key[:12]}")
         self._init_plan(namespace["PLANS"]["set"], namespace)
 

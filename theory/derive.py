@@ -163,20 +163,21 @@ def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None, c
     F = functional
     extra = dict(extra or {})
     key = codecache.make_key("derive", *_functional_key(F, extra))
-    hit = codecache.load("derived", F.name, key) if cache else None
-    if hit is None:
-        codecache.STATS["built"] += 1
-        parts = _derive_symbolic(F, extra)
-        body = _module_source(F, parts)
-        hit = codecache.store("derived", F.name, key, body) if cache else (body, None)
-        symbolic = parts
+    built = {}
+
+    def build() -> str:
+        built["parts"] = _derive_symbolic(F, extra)
+        return _module_source(F, built["parts"])
+
+    if cache:
+        hit, _ = codecache.load_or_build("derived", F.name, key, build)
     else:
-        codecache.STATS["loaded"] += 1
-        symbolic = None
+        codecache.STATS["built"] += 1
+        hit = (build(), None)
     ns = codecache.execute(*hit, label=f"derived_{F.name}_{key[:12]}")
     sets = {s: CompiledSet.from_plan(ns["PLANS"][s], ns) for s in _SETS}
-    if symbolic is None:  # derived again only if asked for (reading, tests): see the module docstring
-        symbolic = partial(_derive_symbolic, F, extra)
+    # a loaded entry derives its sympy results again only if asked for (reading, tests): module docstring
+    symbolic = built.get("parts") or partial(_derive_symbolic, F, extra)
     return Derived(F, sets["energetic"], sets["entropic"], sets["full"], symbolic, extra)
 
 

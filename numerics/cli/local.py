@@ -64,7 +64,7 @@ def _print_curve(curve, args, header):
         points = out.pop("points", [])
         first = next((p for p in curve.points if getattr(p, "saddle", None) is not None), None)
         bias = first.saddle.model.get("b", 0.0) if first is not None else args.bias
-        if args.bias == "optimal" and getattr(args, "y", None) == math.inf:
+        if args.bias == "optimal" and getattr(args, "y", None) is not None:  # local-entropy: b point by point
             bias = "optimal (each point's b in its params)"
         out.update(kappa=args.kappa, f_out=args.fout, bias=bias, points=points)
         print(dump_json(out))
@@ -103,10 +103,6 @@ def _cmd_local(args) -> int:
                   "ladder at these y; minutes per point)", file=sys.stderr, flush=True)
         args.check = True
     apply_inputs(args)
-    if args.bias == "optimal" and args.y != math.inf:
-        raise ValueError("--bias optimal (and --inputs 01) is covered by local-entropy at --y inf only (the bias that maximises "
-                         "the y -> inf local entropy, point by point); at finite y give a number, e.g. the "
-                         "equilibrium optimum that 'fewbits entropy --bias optimal' prints")
     curve = local_entropy_curve(states, args.alpha, args.y, ds, reference=args.reference,
                                 distance=args.distance, kappa=args.kappa, f_out=args.fout, bias=args.bias)
     ok = bool(curve.converged.all())
@@ -333,8 +329,8 @@ def register(sub) -> None:
                        help="squared: mean (W−W̃)²/Δ² (default); hamming: fraction of differing synapses")
         p.add_argument("--kappa", type=finite_float, default=0.0, help="stability κ ≥ 0")
         _output_arguments(p, "franz-parisi, the reference's b maximises its equilibrium entropy and the probes' b "
-                             "their S_FP(d); local-entropy --y inf, the b that maximises the y → ∞ local entropy at "
-                             "each d")
+                             "their S_FP(d); local-entropy, one b for the reference and its replicas that maximises "
+                             "the free entropy Φ(d, y) at each d (at --y inf the local entropy)")
         p.add_argument("--above-capacity", action="store_true", help=ABOVE_CAPACITY_HELP)
         p.add_argument("--json", action="store_true", help="one JSON object")
 

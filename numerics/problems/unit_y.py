@@ -22,8 +22,10 @@ from typing import Optional
 
 import numpy as np
 
+import sympy as sp
+
 from theory.derive import derive
-from theory.functionals.large_deviation import unit_y, unit_y_slope
+from theory.functionals.large_deviation import SYMBOLS, unit_y, unit_y_slope
 
 from .protocol import SaddleBacked
 from .results import LocalEntropyPoint
@@ -36,8 +38,11 @@ _FLOOR = 1e-200
 
 @lru_cache(maxsize=None)
 def derived_unit_y(reference: str, distance: str, form: str, biased: bool = False):
-    """The derived equations of both stages (once per process; cached on disk like every functional)."""
-    return derive(unit_y(reference, distance, form, biased)), derive(unit_y_slope(reference, distance, form, biased))
+    """The derived equations of both stages (once per process; cached on disk like every functional);
+    biased, the first stage has the extra output ``dyPhi_db`` = ∂(yΦ)/∂b at y = 1 (the optimal bias)."""
+    first = unit_y(reference, distance, form, biased)
+    extra = {"dyPhi_db": sp.diff(first.value, SYMBOLS["b"])} if biased else None
+    return derive(first, extra=extra), derive(unit_y_slope(reference, distance, form, biased))
 
 
 def _floor_conjugates(xh):
