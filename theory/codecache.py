@@ -209,8 +209,10 @@ def _build_lock(kind: str, name: str, key: str):
             path.parent.mkdir(parents=True, exist_ok=True)
             handle = open(path, "a")
             fcntl.flock(handle, fcntl.LOCK_EX)
-        except OSError:
-            pass
+        except OSError:  # not taken (e.g. a file system without locks): build without it
+            if handle is not None:
+                handle.close()
+            handle = None
     try:
         yield
     finally:

@@ -38,7 +38,7 @@ from theory.functionals.large_y import SYMBOLS_INF, large_y, reference_objective
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
-from .optimal_bias import optimal_bias_point
+from .optimal_bias import equilibrium_bias, optimal_bias_point
 from .protocol import SaddleBacked
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.continuation import SecantPredictor, continue_in_d, secant_zero
@@ -690,14 +690,8 @@ def _with_optimal_bias(states: StateSet, alpha: float, d: float, init: Optional[
     def solve_at(b, start, jac):
         return solve_large_y(states, alpha, d, init=start, jacobian=jac, **{**kw, "bias": b})
 
-    def start_b():
-        from .equilibrium import solve_equilibrium
-
-        eq = solve_equilibrium(states, alpha, kappa=kw["kappa"], f_out=kw["f_out"], bias="optimal")
-        return float(eq.params["b"]) if eq.converged else 0.0
-
-    return optimal_bias_point(solve_at, f_out=kw["f_out"], init=init, jacobian=jacobian, start_b=start_b,
-                              derivative="dPhi_db", what="phi")
+    return optimal_bias_point(solve_at, f_out=kw["f_out"], init=init, jacobian=jacobian, derivative="dPhi_db",
+                              start_b=partial(equilibrium_bias, states, alpha, kw["kappa"], kw["f_out"]), what="phi")
 
 
 def _unsolved(problem: LargeYProblem, why: str) -> LocalEntropyPoint:

@@ -26,7 +26,7 @@ Distances: ``squared`` d = mean (W − W̃)²/Δ² (Δ = max S − min S), ``ham
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
@@ -38,7 +38,7 @@ from theory.functionals.large_deviation import SYMBOLS, large_deviation
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
-from .optimal_bias import optimal_bias_point
+from .optimal_bias import equilibrium_bias, optimal_bias_point
 from .alpha_zero import alpha0_curve, binary_entropy
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
 from ..solver.quadrature import AdaptiveGaussian, GaussianRule
@@ -470,7 +470,7 @@ def solve_local_entropy(states: Union[str, StateSet], alpha: float, d: float, y:
     seed was used.  (Above it, the climb's first rung, y = 3, is such a cold start.)
     """
     states = parse_states(states)
-    if isinstance(bias, str) and bias == "optimal":
+    if bias == "optimal":
         return _with_optimal_bias(states, alpha, d, y, init, jacobian, dict(
             reference=reference, distance=distance, kappa=kappa, f_out=f_out, outer=outer, inner=inner,
             tol_residual=tol_residual, maxiter=maxiter, decoupling=decoupling, newton_only=newton_only))
@@ -527,14 +527,8 @@ def _with_optimal_bias(states: StateSet, alpha: float, d: float, y: float, init:
     def solve_at(b, start, jac):
         return solve_local_entropy(states, alpha, d, y, init=start, jacobian=jac, bias=b, **kw)
 
-    def start_b():
-        from .equilibrium import solve_equilibrium
-
-        eq = solve_equilibrium(states, alpha, kappa=kw["kappa"], f_out=kw["f_out"], bias="optimal")
-        return float(eq.params["b"]) if eq.converged else 0.0
-
-    return optimal_bias_point(solve_at, f_out=kw["f_out"], init=init, jacobian=jacobian, start_b=start_b,
-                              derivative="dyPhi_db", what="phi")
+    return optimal_bias_point(solve_at, f_out=kw["f_out"], init=init, jacobian=jacobian, derivative="dyPhi_db",
+                              start_b=partial(equilibrium_bias, states, alpha, kw["kappa"], kw["f_out"]), what="phi")
 
 
 def _path_when_cold_fails(prob: FiniteYProblem, point: LocalEntropyPoint, tol_residual: float,

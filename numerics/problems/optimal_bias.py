@@ -25,11 +25,20 @@ from typing import Callable, Optional
 from ..solver.continuation import secant_stationary
 from .results import LocalEntropyPoint
 
-__all__ = ["OPTIMAL_BIAS_TOL", "OPTIMAL_BIAS_MAXITER", "optimal_bias_point", "off_zero", "not_optimal"]
+__all__ = ["OPTIMAL_BIAS_TOL", "OPTIMAL_BIAS_MAXITER", "optimal_bias_point", "equilibrium_bias", "off_zero",
+           "not_optimal"]
 
 #: |∂Φ/∂b| below which the bias is optimal (Φ moves by ~ tol² / |Φ''|: far below the residuals)
 OPTIMAL_BIAS_TOL = 1e-8
 OPTIMAL_BIAS_MAXITER = 12
+
+
+def equilibrium_bias(states, alpha: float, kappa: float, f_out: float) -> float:
+    """The equilibrium optimum b at (α, κ, f_out), where the searches start (0 if that solve fails)."""
+    from .equilibrium import solve_equilibrium
+
+    eq = solve_equilibrium(states, alpha, kappa=kappa, f_out=f_out, bias="optimal")
+    return float(eq.params["b"]) if eq.converged else 0.0
 
 
 def off_zero(b: float) -> float:

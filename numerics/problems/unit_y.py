@@ -21,7 +21,6 @@ from functools import lru_cache
 from typing import Optional
 
 import numpy as np
-
 import sympy as sp
 
 from theory.derive import derive
