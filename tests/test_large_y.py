@@ -356,6 +356,39 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
     assert np.max(np.abs(part("energetic", GaussianRule(24, 8).nodes()) - fine)) > 1e-7
 
 
+def test_switches_found_warm_from_nearby_parameters_are_the_cold_ones():
+    """reference_switches started from the switches of nearby parameters (as a solve's sweeps start
+    from the previous sweep's) finds the same fields as the cold search from the grid, to 1e-12:
+    excitatory(3) (two switches, 0 → ½ → 1) and symmetric(5) (four), from switches of parameters moved
+    by 1e-6 and by 1e-2, from a stale list with a switch too many, and from fields in no bracket."""
+    from numerics.problems.large_y import reference_switches, shift_maximiser
+
+    cases = {
+        "excitatory:3": {"alpha": 0.593, "kappa": 0.0, "d": 0.01, "Delta": 1.0, "Qt": 0.25446403, "Q": 0.25754329,
+                         "q1": 0.24588490, "dq": 0.15097464, "Sh": 12.3407046, "Ath": 12.3407046,
+                         "Qh": 19.7212107, "q1h": 4.04657899, "dh": 9.29240339},
+    }
+    p = solve_large_y("symmetric:5", 1.2, 0.02)
+    assert p.converged
+    cases["symmetric:5"] = {"alpha": 1.2, "kappa": 0.0, "d": 0.02, "Delta": 1.0, **p.saddle.params,
+                            **p.saddle.conjugates}
+    for name, vals in cases.items():
+        st = StateSet.parse(name)
+        sh = shift_maximiser(st)
+        cold = reference_switches(st, vals, shift=sh)
+        assert cold.size == (2 if name == "excitatory:3" else 4), cold
+        for rel in (1e-6, 1e-2):
+            moved = reference_switches(st, {**vals, "Qh": vals["Qh"] * (1 + rel), "Sh": vals["Sh"] * (1 - rel)},
+                                       shift=sh)
+            assert 0 < np.max(np.abs(moved - cold)) < 0.5, (moved, cold)
+            warm = reference_switches(st, vals, shift=sh, warm=moved)
+            assert warm.shape == cold.shape and np.max(np.abs(warm - cold)) < 1e-12, (warm - cold, rel)
+        stale = np.concatenate([cold, [0.5 * (cold[0] + cold[1])]])
+        for w in (stale, np.array([-7.9, 7.9]), np.array([])):
+            warm = reference_switches(st, vals, shift=sh, warm=w)
+            assert warm.shape == cold.shape and np.max(np.abs(warm - cold)) < 1e-12, (name, w, warm - cold)
+
+
 def test_cold_solve_beyond_the_end_of_the_branch_stops_and_says_so():
     """Binary, α = 0.6: the branch ends near d ≈ 0.22, where Ŝ → 0+ and S_I meets s(α).  At d = 0.3
     the distance constraint jumps through 0 at Ŝ = 0 instead of crossing it: the solve from the ball

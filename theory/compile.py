@@ -286,7 +286,7 @@ class _Evaluation:
         elif kind == "avg":
             w, _ = self.weights(eid, v, second)
             f = self.level(first)
-            val = np.sum(f * w, axis=ax, keepdims=True)
+            val = _reduce(np.add, f * w, ax)
         else:
             _, val = self.weights(eid, v, first, lse_only=True)
         memo[key] = val

@@ -15,7 +15,7 @@ order 12 (288 nodes), which reproduces mpmath 30-digit averages to ~1e-13 on the
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cached_property, lru_cache
 from typing import Iterable, Tuple
 
 import numpy as np
@@ -276,15 +276,20 @@ class Maximiser:
         elif self.stencil < 3 or self.stencil % 2 == 0 or self.coarse_points < 3 or self.passes < 1:
             raise ValueError(f"Maximiser: need an odd stencil >= 3, coarse_points >= 3, passes >= 1, got {self}")
 
-    @property
+    @cached_property
     def coarse(self) -> Tuple[np.ndarray, np.ndarray]:
+        """(nodes, zero log-weights) of the first pass, made once per maximiser (read-only)."""
         x = (np.asarray(self.values, dtype=float) if self.values is not None
              else np.linspace(-self.half_width, self.half_width, self.coarse_points))
-        return x, np.zeros_like(x)
+        w = np.zeros_like(x)
+        x.flags.writeable = w.flags.writeable = False
+        return x, w
 
-    @property
+    @cached_property
     def _offsets(self) -> np.ndarray:
-        return np.arange(self.stencil) - (self.stencil - 1) // 2
+        o = np.arange(self.stencil) - (self.stencil - 1) // 2
+        o.flags.writeable = False
+        return o
 
     @property
     def discrete(self) -> bool:
@@ -310,46 +315,48 @@ class Maximiser:
 
         Every outer point is independent; the work is done on a (points × nodes) table with the
         maximised axis last (moved back on return), so its cost is a few numpy operations whatever
-        the number of outer axes."""
+        the number of outer axes.  (The
+        arrays are small, 30 to 30 000 entries, so the cost is the count of numpy calls: a plain
+        reshape where every axis after the maximised one has length 1, one index array for the
+        three gathers, NaN replaced only where there is one; the same operations on the values as
+        the earlier form, bit for bit.)"""
         if nodes is None:
             shape = [1] * e.ndim
             shape[axis] = -1
             nodes = self.coarse[0].reshape(shape)
-        full = np.broadcast_shapes(np.shape(nodes), e.shape)
+        eshape, nshape = e.shape, np.shape(nodes)
+        full = eshape if eshape == nshape else np.broadcast_shapes(nshape, eshape)
         n = full[axis]
-        nd = len(full)
-        perm = tuple(j for j in range(nd) if j != axis) + (axis,)
-        inv = tuple(range(axis)) + (nd - 1,) + tuple(range(axis, nd - 1))
-        outer = tuple(full[j] for j in perm[:-1])
-
-        def table(a):  # (points, n), the maximised axis last
-            return np.broadcast_to(a, full).transpose(perm).reshape(-1, n)
-
-        def back(a, k):  # (points, k) -> the full shape with k nodes along the axis
-            return a.reshape(outer + (k,)).transpose(inv)
-
-        E = table(np.where(np.isnan(e), -np.inf, e))
-        base = np.arange(E.shape[0]) * n
+        table, back = _axis_last(full, axis)
+        E = table(e)
+        nan = np.isnan(E)
+        if nan.any():  # NaN counts as −∞
+            E = np.where(nan, -np.inf, E)
+        P = E.shape[0]
+        i = E.argmax(axis=1)
+        if self.values is not None:
+            grid = np.reshape(nodes, -1) if np.size(nodes) == n else None
+            xs = grid.take(i) if grid is not None else table(nodes).reshape(-1).take(np.arange(0, P * n, n) + i)
+            xs = back(xs[:, None], 1)
+            return xs, np.zeros_like(xs)
+        np.clip(i, 1, n - 2, out=i)
         Ef = E.reshape(-1)
-        i = np.argmax(E, axis=1)
+        bi = np.arange(0, P * n, n)
+        bi += i  # the flat index of each row's argmax; its neighbours at ∓1
+        e0, e1, e2 = Ef.take(bi - 1), Ef.take(bi), Ef.take(bi + 1)
         if np.size(nodes) == n:  # one grid for every outer point (the first pass)
             grid = np.reshape(nodes, -1)
-            at = grid.take
+            x0, x1, x2 = grid.take(i - 1), grid.take(i), grid.take(i + 1)
         else:
             Xf = table(nodes).reshape(-1)
-            at = lambda j: Xf.take(base + j)  # noqa: E731
-        if self.values is not None:
-            xs = back(at(i)[:, None], 1)
-            return xs, np.zeros_like(xs)
-        i = np.minimum(np.maximum(i, 1), n - 2)
-        e0, e1, e2 = Ef.take(base + (i - 1)), Ef.take(base + i), Ef.take(base + (i + 1))
-        x0, x1, x2 = at(i - 1), at(i), at(i + 1)
+            x0, x1, x2 = Xf.take(bi - 1), Xf.take(bi), Xf.take(bi + 1)
         h = 0.5 * (x2 - x0)
         curv = e0 - 2 * e1 + e2
+        neg = curv < 0
         with np.errstate(all="ignore"):
-            shift = np.where((curv < 0) & np.isfinite(curv), 0.5 * h * (e0 - e2) / curv, 0.0)
-        shift = np.where(np.isnan(shift), 0.0, shift)  # (±inf is clipped to ±h below)
-        inside = (np.abs(shift) <= h) & (curv < 0)  # the parabola's vertex lies within the bracket
+            shift = np.where(neg & np.isfinite(curv), 0.5 * h * (e0 - e2) / curv, 0.0)
+        shift[np.isnan(shift)] = 0.0  # (±inf is clipped to ±h below)
+        inside = (np.abs(shift) <= h) & neg  # the parabola's vertex lies within the bracket
         xv = x1 + np.minimum(np.maximum(shift, -h), h)
         if stage + 1 >= self.passes:
             xv = back(xv[:, None], 1)
@@ -357,3 +364,27 @@ class Maximiser:
         step = np.where(inside, h / 8, 2 * h)
         stencil = back(xv[:, None] + step[:, None] * self._offsets[None, :], self.stencil)
         return stencil, np.zeros_like(stencil)
+
+
+def _axis_last(full: tuple, axis: int):
+    """(table, back) for an array of shape ``full`` maximised along ``axis``: ``table`` gives the
+    (points × nodes) view with that axis last, ``back`` turns (points × k) into ``full`` with k
+    nodes along the axis.  Where every axis after ``axis`` has length 1 both are plain reshapes."""
+    n, nd = full[axis], len(full)
+    if all(full[j] == 1 for j in range(axis + 1, nd)):
+        def table(a):
+            return (a if a.shape == full else np.broadcast_to(a, full)).reshape(-1, n)
+
+        def back(a, k):
+            return a.reshape(full[:axis] + (k,) + full[axis + 1:])
+        return table, back
+    perm = tuple(j for j in range(nd) if j != axis) + (axis,)
+    inv = tuple(range(axis)) + (nd - 1,) + tuple(range(axis, nd - 1))
+    outer = tuple(full[j] for j in perm[:-1])
+
+    def table(a):
+        return np.broadcast_to(a, full).transpose(perm).reshape(-1, n)
+
+    def back(a, k):
+        return a.reshape(outer + (k,)).transpose(inv)
+    return table, back
