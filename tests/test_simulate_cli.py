@@ -115,6 +115,21 @@ def test_bp_entropy_cli(tmp_path, capsys):
         assert p["converged"] and abs(p["F"] - (-d * np.log(d) - (1 - d) * np.log(1 - d))) < 1e-9
     assert main(["bp-entropy", str(f), "--reference", str(ref), "--gammas", "1,x"]) == 2
     assert "--gammas" in capsys.readouterr().err
+    # the relaxed form: the same exact F(d) at alpha = 0
+    assert main(["bp-entropy", str(f), "--reference", str(ref), "--gammas", "1,2", "--form", "relaxed", "--json"]) == 0
+    out = _json(capsys)
+    assert out["form"] == "relaxed"
+    for p in out["points"]:
+        assert p["converged"] and abs(p["F"] - (-p["d"] * np.log(p["d"]) - (1 - p["d"]) * np.log(1 - p["d"]))) < 1e-9
+    assert main(["bp-entropy", str(f), "--reference", str(ref), "--form", "amp"]) == 2
+    assert "--form" in capsys.readouterr().err
+    g = tmp_path / "b.npz"
+    main(["instance", "new", "--states", "binary", "--N", "51", "--alpha", "0.3", "--inputs", "01", "--f", "0.3",
+          "-o", str(g)])
+    capsys.readouterr()
+    np.save(ref, np.ones(51))
+    assert main(["bp-entropy", str(g), "--reference", str(ref), "--form", "relaxed"]) == 2
+    assert "--form relaxed" in capsys.readouterr().err
 
 
 def test_solve_cli_writes_only_solutions(tmp_path, capsys):

