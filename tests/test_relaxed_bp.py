@@ -66,3 +66,15 @@ def test_zero_one_inputs_are_refused_with_the_reason():
     inst = instances.generate(parse_states("binary"), N=51, alpha=0.3, seed=1, inputs="01", f=0.3)
     with pytest.raises(ValueError, match="inputs"):
         RelaxedBP(inst, np.ones(51))
+
+
+def test_reinforced_relaxed_bp_solves_below_alpha_u():
+    """Reinforced BP on the relaxed form finds solutions of binary instances at alpha = 0.6 and 0.7 (below
+    alpha_U = 0.755, where the dense regions it is drawn to exist), N = 1005, and of symmetric(3) at 0.6;
+    the solutions are checked on the instance (no pattern violated)."""
+    for states, alpha in (("binary", 0.6), ("binary", 0.7), ("symmetric:3", 0.6)):
+        inst = instances.generate(parse_states(states), N=1005, alpha=alpha, seed=1000)
+        sol = solvers.solve(inst, "rbp", form="relaxed", max_time=60.0)
+        assert sol.solved and inst.n_errors(sol.W) == 0, (states, alpha, sol.message)
+    with pytest.raises(ValueError, match="form"):
+        solvers.solve(inst, "rbp", form="amp")

@@ -130,6 +130,15 @@ def test_bp_entropy_cli(tmp_path, capsys):
     np.save(ref, np.ones(51))
     assert main(["bp-entropy", str(g), "--reference", str(ref), "--form", "relaxed"]) == 2
     assert "--form relaxed" in capsys.readouterr().err
+    # reinforced BP on the relaxed form, from the command line; a word it does not know is an error
+    h = tmp_path / "c.npz"
+    main(["instance", "new", "--states", "binary", "--N", "301", "--alpha", "0.5", "--seed", "2", "-o", str(h)])
+    capsys.readouterr()
+    w = tmp_path / "w.npy"
+    assert main(["solve", str(h), "--algorithm", "rbp", "--bp-form", "relaxed", "-o", str(w), "--json"]) == 0
+    assert _json(capsys)["solved"]
+    assert main(["solve", str(h), "--algorithm", "rbp", "--bp-form", "amp", "-o", str(w), "--force"]) == 2
+    assert "--bp-form" in capsys.readouterr().err
 
 
 def test_solve_cli_writes_only_solutions(tmp_path, capsys):

@@ -51,7 +51,9 @@ __all__ = ["RelaxedBP", "run_relaxed", "relaxed_local_entropy_sweep"]
 class RelaxedBP:
     """State of the relaxed BP on one instance: synapse fields ``A`` (one number: +-1 inputs) and ``B``
     (length N), the moments ``m, v`` they give, the pattern outputs ``g`` (length M, for the next
-    sweep's Onsager term).  ``gamma`` may be changed between runs (the state is the warm start)."""
+    sweep's Onsager term).  ``gamma`` may be changed between runs (the state is the warm start); ``ext``
+    (N x L, zero for measurements) is an extra one-body field, as in :class:`numerics.simulate.bp.PerceptronBP`,
+    which the reinforced solver (:func:`numerics.simulate.solvers.rbp` with ``form="relaxed"``) sets."""
 
     def __init__(self, inst: Instance, reference=None, gamma: float = 0.0, distance: str = "squared",
                  var_floor: float = 1e-10, dtype=np.float64):
@@ -73,6 +75,7 @@ class RelaxedBP:
                            else np.zeros((self.N, len(self.s))))
         self.gamma = float(gamma)
         self.var_floor = float(var_floor)
+        self.ext = np.zeros((self.N, len(self.s)))  # an extra one-body field (the reinforcement of a solver)
         self.A, self.B = 0.0, np.zeros(self.N)
         self.g = np.zeros(self.M)
         self.m, self.v = self.moments()
@@ -82,7 +85,7 @@ class RelaxedBP:
         """log p_i(k) up to its normaliser (N x L)."""
         A = self.A if A is None else A
         B = self.B if B is None else B
-        return (self.log_prior[None, :] - self.gamma * self.dist_table + B[:, None] * self.s[None, :]
+        return (self.log_prior[None, :] - self.gamma * self.dist_table + self.ext + B[:, None] * self.s[None, :]
                 - 0.5 * A * (self.s * self.s)[None, :])
 
     def marginals(self, A=None, B=None) -> np.ndarray:

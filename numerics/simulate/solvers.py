@@ -92,16 +92,26 @@ def _finish(inst, best, it, clock, name, msg):
 
 
 def rbp(inst: Instance, seed: int = 0, max_iter: int = 1000, max_time: float | None = None,
-        damping: float = 0.2, r0: float = 0.0, dr: float = 0.03, progress=None) -> SolveResult:
+        damping: float = 0.2, r0: float = 0.0, dr: float = 0.03, progress=None, form: str = "full") -> SolveResult:
     """Reinforced BP (see module docstring).  Defaults (damping 0.2, dr 0.03) are tuned for speed at
-    N ~ 1000; a slower reinforcement (smaller dr, e.g. 0.01) reaches larger alpha at more sweeps."""
+    N ~ 1000; a slower reinforcement (smaller dr, e.g. 0.01) reaches larger alpha at more sweeps.
+    ``form="relaxed"``: the same reinforcement on the relaxed BP (:mod:`numerics.simulate.relaxed_bp`,
+    +-1 inputs; two matrix-vector products a sweep instead of messages on every edge), where ``seed``
+    plays no part (its start is the alpha = 0 fixed point, not random messages)."""
+    if form not in ("full", "relaxed"):
+        raise ValueError(f"form: 'full' or 'relaxed', got {form!r}")
     clock = _Clock(max_time)
-    bp = PerceptronBP(inst, seed=seed, init_noise=1.0)
+    if form == "relaxed":
+        from .relaxed_bp import RelaxedBP
+
+        bp = RelaxedBP(inst)
+    else:
+        bp = PerceptronBP(inst, seed=seed, init_noise=1.0)
     best = _Best(inst)
     it = 0
     for it in range(1, max_iter + 1):
         bp.sweep(damping)
-        h = bp.total_field()
+        h = bp.total_field() if form == "full" else bp.logits()
         if best.offer(bp.s[np.argmax(h, axis=1)]) == 0:
             break
         r = 1.0 - (1.0 - r0) * (1.0 - dr) ** it
