@@ -22,7 +22,7 @@ pytestmark = pytest.mark.slow(80)  # the two quick-paper runs of the shared fixt
 
 FIGURES = ["capacity_bits", "capacity_bio", "entropy", "local_entropy", "dense_regions"]
 CSVS = ["capacity.csv", "capacity_bio.csv", "entropy.csv", "local_entropy_theory.csv", "local_entropy_sim.csv",
-        "enumeration_entropy.csv", "comparison.csv", "dense_regions.csv"]
+        "enumeration_entropy.csv", "comparison.csv", "dense_regions.csv", "bp_finite_size.csv"]
 
 
 def _run(out):
@@ -218,6 +218,45 @@ def test_csv_values_equal_simulation(paper):
                                                   abs=1e-12)
     bp = [r for r in read_csv(out / "local_entropy_sim.csv") if r["method"] == "bp_rbp"]
     assert bp and all(0 <= float(r["d"]) <= 1 and float(r["S_err"]) >= 0 for r in bp)
+
+
+def test_bp_finite_size_rows_are_theory_differences_and_their_fit_in_one_over_n(paper):
+    """bp_finite_size.csv: at every size dF = F - S_I(d) with S_I the y -> inf curve solved at that d (to
+    1e-7), and the N = inf row is the weighted fit dF = c + b/N through the sizes' rows."""
+    from numerics.figures.finite_size import fit_in_inverse_n
+    from numerics.problems.large_y import solve_large_y
+
+    out = paper[0]
+    fs = CONFIG["quick"]["bp_finite_size"]
+    rows = read_csv(out / "bp_finite_size.csv")
+    assert rows
+    gammas = sorted({float(r["gamma"]) for r in rows})
+    for g in gammas:
+        fin = [r for r in rows if float(r["gamma"]) == g and r["N"] != "inf"]
+        inf = [r for r in rows if float(r["gamma"]) == g and r["N"] == "inf"]
+        assert [int(r["N"]) for r in fin] == fs["Ns"] and len(inf) == 1
+        for r in fin:
+            assert float(r["dF"]) == pytest.approx(float(r["F"]) - float(r["S_I_theory"]), abs=1e-12)
+        r = fin[-1]
+        p = solve_large_y(fs["states"], fs["alpha"], float(r["d"]))
+        assert p.converged and abs(p.S_I - float(r["S_I_theory"])) < 1e-7
+        c, c_err, _ = fit_in_inverse_n([int(r["N"]) for r in fin], [float(r["dF"]) for r in fin],
+                                       [float(r["F_err"]) for r in fin])
+        assert float(inf[0]["dF"]) == pytest.approx(c, abs=1e-12)
+        assert float(inf[0]["F_err"]) == pytest.approx(c_err, abs=1e-12)
+
+
+def test_fit_in_one_over_n_recovers_a_line_and_its_error():
+    """Exact points on c + b/N give back c and b; with two sizes the error of c is the propagated one,
+    sqrt(x1^2 e2^2 + x2^2 e1^2) / |x1 - x2| with x = 1/N."""
+    from numerics.figures.finite_size import fit_in_inverse_n
+
+    Ns = [1000, 2000, 4000]
+    c, c_err, b = fit_in_inverse_n(Ns, [-0.002 - 9.0 / N for N in Ns], [0.004, 0.003, 0.0015])
+    assert c == pytest.approx(-0.002, abs=1e-12) and b == pytest.approx(-9.0, rel=1e-9)
+    x1, x2, e1, e2 = 1 / 1000, 1 / 4000, 0.004, 0.0015
+    _, c_err, _ = fit_in_inverse_n([1000, 4000], [0.0, 0.0], [e1, e2])
+    assert c_err == pytest.approx(math.sqrt(x1 ** 2 * e2 ** 2 + x2 ** 2 * e1 ** 2) / abs(x1 - x2), rel=1e-9)
 
 
 def test_second_run_uses_cache(paper):

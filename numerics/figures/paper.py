@@ -111,6 +111,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     from .comparison import comparison_part
     from .dense_regions import dense_regions_part
     from .entropy import entropy_part
+    from .finite_size import bp_finite_size_part
     from .ladder import ladder_part
     from .local_entropy import local_entropy_figure_part, theory_part
     from .report import write_report
@@ -129,6 +130,7 @@ def run_paper(out, quick=False, cache=None, simulate=True, stream=None, unit_tim
     sims = simulations_part(job) if simulate else None
     if sims is not None:
         comparison_part(job, th, sims)
+        job.sections += bp_finite_size_part(job)
     local_entropy_figure_part(job, th, sims)
     lc = ladder_part(job, ladder_check)
     write_report(job, cap, th, sims, lc)

@@ -24,7 +24,7 @@ from .output import to_float
 __all__ = ["Guard", "UnitTimeout", "optional", "capacity_table", "entropy_curve_unit", "entropy_grid",
            "entropy_point_unit", "local_entropy_unit", "franz_parisi_unit", "alpha0_unit", "alpha_u_unit",
            "story_alphas", "fp_distances", "dense_region_plan", "dense_set_unit",
-           "bp_instance_unit", "enum_instance_unit", "unit_plan", "prefetch_units"]
+           "bp_instance_unit", "bp_finite_size_unit", "enum_instance_unit", "unit_plan", "prefetch_units"]
 
 
 # ------------------------------------------------------------------------------------------ the guard
@@ -387,6 +387,35 @@ def bp_instance_unit(states, N, alpha, i, cache=None):
                           "gammas": "default", "bp": "relaxed"}, compute)
 
 
+def bp_finite_size_unit(states, N, alpha, i, cache=None):
+    """One instance of the BP finite-size series (:mod:`numerics.figures.finite_size`): reinforced BP on the
+    relaxed form, then the relaxed-BP local entropy F(d) around its solution (default γ sweep); the same
+    fields as :func:`bp_instance_unit`."""
+    from ..storage.cache import cached
+
+    def compute():
+        from theory.states import parse_states
+
+        from ..simulate import instances, solvers
+        from ..simulate.relaxed_bp import relaxed_local_entropy_sweep
+
+        inst = instances.generate(parse_states(states), N=N, alpha=alpha, seed=SEED0 + i)
+        t0 = time.perf_counter()
+        sol = solvers.solve(inst, "rbp", seed=i, max_time=120.0, form="relaxed")
+        out = {"M": inst.M, "alpha_actual": inst.alpha, "solved": bool(sol.solved), "errors": int(sol.errors),
+               "solver_iterations": int(sol.iterations), "gamma": [], "d": [], "F": [], "converged": []}
+        if sol.solved:
+            res = relaxed_local_entropy_sweep(inst, sol.W, distance="squared")
+            out.update(gamma=[r.gamma for r in res], d=[r.d for r in res], F=[r.F for r in res],
+                       converged=[bool(r.converged) for r in res])
+        out["elapsed"] = time.perf_counter() - t0
+        return out
+
+    return cached(cache, {"kind": "sim_bp_relaxed", "states": states, "N": int(N), "alpha": float(alpha),
+                          "seed": SEED0 + i, "solver": "rbp-relaxed", "solver_seed": i, "distance": "squared",
+                          "gammas": "default", "bp": "relaxed"}, compute)
+
+
 def enum_instance_unit(states, N, alpha, i, cache=None):
     """One instance enumerated: #solutions, and the exact local entropy around a typical solution
     (uniform draw, seed i) and around the densest solution."""
@@ -427,6 +456,7 @@ def _unit_task(name: str, args: tuple, kw: dict):
     MEMO.clear()  # a unit does not depend on what the worker computed before
     fn = {"capacity": capacity_table, "local_entropy": local_entropy_unit, "franz_parisi": franz_parisi_unit,
           "alpha_u": alpha_u_unit, "radius": radius_unit, "bp": bp_instance_unit, "enum": enum_instance_unit,
+          "bp_fs": bp_finite_size_unit,
           "entropy_curve": entropy_curve_unit, "dense_set": dense_set_unit}.get(name)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
@@ -474,6 +504,9 @@ def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = Fals
     for p in cfg["panels"] if simulate else []:
         plan += [("bp", (p["states"], p["bp_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["bp_instances"])]
         plan += [("enum", (p["states"], p["enum_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["enum_instances"])]
+    fs = cfg.get("bp_finite_size") if simulate else None
+    if fs:
+        plan += [("bp_fs", (fs["states"], N, fs["alpha"], i, c), {}) for N in fs["Ns"] for i in range(fs["instances"])]
     return sorted(plan, key=lambda u: u[0] not in ("alpha_u", "radius", "ladder"))  # the long ones first
 
 
