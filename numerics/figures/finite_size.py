@@ -20,7 +20,7 @@ import numpy as np
 from .compare import aggregate_bp
 from .job import Job
 from .progress import step
-from .units import bp_finite_size_unit
+from .units import bp_finite_size_unit, local_entropy_unit
 
 __all__ = ["bp_finite_size_part", "fit_in_inverse_n"]
 
@@ -61,16 +61,18 @@ def bp_finite_size_part(job: Job) -> list:
     fs = job.cfg.get("bp_finite_size")
     if not fs:
         return []
-    from ..problems.large_y import large_y_curve
-
     s, a, Ns = fs["states"], fs["alpha"], list(fs["Ns"])
     lo, hi = fs["d_range"]
     series = _series(job, fs)
     gammas = [g for g in sorted(set.intersection(*(set(r) for r in series.values())))
               if all(lo <= series[N][g]["d"] <= hi for N in Ns)]
     ds = sorted({series[N][g]["d"] for N in Ns for g in gammas})
-    curve = large_y_curve(s, a, ds) if ds else None
-    theory = {} if curve is None else {p.d: (p.S_I, p.converged) for p in curve.points}
+    # the y → ∞ curve at exactly these d, a cached unit (a rerun reads the same numbers)
+    curve = local_entropy_unit(s, a, math.inf, ds, job.cache) if ds else None
+    if ds and curve is None:
+        job.missing.append("BP finite-size part: the y -> inf equations (numerics.problems.local_entropy)")
+        return []
+    theory = {} if curve is None else {d: (S, ok) for d, S, ok in zip(ds, curve["S_I"], curve["converged"])}
     bad = [d for d, (_, ok) in theory.items() if not ok]
     if bad:
         job.failures.append(f"y → ∞ {s} α={a} at d = {', '.join(f'{d:.4g}' for d in bad)} (BP finite-size part)")

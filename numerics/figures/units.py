@@ -357,34 +357,37 @@ def radius_unit(states, cache=None, compute_missing=True):
 
 
 # ------------------------------------------------------------------------------------------ simulation units
+def _bp_around_rbp_solution(states, N, alpha, i, form: str, max_time: float) -> dict:
+    """Instance ``SEED0 + i`` solved by reinforced BP (``form`` full or relaxed, seed i), then the relaxed-BP
+    local entropy F(d) around its solution (default γ sweep): the fields the BP units store."""
+    from theory.states import parse_states
+
+    from ..simulate import instances, solvers
+    from ..simulate.relaxed_bp import relaxed_local_entropy_sweep
+
+    inst = instances.generate(parse_states(states), N=N, alpha=alpha, seed=SEED0 + i)
+    t0 = time.perf_counter()
+    sol = solvers.solve(inst, "rbp", seed=i, max_time=max_time, form=form)
+    out = {"M": inst.M, "alpha_actual": inst.alpha, "solved": bool(sol.solved), "errors": int(sol.errors),
+           "solver_iterations": int(sol.iterations), "gamma": [], "d": [], "F": [], "converged": []}
+    if sol.solved:
+        res = relaxed_local_entropy_sweep(inst, sol.W, distance="squared")
+        out.update(gamma=[r.gamma for r in res], d=[r.d for r in res], F=[r.F for r in res],
+                   converged=[bool(r.converged) for r in res])
+    out["elapsed"] = time.perf_counter() - t0
+    return out
+
+
 def bp_instance_unit(states, N, alpha, i, cache=None):
     """One instance: reinforced BP solution, then the BP local entropy F(d) around it (default γ sweep), by
     the relaxed BP (:mod:`numerics.simulate.relaxed_bp`: 0.2 s where the full BP took 21 s, binary
     N = 1005; F within 5e-4 of the full BP's at every coupling)."""
     from ..storage.cache import cached
 
-    def compute():
-        from theory.states import parse_states
-
-        from ..simulate import instances, solvers
-        from ..simulate.relaxed_bp import relaxed_local_entropy_sweep
-
-        S = parse_states(states)
-        inst = instances.generate(S, N=N, alpha=alpha, seed=SEED0 + i)
-        t0 = time.perf_counter()
-        sol = solvers.solve(inst, "rbp", seed=i, max_time=60.0)
-        out = {"M": inst.M, "alpha_actual": inst.alpha, "solved": bool(sol.solved), "errors": int(sol.errors),
-               "solver_iterations": int(sol.iterations), "gamma": [], "d": [], "F": [], "converged": []}
-        if sol.solved:
-            res = relaxed_local_entropy_sweep(inst, sol.W, distance="squared")
-            out.update(gamma=[r.gamma for r in res], d=[r.d for r in res], F=[r.F for r in res],
-                       converged=[bool(r.converged) for r in res])
-        out["elapsed"] = time.perf_counter() - t0
-        return out
-
     return cached(cache, {"kind": "sim_bp_rbp", "states": states, "N": int(N), "alpha": float(alpha),
                           "seed": SEED0 + i, "solver": "rbp", "solver_seed": i, "distance": "squared",
-                          "gammas": "default", "bp": "relaxed"}, compute)
+                          "gammas": "default", "bp": "relaxed"},
+                  lambda: _bp_around_rbp_solution(states, N, alpha, i, "full", 60.0))
 
 
 def bp_finite_size_unit(states, N, alpha, i, cache=None):
@@ -393,27 +396,10 @@ def bp_finite_size_unit(states, N, alpha, i, cache=None):
     fields as :func:`bp_instance_unit`."""
     from ..storage.cache import cached
 
-    def compute():
-        from theory.states import parse_states
-
-        from ..simulate import instances, solvers
-        from ..simulate.relaxed_bp import relaxed_local_entropy_sweep
-
-        inst = instances.generate(parse_states(states), N=N, alpha=alpha, seed=SEED0 + i)
-        t0 = time.perf_counter()
-        sol = solvers.solve(inst, "rbp", seed=i, max_time=120.0, form="relaxed")
-        out = {"M": inst.M, "alpha_actual": inst.alpha, "solved": bool(sol.solved), "errors": int(sol.errors),
-               "solver_iterations": int(sol.iterations), "gamma": [], "d": [], "F": [], "converged": []}
-        if sol.solved:
-            res = relaxed_local_entropy_sweep(inst, sol.W, distance="squared")
-            out.update(gamma=[r.gamma for r in res], d=[r.d for r in res], F=[r.F for r in res],
-                       converged=[bool(r.converged) for r in res])
-        out["elapsed"] = time.perf_counter() - t0
-        return out
-
     return cached(cache, {"kind": "sim_bp_relaxed", "states": states, "N": int(N), "alpha": float(alpha),
                           "seed": SEED0 + i, "solver": "rbp-relaxed", "solver_seed": i, "distance": "squared",
-                          "gammas": "default", "bp": "relaxed"}, compute)
+                          "gammas": "default", "bp": "relaxed"},
+                  lambda: _bp_around_rbp_solution(states, N, alpha, i, "relaxed", 120.0))
 
 
 def enum_instance_unit(states, N, alpha, i, cache=None):

@@ -109,7 +109,8 @@ from .distances import check_distance, site_distance_table
 from .enumeration import integer_scale
 from .instances import TIE_TOL, Instance
 
-__all__ = ["PerceptronBP", "BPResult", "run_bp", "local_entropy_sweep", "default_gammas", "CONTRADICTION_LOG_Z"]
+__all__ = ["PerceptronBP", "BPResult", "run_bp", "local_entropy_sweep", "default_gammas", "checked_gammas",
+           "CONTRADICTION_LOG_Z"]
 
 # a pattern stored with probability below e^-50 (2e-22) under its field distribution is violated with
 # certainty: the fixed point is a contradiction (legitimate values at N ~ 20 near capacity are above -10)
@@ -535,6 +536,18 @@ def default_gammas(states, distance: str = "squared") -> list:
     return [g / step for g in base]
 
 
+def checked_gammas(inst: Instance, gammas, distance: str = "squared") -> list:
+    """The couplings of a local-entropy sweep as floats (:func:`default_gammas` when None); a
+    non-finite one is an error naming ``--gammas``."""
+    if gammas is None:
+        gammas = default_gammas(inst.states, distance)
+    gammas = [float(g) for g in gammas]
+    for g in gammas:
+        if not np.isfinite(g):
+            raise ValueError(f"--gammas: couplings must be finite, got {g}")
+    return gammas
+
+
 def local_entropy_sweep(inst: Instance, reference, gammas=None, distance: str = "squared",
                         max_iter: int = 1000, tol: float = 1e-7, damping: float = 0.5,
                         progress=None) -> list:
@@ -543,12 +556,7 @@ def local_entropy_sweep(inst: Instance, reference, gammas=None, distance: str = 
     previous messages (starting from the largest coupling lets the messages collapse onto the
     reference, a frozen fixed point with d = 0, from which smaller couplings do not escape)."""
     reference = np.asarray(reference, dtype=np.float64)
-    if gammas is None:
-        gammas = default_gammas(inst.states, distance)
-    gammas = [float(g) for g in gammas]
-    for g in gammas:
-        if not np.isfinite(g):
-            raise ValueError(f"--gammas: couplings must be finite, got {g}")
+    gammas = checked_gammas(inst, gammas, distance)
     bp = PerceptronBP(inst, reference, distance=distance, pin_sum=inst.input_model == "01")
     out = {}
     for j, g in enumerate(sorted(set(gammas))):

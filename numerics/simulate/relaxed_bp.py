@@ -41,7 +41,7 @@ from scipy.special import log_ndtr
 
 from theory.special import G_over_H
 
-from .bp import CONTRADICTION_LOG_Z, BPResult, default_gammas
+from .bp import CONTRADICTION_LOG_Z, BPResult, checked_gammas
 from .distances import check_distance, site_distance_table
 from .instances import Instance
 
@@ -183,12 +183,7 @@ def relaxed_local_entropy_sweep(inst: Instance, reference, gammas=None, distance
                                 dtype=np.float64) -> list:
     """F(d) around ``reference`` by relaxed BP for each gamma, visited from the smallest up, each warm from
     the previous state (as :func:`numerics.simulate.bp.local_entropy_sweep`); results in the order given."""
-    if gammas is None:
-        gammas = default_gammas(inst.states, distance)
-    gammas = [float(g) for g in gammas]
-    for g in gammas:
-        if not np.isfinite(g):
-            raise ValueError(f"--gammas: couplings must be finite, got {g}")
+    gammas = checked_gammas(inst, gammas, distance)
     bp = RelaxedBP(inst, np.asarray(reference, dtype=np.float64), distance=distance, dtype=dtype)
     out = {}
     for g in sorted(set(gammas)):
