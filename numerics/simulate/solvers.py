@@ -2,7 +2,8 @@
 (``max_iter``, ``max_time`` in seconds) and returns a :class:`SolveResult`; ``W`` is the best
 configuration found (fewest errors), ``solved`` is re-checked with :meth:`Instance.n_errors`.
 
-``rbp``  reinforced BP: BP sweeps (:mod:`numerics.simulate.bp`) plus a self-reinforcing field
+``rbp``  reinforced BP: BP sweeps (:mod:`numerics.simulate.bp`, or with ``form="relaxed"`` the relaxed BP of
+         :mod:`numerics.simulate.relaxed_bp`, +-1 inputs, 60x faster at N = 4000) plus a self-reinforcing field
          ``ext_i(k) <- r_t * (h_i(k) - max_k h_i - log pi_k)`` (the previous total field, which contains
          the previous ext, shifted so its max is 0 and without the prior), with
          ``r_t = 1 - (1 - r0) (1 - dr)^t`` growing to 1; stop when ``argmax_k h_i(k)`` stores all.
