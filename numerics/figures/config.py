@@ -59,7 +59,8 @@ CONFIG = {
         "unit_timeout": 300.0,
         "bp_instances": 3,
         "enum_instances": 4,
-        "bp_finite_size": {"states": "binary", "alpha": 0.6, "Ns": [205, 405], "instances": 3, "d_range": [0.03, 0.2]},
+        "bp_finite_size": [{"states": "binary", "alpha": 0.6, "Ns": [205, 405], "instances": 3,
+                            "d_range": [0.03, 0.2]}],
     },
     "full": {
         "capacity_sets": SYMMETRIC + EXCITATORY,
@@ -94,9 +95,11 @@ CONFIG = {
         "bp_instances": 6,
         "enum_instances": 12,
         # BP around reinforced-BP solutions against y → ∞ at three sizes, both on the relaxed form
-        # (numerics.figures.finite_size; ~1 min in all)
-        "bp_finite_size": {"states": "binary", "alpha": 0.6, "Ns": [1005, 2005, 4005], "instances": 6,
-                           "d_range": [0.03, 0.2]},
+        # (numerics.figures.finite_size; ~1.5 min of units in all)
+        "bp_finite_size": [{"states": "binary", "alpha": 0.6, "Ns": [1005, 2005, 4005], "instances": 6,
+                            "d_range": [0.03, 0.2]},
+                           {"states": "symmetric:3", "alpha": 0.6, "Ns": [1005, 2005, 4005], "instances": 6,
+                            "d_range": [0.03, 0.12]}],
     },
 }
 

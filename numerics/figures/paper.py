@@ -27,6 +27,9 @@ for the full run; each part is a function of its own module, :func:`run_paper` c
 4. **simulations** (modest N): BP local entropy around reinforced-BP solutions, exhaustive enumeration
    around typical (uniformly drawn) and densest solutions, and the equilibrium entropy log(#solutions)/N
    → ``local_entropy_sim.csv``, ``enumeration_entropy.csv``; plotted with the theory;
+4b. **BP around found solutions by size** (:mod:`numerics.figures.finite_size`): reinforced BP and the BP
+   local entropy on the relaxed form at N = 1005, 2005, 4005 (binary and symmetric(3), α = 0.6), minus the
+   y → ∞ curve, fitted by c + b/N → ``bp_finite_size.csv`` and a table in ``report.md``;
 5. ``comparison.csv`` and ``report.md``: the α_c/α_U table and, for every theory-versus-simulation
    comparison, N, the number of instances, mean |ΔS| and how many points lie within 2 standard errors;
 6. the y → ∞ equations against finite-y ladders (:mod:`numerics.analyses.ladder_check`, two points per state

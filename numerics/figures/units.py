@@ -490,8 +490,7 @@ def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = Fals
     for p in cfg["panels"] if simulate else []:
         plan += [("bp", (p["states"], p["bp_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["bp_instances"])]
         plan += [("enum", (p["states"], p["enum_N"], p["sim_alpha"], i, c), {}) for i in range(cfg["enum_instances"])]
-    fs = cfg.get("bp_finite_size") if simulate else None
-    if fs:
+    for fs in (cfg.get("bp_finite_size") or []) if simulate else []:
         plan += [("bp_fs", (fs["states"], N, fs["alpha"], i, c), {}) for N in fs["Ns"] for i in range(fs["instances"])]
     return sorted(plan, key=lambda u: u[0] not in ("alpha_u", "radius", "ladder"))  # the long ones first
 
