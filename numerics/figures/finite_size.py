@@ -2,8 +2,8 @@
 several N, extrapolated in 1/N → ``bp_finite_size.csv`` and a table in report.md.
 
 Per series of ``cfg["bp_finite_size"]`` (a list: states, α, sizes ``Ns``, ``instances`` per size,
-``d_range``) and per size N: instances
-``SEED0 + i``, solved by reinforced BP on the relaxed form, the relaxed-BP F(d) around each solution
+``d_range``) and per size N: instances ``SEED0 + i``, solved by reinforced BP on the relaxed form, the
+relaxed-BP F(d) around each solution
 (:func:`numerics.figures.units.bp_finite_size_unit`), the mean ± standard error over instances at each
 coupling γ (:func:`numerics.figures.compare.aggregate_bp`).  The theory is the y → ∞ curve solved at
 each mean d (no interpolation), and ΔF = F − S_I(d).  Per γ, ΔF(N) is fitted by ΔF = c + b/N (least
