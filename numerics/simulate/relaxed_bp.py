@@ -28,7 +28,7 @@ leading order in N; their phi differ by O(1) in total (O(1/N) per synapse; measu
 
 ``dtype=np.float32`` keeps the pattern matrix in single precision (the +-1 entries are exact; a matrix-
 vector product then rounds at ~1e-7 relative): N = 16000 at alpha = 0.6 is 0.6 GB instead of 1.2 GB, and
-a sweep reads half the memory (``python -m benchmarks relaxed_bp``).  Only +-1 inputs: for 0/1 inputs the
+a sweep reads half the memory (``python -m benchmarks fast_bp``).  Only +-1 inputs: for 0/1 inputs the
 coherent mode of :mod:`numerics.simulate.bp` (the sum of the synapses conditioned on) is not written in
 this form.
 """
@@ -81,21 +81,20 @@ class RelaxedBP:
         self.m, self.v = self.moments()
 
     # -- the two halves of a sweep -------------------------------------------------------------------
-    def logits(self, A=None, B=None) -> np.ndarray:
-        """log p_i(k) up to its normaliser (N x L)."""
-        A = self.A if A is None else A
-        B = self.B if B is None else B
-        return (self.log_prior[None, :] - self.gamma * self.dist_table + self.ext + B[:, None] * self.s[None, :]
-                - 0.5 * A * (self.s * self.s)[None, :])
+    def total_field(self) -> np.ndarray:
+        """log p_i(k) up to its normaliser (N x L), as :meth:`numerics.simulate.bp.PerceptronBP.total_field`."""
+        return (self.log_prior[None, :] - self.gamma * self.dist_table + self.ext + self.B[:, None] * self.s[None, :]
+                - 0.5 * self.A * (self.s * self.s)[None, :])
 
-    def marginals(self, A=None, B=None) -> np.ndarray:
-        h = self.logits(A, B)
+    def marginals(self) -> np.ndarray:
+        h = self.total_field()
         h -= h.max(axis=1, keepdims=True)
         e = np.exp(h)
         return e / e.sum(axis=1, keepdims=True)
 
-    def moments(self, A=None, B=None):
-        p = self.marginals(A, B)
+    def moments(self, p=None):
+        """(mean, variance) of every synapse under the marginals ``p`` (the current ones by default)."""
+        p = self.marginals() if p is None else p
         m = p @ self.s
         return m, np.maximum(p @ (self.s * self.s) - m * m, 0.0)
 
@@ -128,8 +127,9 @@ class RelaxedBP:
         else:
             self.A, self.B = A_new, B_new
         self.g = g
-        self.m, self.v = self.moments()
-        return float(np.max(np.abs(self.marginals() - p_old)))
+        p = self.marginals()
+        self.m, self.v = self.moments(p)
+        return float(np.max(np.abs(p - p_old)))
 
     # -- observables -----------------------------------------------------------------------------------
     def pattern_log_z(self) -> np.ndarray:
@@ -140,7 +140,7 @@ class RelaxedBP:
     def free_entropy(self) -> float:
         """Bethe free entropy phi (total) at the current state (module docstring)."""
         _, V, t, g, _ = self.pattern_outputs(self.m, self.v, self.g)
-        h = self.logits()
+        h = self.total_field()
         hm = h.max(axis=1)
         log_z = hm + np.log(np.exp(h - hm[:, None]).sum(axis=1))
         m, v = self.m, self.v

@@ -112,7 +112,7 @@ def rbp(inst: Instance, seed: int = 0, max_iter: int = 1000, max_time: float | N
     it = 0
     for it in range(1, max_iter + 1):
         bp.sweep(damping)
-        h = bp.total_field() if form == "full" else bp.logits()
+        h = bp.total_field()
         if best.offer(bp.s[np.argmax(h, axis=1)]) == 0:
             break
         r = 1.0 - (1.0 - r0) * (1.0 - dr) ** it
