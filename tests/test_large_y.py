@@ -7,7 +7,7 @@ import numpy as np
 import pytest
 
 from numerics.analyses.ladder_check import CHECK_POINTS, check_point
-from numerics.problems.large_y import derived_large_y, large_y_curve, solve_large_y
+from numerics.problems.large_y import LargeYProblem, derived_large_y, large_y_curve, solve_large_y
 from numerics.problems.local_entropy import binary_entropy
 from numerics.solver.quadrature import GaussianRule, Maximiser
 from theory.functionals.large_y import SYMBOLS_INF as Y
@@ -268,6 +268,46 @@ def test_secant_predictor_is_exact_on_straight_lines():
     got, want = pred.predict(0.03), P.from_u(u0 + c * np.log(0.03))
     assert all(abs(got[k] - want[k]) < 1e-12 * (1 + abs(want[k])) for k in want)
     assert pred.predict(0.001) is None  # too far: not trusted
+
+
+def test_parabola_starts_are_exact_on_parabolas_and_come_before_the_secants():
+    """candidate_starts (the paths of multi-valued sets): through three points of a curve quadratic in
+    log d, the parabola in the path's coordinates is the curve itself, where the secant misses by the
+    second difference; the log of the distance's conjugate is a coordinate of its own (exact where Ŝ
+    is a power of 1/d, as for symmetric(8) at small loads), and a map that fails drops its candidate."""
+    from types import SimpleNamespace
+
+    from numerics.solver.continuation import candidate_starts
+
+    prob = LargeYProblem("symmetric:5", 0.2, 0.01)
+    P = prob.parametrisation()
+    u0, c1, c2 = np.array([-2.0, -1.8, 1.5, 3.0, 20.0]), np.array([0.1, 0.05, -0.3, -4.0, -8.0]), np.array(
+        [0.02, 0.01, 0.05, 0.3, 0.5])
+
+    def at(d):
+        t = math.log(d)
+        return P.from_u(u0 + c1 * t + c2 * t * t)
+
+    def point(d, params=None):
+        return SimpleNamespace(d=d, saddle=SimpleNamespace(params=params or at(d)))
+
+    hist = [(math.log(d), point(d)) for d in (0.02, 0.015, 0.012)]
+    coords = [prob.path_coordinates(scaled=False)]
+    got = candidate_starts(coords, hist, math.log(0.009), 0.009, 0, True)
+    assert len(got) == 2  # the parabola, then the secant
+    want = at(0.009)
+    assert all(abs(got[0][k] - want[k]) < 1e-9 * (1 + abs(want[k])) for k in want)
+    assert abs(got[1]["Sh"] - want["Sh"]) > 1e-3  # the secant misses by the curvature
+    # Ŝ a power of 1/d: a straight line in (log d, log Ŝ), which the log-conjugate coordinates follow
+    power = {d: dict(at(d), Sh=0.3 * d ** -0.9) for d in (0.02, 0.015, 0.012, 0.009)}
+    hist = [(math.log(d), point(d, power[d])) for d in (0.02, 0.015, 0.012)]
+    logs = candidate_starts([prob.path_coordinates(scaled=False, log_conjugate=True)], hist, math.log(0.009), 0.009,
+                            0, False)
+    assert abs(logs[0]["Sh"] / power[0.009]["Sh"] - 1) < 1e-12
+    # Ŝ ≤ 0 on the way (the end of a branch): no log-conjugate candidate, the others stay
+    hist[0] = (hist[0][0], point(0.02, dict(at(0.02), Sh=-1.0)))
+    both = [prob.path_coordinates(scaled=False), prob.path_coordinates(scaled=False, log_conjugate=True)]
+    assert len(candidate_starts(both, hist, math.log(0.009), 0.009, 0, True)) == 3
 
 
 def test_secant_zero_is_the_zero_of_the_line_and_nan_when_undefined():
@@ -656,6 +696,47 @@ def test_cold_multi_state_points_below_d_0_005_converge(states, alpha, d, above)
     MEMO.clear()
     q = solve_large_y(states, alpha, above)
     assert q.converged and 0 < p.S_I < q.S_I
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("states,alpha,d", [("symmetric:5", 0.15, 0.0015), ("excitatory:3", 0.074, 0.005)])
+def test_cold_points_at_small_loads_are_the_continued_curve(states, alpha, d):
+    """Cold calls at small loads (0.1 α_c), where the direct solves at small d and the near anchor failed on
+    their whole clocks before the top anchor converged (excitatory(3), α = 0.074, d = 0.005: 12 s), and
+    where the path's secant steps failed again and again (symmetric(5), α = 0.15, d = 0.0015: 21 s; at
+    α = 0.1477, d = 0.001 no solution after 24 s).  Now the top anchor first (S_0(0.03) ≤ s(α): it lies
+    inside the branch) and a path of parabolas: converged, below the α = 0 curve, and the point a curve
+    continued down from d = 0.06 reaches (to 1e-6: both are saddle points to 1e-7 in the units of each
+    unknown)."""
+    from numerics.problems.alpha_zero import alpha0_curve
+    from numerics.problems.large_y import _anchor_inside, large_y_curve
+    from numerics.problems.large_y_path import MEMO
+
+    assert _anchor_inside(LargeYProblem(states, alpha, d))
+    MEMO.clear()
+    p = solve_large_y(states, alpha, d)
+    assert p.converged and p.residual < 1e-7, p.note
+    assert p.S_I < alpha0_curve(states, [d], reference="best")[0]
+    MEMO.clear()
+    c = large_y_curve(states, alpha, np.geomspace(0.06, d, 16), sweep="down")
+    assert all(q.converged for q in c.points), [q.note for q in c.points if not q.converged]
+    assert abs(c.points[-1].S_I - p.S_I) < 1e-6, (c.points[-1].S_I, p.S_I)
+    MEMO.clear()
+
+
+def test_the_top_anchor_lies_inside_the_branch_only_where_the_bound_says_so():
+    """_anchor_inside: the branch ends where S_I meets s(α) and S_I ≤ S_0 (the α = 0 curve), so S_0(0.03) ≤
+    s(α) puts the end above d = 0.03.  True at small loads, false near α_c (where s(α) → 0) and for the
+    anchor check of a set whose equilibrium entropy is small (symmetric(8), α = 1.16: S_0 = s at d = 0.009)."""
+    from numerics.problems.alpha_zero import alpha0_curve
+    from numerics.problems.equilibrium import solve_equilibrium
+    from numerics.problems.large_y import _anchor_inside
+
+    for states, alpha, inside in [("symmetric:3", 0.12, True), ("excitatory:5", 0.085, True),
+                                  ("symmetric:8", 1.16, False), ("excitatory:3", 0.72, False)]:
+        s = solve_equilibrium(states, alpha).value
+        assert (alpha0_curve(states, [0.03])[0] <= s) == inside
+        assert _anchor_inside(LargeYProblem(states, alpha, 0.002)) == inside
 
 
 def test_a_later_process_starts_from_the_points_kept_on_disk(tmp_path, monkeypatch):

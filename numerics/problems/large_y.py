@@ -41,7 +41,7 @@ from .equilibrium import check_model
 from .optimal_bias import equilibrium_bias, optimal_bias_point
 from .protocol import SaddleBacked
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
-from ..solver.continuation import SecantPredictor, continue_in_d, secant_zero
+from ..solver.continuation import SecantPredictor, candidate_starts, continue_in_d, secant_zero
 from ..solver.quadrature import GaussianRule, Maximiser
 from ..solver.saddle import Parametrisation, SaddleProblem, SaddleResult
 from ..solver.work_clock import CLOCK, sweep_cost
@@ -472,22 +472,29 @@ class LargeYProblem(SaddleBacked):
             return x
         return _initial(self.states, self.d, self.distance)
 
-    def path_coordinates(self, scaled: bool = True):
+    def path_coordinates(self, scaled: bool = True, log_conjugate: bool = False):
         """(to_w, from_w): the solver's coordinates u with d·log δq in place of log δq (``scaled``; u
         itself otherwise), the variables a path in d extrapolates (physics.md §3.2: d·log δq stays of
         order one for binary synapses, where δq grows like exp(c/d); for sets where δq grows like a
-        power of 1/d, log δq is the straighter one)."""
+        power of 1/d, log δq is the straighter one).  ``log_conjugate``: the log of the distance's
+        conjugate (Ŝ or λ) in place of itself, for sets where it grows like a power of 1/d (Ŝ ≈ 45 at
+        d = 0.005, symmetric(8), α = 0.17), where binary synapses have Ŝ ≈ ½ log(1/d); ValueError
+        where it is not positive."""
         P = self.parametrisation()
         k = 1.0
 
         def to_w(x, d):
             w = np.array(P.to_u(x), dtype=float)
             w[3] *= d if scaled else k
+            if log_conjugate:
+                w[4] = math.log(w[4])
             return w
 
         def from_w(w, d):
             u = np.array(w, dtype=float)
             u[3] /= d if scaled else k
+            if log_conjugate:
+                u[4] = math.exp(min(u[4], 700.0))
             return P.from_u(u)
 
         return to_w, from_w
@@ -542,12 +549,18 @@ class LargeYProblem(SaddleBacked):
                                  note=note, jacobian=problem.jacobian, branch_end=end)
 
 
-def _newton_point(problem: LargeYProblem, init: dict, jacobian, maxiter: int, tol_residual: float) -> LocalEntropyPoint:
+def _newton_point(problem: LargeYProblem, init: dict, jacobian, maxiter: int, tol_residual: float,
+                  fresh_first: bool = False) -> LocalEntropyPoint:
     """One step of a path in d: Newton from ``init`` with the neighbour's ``jacobian``, and if that
     fails once more with a fresh finite-difference Jacobian at ``init`` (n + 1 sweeps): the
     Broyden-updated Jacobian carried along a path goes stale, and a step that fails with it
-    usually converges in 2–4 iterations with a fresh one."""
-    if jacobian is None:  # (point() would run a full solve, with no clock)
+    usually converges in 2–4 iterations with a fresh one.  ``fresh_first`` (sets of more than two
+    values, :data:`PATH_MULTI_ABOVE`): the fresh Jacobian only.  There the carried one crawled
+    along a soft direction of the equations (Ŝ with log δq: the Jacobian's smallest singular value
+    2.5e-3 against 11, symmetric(8), α = 0.17, d = 0.0047) for 30-60 sweeps before the fresh one was
+    tried; from a parabola through the last three points a fresh Jacobian converged in 8-12 sweeps
+    at steps of up to 0.5 in log d (excitatory(5), α = 0.085, d = 0.04 … 0.0015)."""
+    if jacobian is None or fresh_first:  # (point() would run a full solve, with no clock)
         return _fresh_newton(problem, init, maxiter, tol_residual, _unsolved(problem, "Newton from the predictor failed"))
     p = problem.point(init, jacobian, newton_only=True, tol_residual=tol_residual, newton_maxiter=maxiter,
                       newton_tol=PATH_NEWTON_TOL)
@@ -567,9 +580,11 @@ def _fresh_newton(problem: LargeYProblem, init: dict, maxiter: int, tol_residual
                                       [], stall=3)
     except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError):
         return p
-    if not ok:
+    if not ok and not nr < NEWTON_NOISE_FLOOR:
         return p
     res = sp._result(sp.param.from_u(u), nr, p.iterations + ev, "", NEWTON_TOL, tol_residual)
+    if not res.converged:  # Newton stopped on the noise of the map above its target: the verdict decides
+        return p
     obs = problem.observables(res)
     return LocalEntropyPoint(d=problem.d, S_I=obs["S_I"], Sigma=math.nan, phi=obs["S_I"], y=math.inf, saddle=res,
                              note="y → ∞ equations (leading order in 1/y); Σ not given at this order", jacobian=J)
@@ -618,6 +633,9 @@ TWO_VALUED_DIRECT_D = 0.02  # two-valued sets below this d: no direct solve (the
 MULTI_VALUED_DIRECT_D = 0.003  # sets of more than two values below this d: no direct solve either (both
 # failed on their whole clocks, 8-13 s, before the near anchor at 2.5 d and its path converged:
 # symmetric(3), α = 0.8, d = 0.002; excitatory(3), α = 0.55, d = 0.001)
+TOP_FIRST_S = 3.0  # the top anchor's cold solve, where it comes first (_top_anchor_first): 1-3 s where it converges
+TOP_FIRST_PATH_SHARE = 0.6  # ... and the share of the call's budget its path in d may take
+TOP_FIRST_MARGIN = 0.5  # the top anchor comes first where S_0(0.5 · 0.06) <= s(alpha) (_anchor_inside)
 COLD_BUDGET_S = 30.0  # a cold call's work-clock budget (solve_large_y's default below the anchors)
 HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
 ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
@@ -653,6 +671,14 @@ PATH_FULL_FAILURES = 1  # a path gives up its full-solve fallback after this man
 # the branch (the upper edge of a gap above α_U: binary, α = 0.78, a path from d = 0.06 down stalls at
 # d = 0.0363) each of them spent its whole clock in vain, three in a row (13 of the call's 28 s)
 PATH_ALT = True
+PATH_MULTI_ABOVE = 2  # sets with more values than this: a path's step starts from the candidate (parabolas and
+# secants) with the smallest residual (_start_chooser) and takes a fresh Jacobian first (_newton_point); binary
+# synapses keep the best secant and the carried Jacobian (cold points at d = 0.001-0.002 took 1.4-1.6 s with
+# them, 1.6-2.1 s with the parabolas and the choice)
+NEWTON_NOISE_FLOOR = 1e-5  # a fresh Newton that stops above its target but below this map residual is judged by
+# the verdict (max |∂Φ/∂θ| in the units of each unknown < tol_residual): near d = 0.002 the map's noise
+# reaches 1e-7, Newton's target (excitatory(5), α = 0.085, d = 0.0023: stopped at 1.0e-7 and 1.3e-7)
+PATH_GOOD_START = 0.02  # a path's candidate start with a scaled residual below this is taken at once
 NEWTON_FIRST_ABOVE = 2  # sets with more values than this: a curve's warm start is Newton only, then the
 # cold call (excitatory(3), α = 0.445, 25 points: 16 s against 37; symmetric(3), α = 0.846, 40 points
 # from 0.0916 to 0.001: 72 s against 93); binary synapses keep the full warm solve (40 points: 6.6 s against 8.2)
@@ -811,13 +837,16 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         if _above_anchors(d):  # past a branch's end it must fail fast
             return _solve_high(problem, opts, min(budget_s, HIGH_BUDGET_S))
         t0 = CLOCK.now()
-        p, direct = _direct_solves(problem, opts, budget_s, False)
+        top, skip = _top_anchor_first(problem, opts, budget_s)
+        if top is not None and top.converged:
+            return top
+        p, direct = _direct_solves(problem, opts, budget_s - (CLOCK.now() - t0), False)
         if p is not None:
             MEMO.add(key, p)
             return p
-        start, fail = _anchor_start(problem, opts, budget_s - (CLOCK.now() - t0), False, direct)
+        start, fail = _anchor_start(problem, opts, budget_s - (CLOCK.now() - t0), False, direct, skip)
         if start is None:
-            return fail
+            return top if top is not None else fail
         MEMO.add(key, start)
         budget_s -= CLOCK.now() - t0
         return _path_to(problem, start, opts, budget_s, direct)
@@ -955,7 +984,53 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
     return None, raw
 
 
-def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct):
+def _anchor_inside(problem: LargeYProblem) -> bool:
+    """True when the top anchor d = :data:`ANCHOR_DS`\[0] lies inside the branch by a margin: the branch
+    ends where S_I meets the equilibrium entropy s(α), and S_I never exceeds the α = 0 curve S_0(d)
+    (:func:`numerics.problems.alpha_zero.alpha0_curve`), so the end lies above the d where S_0 = s(α);
+    here S_0(:data:`TOP_FIRST_MARGIN` · 0.06) ≤ s(α).  Small loads (symmetric(8), α = 0.17: S_0 = s at
+    d = 0.066), where a cold solve at d = 0.06 converges in 1-3 s and one at small d does not; at
+    0.7 α_c (symmetric(8), α = 1.16: S_0 = s at d = 0.009) the end may lie below 0.06 and the
+    anchor's solve fails there.  False where the equilibrium does not converge."""
+    from .alpha_zero import alpha0_curve
+    from .equilibrium import solve_equilibrium
+
+    try:
+        eq = solve_equilibrium(problem.states, problem.alpha, kappa=problem.kappa, f_out=problem.f_out,
+                               bias=problem.b)
+    except (ValueError, ArithmeticError):
+        return False
+    if not eq.converged:
+        return False
+    s0 = float(alpha0_curve(problem.states, [TOP_FIRST_MARGIN * ANCHOR_DS[0]], problem.distance)[0])
+    return s0 <= eq.value
+
+
+def _top_anchor_first(problem: LargeYProblem, opts: dict, budget_s: float):
+    """A cold call below the anchors, for sets of more than two values where the top anchor lies inside
+    the branch (:func:`_anchor_inside`): the cold solve there on :data:`TOP_FIRST_S`, then a path in d
+    on at most :data:`TOP_FIRST_PATH_SHARE` of the budget.  Returns (the point reached, or the path's
+    failure, or None; the anchor distances tried, which the rest of the cold route skips).  At small
+    loads the direct solves at small d and the near anchor failed on their whole clocks before this
+    anchor converged (symmetric(3), α = 0.12, d = 0.005: 11 s of 16; symmetric(5), α = 0.15, d = 0.001:
+    failed after 24 s).  The anchor's solve is the scaled iterator from the ball start."""
+    from .large_y_path import MEMO
+
+    if len(problem.states.array) <= 2 or problem.d >= ANCHOR_DS[0] or not _anchor_inside(problem):
+        return None, ()
+    t0 = CLOCK.now()
+    # the scaled iterator: at these loads it converged in 17-67 sweeps where the raw one took up to 274
+    # (excitatory(3), α = 0.074: 0.8 s against 3.4; symmetric(8), α = 0.17: 2.5 s against 5.7)
+    start = problem.at(ANCHOR_DS[0]).point(tol_residual=opts["tol_residual"], maxiter=opts["maxiter"],
+                                           newton_maxiter=opts["newton_maxiter"], budget_s=min(TOP_FIRST_S, budget_s))
+    if start is None or not start.converged:
+        return None, ()
+    MEMO.add(problem.memo_key(), start)
+    share = TOP_FIRST_PATH_SHARE * budget_s - (CLOCK.now() - t0)
+    return _path_to(problem, start, opts, share, None), (ANCHOR_DS[0],)
+
+
+def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct, skip=()):
     """A cold solve at an anchor distance (:data:`ANCHOR_DS`), below the anchors first at a near one
     on :data:`NEAR_BUDGET_S`: for sets of more than two values at :data:`NEAR_ANCHOR` · d (symmetric(3),
     α = 0.8: the raw solve converges at d = 0.005, not at 0.002, and a path from there is 5 steps where
@@ -966,7 +1041,7 @@ def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: boo
         near = [NEAR_ANCHOR * d] if NEAR_ANCHOR * d < ANCHOR_DS[-1] else []
     else:
         near = [TWO_VALUED_NEAR_D] if d < TWO_VALUED_NEAR_D else []
-    for da in near + [a for a in ANCHOR_DS if a not in near]:
+    for da in near + [a for a in ANCHOR_DS if a not in near and a not in skip]:
         left = budget_s - (CLOCK.now() - t0)
         if abs(da - d) <= 1e-9 * d or left <= 0:
             continue
@@ -1053,6 +1128,7 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
     key, d = problem.memo_key(), problem.d
     to_w, from_w = problem.path_coordinates()
     on_path = [start]
+    multi = len(problem.states.array) > PATH_MULTI_ABOVE  # parabolas, the start chosen by residual, fresh Jacobians
 
     def converged_on_path(p):
         on_path.append(p)
@@ -1068,7 +1144,7 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
         # α = 0.8 needs it below d ≈ 0.007 (50-170 sweeps per step), where Newton alone stalls;
         # not after PATH_FULL_FAILURES of them failed (a fold: the path is about to stop)
         p = _newton_point(problem.at(dn), init, jac, PATH_NEWTON_MAXITER if dn < start.d else PATH_UP_NEWTON_MAXITER,
-                          opts["tol_residual"])
+                          opts["tol_residual"], fresh_first=multi)
         left = path_end - CLOCK.now()
         short = abs(math.log(dn / on_path[-1].d)) <= PATH_FULL_BELOW
         if (p.converged or left <= 1.0 or dn > start.d or not short  # upwards (past a branch's end): Newton only
@@ -1090,7 +1166,8 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
         res = continue_in_d(solve_at, start, d, budget_s=max(left, 0.5), now=CLOCK.now, log_step=PATH_FIRST_LOG_STEP,
                             ahead=_end_ahead,
                             on_converged=converged_on_path, to_w=to_w, from_w=from_w,
-                            alt=problem.path_coordinates(scaled=False) if PATH_ALT else None)
+                            alt=_path_alternatives(problem),
+                            choose=_start_chooser(problem) if multi else None)
     except _Asymptotic as past:
         return _asymptotic_point(problem, past.point, opts["tol_residual"])
     if res.reached:
@@ -1104,6 +1181,43 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
             return q
         direct = direct or other
     return _path_failure(problem, start, res, direct, _end_ahead(on_path))
+
+
+def _path_alternatives(problem: LargeYProblem) -> list:
+    """The other coordinates a path in d extrapolates in (:data:`PATH_ALT`): log δq in place of d·log δq,
+    and, for sets of more than two values, log δq with the log of the distance's conjugate."""
+    if not PATH_ALT:
+        return []
+    if len(problem.states.array) <= PATH_MULTI_ABOVE:
+        return [problem.path_coordinates(scaled=False)]
+    return [problem.path_coordinates(scaled=False), problem.path_coordinates(scaled=False, log_conjugate=True)]
+
+
+def _start_chooser(problem: LargeYProblem) -> Callable:
+    """``choose(d, candidates)`` for a path in d: the candidate start (parabolas and secants in the
+    coordinates of :func:`_path_alternatives`) with the smallest scaled residual at d, evaluated in
+    order (the best secant of the last step first) until one is below :data:`PATH_GOOD_START`.  The
+    secant alone, in the coordinates that predicted the last step best, started Newton at residuals
+    of 1-6 where a parabola was at 0.01-0.1 (symmetric(5), α = 0.2, d = 0.0026 … 0.00125; steps of 0.07-0.4
+    in log d), and the steps failed."""
+    P = problem.parametrisation()
+
+    def choose(dn: float, cands: list) -> int:
+        sp = problem.at(dn).saddle()
+        sp._inner_active = False  # Newton's residual: every unknown together
+        best, score = 0, math.inf
+        for i, g in enumerate(cands):
+            try:
+                r = float(np.max(np.abs(sp._residual_u(np.asarray(P.to_u(g), dtype=float)))))
+            except (ValueError, OverflowError, ZeroDivisionError):
+                continue
+            if r < score:
+                best, score = i, r
+            if score < PATH_GOOD_START:
+                break
+        return best
+
+    return choose
 
 
 def _path_failure(problem: LargeYProblem, start: LocalEntropyPoint, res, direct, t_end) -> LocalEntropyPoint:
@@ -1208,12 +1322,19 @@ def _curve_sweep(states: StateSet, alpha: float, ds: list, pts: dict, distance: 
     ``seed``: converged points that prime the secant predictor; ``slopes``: the slopes met before (for
     :func:`near_branch_end`).  Returns the slopes met."""
     newton_first = len(states.array) > NEWTON_FIRST_ABOVE
+    multi = len(states.array) > PATH_MULTI_ABOVE
     predictor = SecantPredictor(_param(distance))
+    hist = []  # (log d, point) of the converged points in the sweep's order: the parabolas of multi-valued sets
     for q in seed:
         predictor.add(q.d, q.saddle.params)
-    slopes, ended, fresh_first = list(slopes), False, False
+        hist.append((math.log(q.d), q))
+    slopes, ended, fresh_first = list(slopes), False, multi
     for i in order:
         guess = predictor.predict(ds[i]) or init
+        if multi and len(hist) >= 3:
+            guess = _chosen_start(LargeYProblem(states, alpha, ds[i], distance=distance, kappa=kappa, outer=kw.get("outer"),
+                                                shift=kw.get("shift"), switches=kw.get("switches", True),
+                                                bias=kw.get("bias", 0.0), f_out=kw.get("f_out", 0.5)), hist, guess)
         # near the end of the branch (slope → 0+, below a tenth of the largest met), or past a failed
         # point where the slope was falling (the branch has ended; beyond lies a gap or the other
         # branch, which the opposite sweep finds): one Newton attempt, where a full solve spends
@@ -1248,8 +1369,19 @@ def _curve_sweep(states: StateSet, alpha: float, ds: list, pts: dict, distance: 
         if p.converged:
             init, jac = p.saddle.params, p.jacobian
             predictor.add(ds[i], p.saddle.params)
+            hist.append((math.log(ds[i]), p))
             slopes.append(slope(p))
     return slopes
+
+
+def _chosen_start(problem: LargeYProblem, hist: list, secant: Optional[dict]) -> Optional[dict]:
+    """A curve's start at ``problem.d`` for sets of more than two values: among the parabolas and secants
+    through the last converged points ``hist`` in the path's coordinates (:func:`_path_alternatives`)
+    and the curve's own ``secant`` (the solver's coordinates), the one :func:`_start_chooser` picks."""
+    coords = [problem.path_coordinates()] + _path_alternatives(problem)
+    t = math.log(problem.d)
+    cands = candidate_starts(coords, hist, t, problem.d, 0, True) + ([secant] if secant is not None else [])
+    return cands[_start_chooser(problem)(problem.d, cands)] if cands else secant
 
 
 def _optimal_bias_curve(states: StateSet, alpha: float, ds: list, order: list, init, jac, distance: str,

@@ -29,7 +29,8 @@ from typing import Callable, List, Optional, Tuple
 
 import numpy as np
 
-__all__ = ["SecantPredictor", "secant_zero", "SecantStationary", "secant_stationary", "PathResult", "continue_in_d"]
+__all__ = ["SecantPredictor", "secant_zero", "SecantStationary", "secant_stationary", "PathResult", "candidate_starts",
+           "continue_in_d"]
 
 
 class SecantPredictor:
@@ -147,12 +148,38 @@ def _secant(coords, hist, t_new: float, d_new: float):
         return None
 
 
+def _quadratic(coords, hist, t_new: float, d_new: float):
+    """The parabola through the last three points of ``hist`` in the coordinates (to_w, from_w), at
+    log d = t_new (Lagrange's form); None where the map fails."""
+    to_w, from_w = coords
+    ts = [t for t, _ in hist[-3:]]
+    try:
+        ws = [np.asarray(to_w(p.saddle.params, p.d), dtype=float) for _, p in hist[-3:]]
+        w = sum(ws[i] * math.prod((t_new - ts[j]) / (ts[i] - ts[j]) for j in range(3) if j != i) for i in range(3))
+        return from_w(w, d_new)
+    except (ValueError, OverflowError, ZeroDivisionError):
+        return None
+
+
+def candidate_starts(coords, hist, t_new: float, d_new: float, best: int, quadratic: bool) -> list:
+    """The candidate starts of a step: with ``quadratic`` and three points the parabola in each
+    coordinate system (the one whose secant predicted the last step best first), then the secant in
+    each; None entries dropped."""
+    if len(hist) < 2:
+        return []
+    order = [best] + [i for i in range(len(coords)) if i != best]
+    out = [_quadratic(coords[i], hist, t_new, d_new) for i in order] if quadratic and len(hist) >= 3 else []
+    out += [_secant(coords[i], hist, t_new, d_new) for i in order]
+    return [g for g in out if g is not None]
+
+
 def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0.5, max_log_step: float = 0.8,
                   min_log_step: float = 0.01, grow: float = 1.3, budget_s: float = 8.0, max_steps: int = 60,
                   now: Callable = time.perf_counter,
                   on_converged: Optional[Callable] = None, to_w: Optional[Callable] = None,
-                  from_w: Optional[Callable] = None, alt: Optional[Tuple[Callable, Callable]] = None,
-                  ahead: Optional[Callable] = None, approach: float = 0.6) -> PathResult:
+                  from_w: Optional[Callable] = None, alt=None,
+                  ahead: Optional[Callable] = None, approach: float = 0.6,
+                  choose: Optional[Callable] = None) -> PathResult:
     """Walk from the converged ``start`` (a LocalEntropyPoint) to ``d_to`` in steps of log d.
 
     ``solve_at(d, init, jacobian)`` is a capped Newton solve from ``init``.  The predictor is the
@@ -165,10 +192,15 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds of the
     clock ``now`` (wall time by default; the y → ∞ solver passes its work clock,
     :mod:`numerics.solver.work_clock`).
-    ``on_converged(point)`` is called for every converged point (the memo).  ``alt`` = (to_w, from_w):
-    other coordinates; after each converged step the secant of both is compared with the solution
-    (in the first coordinates) and the better one predicts the next step (for the y → ∞ equations:
-    d·log δq fits binary synapses, log δq the sets where δq grows like a power of 1/d).
+    ``on_converged(point)`` is called for every converged point (the memo).  ``alt`` = (to_w, from_w),
+    or a list of such pairs: other coordinates; after each converged step the secant of each is
+    compared with the solution (in the first coordinates) and the best one predicts the next step (for
+    the y → ∞ equations: d·log δq fits binary synapses, log δq the sets where δq grows like a power
+    of 1/d).  ``choose(d, candidates)``: the index of the start to take among candidate predictions
+    (the parabolas through the last three points in each coordinate system, then the secants, the
+    coordinates that predicted the last step best first); the y → ∞ equations take the first one
+    whose residual is small, else the smallest
+    (:func:`numerics.problems.large_y._path_to`).  Without it the best secant is taken.
     ``ahead(points)``: the log d where the branch is predicted to end, from the converged points so far
     (oldest first), or None; where that end lies between the last point and the target, a step goes at
     most ``approach`` of the way to it, and the walk stops once it is nearer than ``min_log_step`` (the
@@ -179,7 +211,8 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     h = log_step
     steps, last_fail, reason = 0, None, ""
     direction = 1.0 if t_to > hist[-1][0] else -1.0
-    coords, best = [(to_w, from_w)] + ([alt] if alt is not None else []), 0
+    alts = [] if alt is None else list(alt) if isinstance(alt, list) else [alt]
+    coords, best = [(to_w, from_w)] + alts, 0
     while True:
         t_cur, cur = hist[-1]
         if abs(t_to - t_cur) < 1e-12:
@@ -205,8 +238,12 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
         t_new = t_cur + direction * step
         d_new = math.exp(t_new) if abs(t_new - t_to) > 1e-12 else d_to
         guesses = [_secant(c, hist, t_new, d_new) for c in coords] if to_w is not None and len(hist) >= 2 else []
-        guess = guesses[best] if guesses and guesses[best] is not None else next(
-            (g for g in guesses if g is not None), cur.saddle.params)
+        if choose is not None and to_w is not None:
+            cands = candidate_starts(coords, hist, t_new, d_new, best, True)
+            guess = cands[choose(d_new, cands)] if cands else cur.saddle.params
+        else:
+            guess = guesses[best] if guesses and guesses[best] is not None else next(
+                (g for g in guesses if g is not None), cur.saddle.params)
         p = solve_at(d_new, guess, cur.jacobian)
         steps += 1
         if p.converged:
