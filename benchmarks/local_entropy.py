@@ -15,6 +15,9 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
   end is the largest d a cold call past it reports), each line with the machine's load average;
 * ``--only cold_finite_y``: cold finite-y points, one call each (solve_local_entropy, no init), at
   small d, y near 1 and large y, each with S_I or the reason it failed;
+* ``--only cold_grid [--sets S ...] [--jobs J]``: a new user's cold CLI points, each a fresh process
+  (``fewbits local-entropy --y inf --json``, interpreter start included, no path store): every set at
+  0.1, 0.4 and 0.7 α_c and d = 0.001, 0.002, 0.005, with the time, the verdict and a summary per set;
 * with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.analyses.alpha_u defaults);
 * with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.problems.extrapolation.y_ladder) at one
   of the issue's second check points, excitatory(4), α = 0.65, d = 0.02: the cost that keeps those
@@ -42,8 +45,10 @@ def main(argv=None) -> int:
     ap.add_argument("--alpha-u", action="store_true")
     ap.add_argument("--ladder", action="store_true", help="time a finite-y ladder y = 3 ... 15 (about 2 minutes)")
     ap.add_argument("--cold", action="store_true", help="cold y -> inf points and the curve from d = 0.001")
-    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "cold", "cold_finite_y", "alpha_u", "ladder"],
-                    help="run one part alone (its derivation included)")
+    ap.add_argument("--only", choices=["fp", "finite_y", "large_y", "cold", "cold_finite_y", "cold_grid", "alpha_u",
+                                       "ladder"], help="run one part alone (its derivation included)")
+    ap.add_argument("--sets", nargs="+", default=list(GRID_SETS), help="state sets of --only cold_grid")
+    ap.add_argument("--jobs", type=int, default=1, help="processes at a time for --only cold_grid")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
     from numerics.problems.franz_parisi import derived_fp, franz_parisi_curve
@@ -83,6 +88,8 @@ def main(argv=None) -> int:
         _cold(args.n)
     if args.only == "cold_finite_y":
         _cold_finite_y()
+    if args.only == "cold_grid":
+        _cold_grid(args.sets, args.jobs)
     if args.alpha_u or args.only == "alpha_u":
         from numerics.analyses.alpha_u import alpha_u
 
@@ -140,6 +147,51 @@ def _cold(n: int) -> None:
     print(f"y -> inf curve, binary alpha=0.5, {n} distances from 0.001 to the branch end {end:.4g} (empty memo): "
           f"{time.perf_counter() - t:.1f} s (load {load:.1f}), {int(c.converged.sum())}/{n} converged"
           + (f" (not: {', '.join(bad)})" if bad else ""))
+
+
+GRID_SETS = ("binary", "symmetric:3", "excitatory:3", "symmetric:5", "excitatory:5", "symmetric:8")
+GRID_FRACTIONS = (0.1, 0.4, 0.7)  # of alpha_c
+GRID_DS = (0.001, 0.002, 0.005)
+
+
+def _cold_grid(sets, jobs: int) -> None:
+    """Cold CLI points, each in a fresh process (a new user's first call: interpreter start, imports and
+    the derived code from the disk cache included; ``FEWBITS_PATH_CACHE=0``, so no earlier path helps)."""
+    import json
+    import subprocess
+    import sys
+    from concurrent.futures import ThreadPoolExecutor
+
+    from numerics.problems.equilibrium import capacity
+
+    cases = [(S, round(f * capacity(S).alpha_c, 4), d) for S in sets for f in GRID_FRACTIONS for d in GRID_DS]
+    env = dict(os.environ, FEWBITS_PATH_CACHE="0")
+    cmd = [sys.executable, "-c", "import sys; from numerics.cli import main; sys.exit(main())"]
+    subprocess.run(cmd + ["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "inf", "--d", "0.1"],
+                   capture_output=True, env=env)  # the derived code into the disk cache, not timed
+
+    def run(case):
+        S, a, d = case
+        t = time.perf_counter()
+        r = subprocess.run(cmd + ["local-entropy", "--states", S, "--alpha", str(a), "--y", "inf", "--d", str(d),
+                                  "--json"], capture_output=True, text=True, env=env)
+        dt = time.perf_counter() - t
+        try:
+            ok = bool(json.loads(r.stdout)["points"][0]["converged"])
+        except (ValueError, KeyError, IndexError):
+            ok = False
+        return S, a, d, dt, ok
+
+    rows = []
+    with ThreadPoolExecutor(max(1, jobs)) as ex:
+        for S, a, d, dt, ok in ex.map(run, cases):
+            rows.append((S, dt, ok))
+            print(f"cold CLI point, {S} alpha={a:g} d={d:g}: {dt:.1f} s, {'converged' if ok else 'NOT converged'}",
+                  flush=True)
+    for S in sets:
+        ts = sorted(dt for s_, dt, _ in rows if s_ == S)
+        n_ok = sum(ok for s_, _, ok in rows if s_ == S)
+        print(f"{S}: {n_ok}/{len(ts)} converged, median {ts[len(ts) // 2]:.1f} s, max {ts[-1]:.1f} s")
 
 
 COLD_FINITE_Y = [("binary", 0.5, d, 3.0) for d in (0.001, 0.002, 0.005, 0.01, 0.1)] + [

@@ -162,7 +162,7 @@ def capacity_part(job: Job, alpha_u: bool = False) -> Capacity:
     from . import plots
 
     rows = alpha_c_rows(job)
-    au_sets = list(TABLE_SETS) if alpha_u else job.cfg["alpha_u_sets"]
+    au_sets = list(dict.fromkeys(list(job.cfg["alpha_u_sets"]) + (list(TABLE_SETS) if alpha_u else [])))
     au, radius = alpha_u_values(job, au_sets, alpha_u)
     known = [parse_states(r["states"]) for r in rows]
     extra = [parse_states(s).name for s in au_sets if parse_states(s) not in known]

@@ -31,11 +31,11 @@ NOT_AVAILABLE = "not available in this build"
 #   binary and 154 s for symmetric(3) in the main job, 2026-12-06, both converged; with both the job took
 #   13.5 min of its 15); quick mode none (time).  y = 1 (two stages, numerics.problems.unit_y: about
 #   5 s a point) for binary and symmetric(3) synapses (symmetric(3) on the six distances: 22 s, 2026-12-07).
-# - α_U (numerics.analyses.alpha_u): full mode computes six sets side by side, one worker process per
-#   core (numerics.figures.capacity.alpha_u_side_by_side; seconds on one core, 2026-12-05: binary 19,
-#   symmetric(3) 36, symmetric(4) 53, symmetric(5) 158, excitatory(2) ~50, excitatory(3) ~90; about
-#   3.5 minutes on 2 cores), so that the capacity figure shows α_U and α_U/α_c from 1 to 2.3 bits; the
-#   other sets (symmetric 6…15, excitatory 4…8: 2–18 minutes each) are left to
+# - α_U (numerics.analyses.alpha_u): full mode computes ten sets side by side, one worker process per
+#   core (numerics.figures.capacity.alpha_u_side_by_side; seconds with two searches at a time, 2026-12-07
+#   late: binary 12.5, symmetric(3) 31.5, (4) 67, (5) 69, (6) 73, (7) 62, excitatory(2) 29, (3) 32,
+#   (4) 44, (5) 124; about 4.5 minutes on 2 cores), so that the capacity figure shows α_U and α_U/α_c
+#   from 1 to 2.8 bits; the other sets (symmetric 8…15, excitatory 6…8: 2–18 minutes each) are left to
 #   `fewbits paper --alpha-u` and `fewbits alpha-u --table --scheduler local` (both fill the cache this
 #   job reads), and the report says so.
 CONFIG = {
@@ -64,7 +64,8 @@ CONFIG = {
     },
     "full": {
         "capacity_sets": SYMMETRIC + EXCITATORY,
-        "alpha_u_sets": ["binary", "symmetric:3", "symmetric:4", "symmetric:5", "excitatory:2", "excitatory:3"],
+        "alpha_u_sets": ["binary", "symmetric:3", "symmetric:4", "symmetric:5", "symmetric:6", "symmetric:7",
+                         "excitatory:2", "excitatory:3", "excitatory:4", "excitatory:5"],
         "entropy_sets": ["binary", "symmetric:3", "symmetric:5", "excitatory:2", "excitatory:3", "excitatory:5"],
         "entropy_points": 30,
         "panels": [

@@ -7,7 +7,7 @@ What it computes (the parameters of each part are in :data:`CONFIG`, one entry f
 for the full run; each part is a function of its own module, :func:`run_paper` calls them in order):
 
 1. **capacity**: α_c (root of s(α) = 0) for symmetric(L) and excitatory(L) sets, and α_U where
-   :mod:`numerics.analyses.alpha_u` exists (full mode: six sets, computed side by side, one worker
+   :mod:`numerics.analyses.alpha_u` exists (full mode: ten sets, computed side by side, one worker
    process per core; ``--alpha-u``: the eight sets of the α_U table) → ``capacity.csv``, ``capacity_bits.{pdf,png}`` (α_c and
    α_U versus bits, and α_U/α_c below);
 1b. **biological model** (:mod:`numerics.figures.biological`): α_c, α_U and α_U/α_c of sign-constrained

@@ -45,7 +45,7 @@ def _alpha_u_setting(au: dict) -> str:
         return ("not computed by this job (a scan in α and a bracketing search cost minutes per state "
                 "set); run `fewbits paper --alpha-u` (cached) or `fewbits alpha-u --table --scheduler local`.")
     return (f"on y → ∞ curves (column 'y used'), for {', '.join(au)} (computed by this run or read from its cache)"
-            + ("" if len(au) >= len(TABLE_SETS) else
+            + ("" if set(TABLE_SETS) <= set(au) else
                f"; the other sets of the α_U table ({len(TABLE_SETS)} sets): `fewbits paper --alpha-u` or "
                "`fewbits alpha-u --table --scheduler local` (0.5–4 minutes per set, side by side on every core; "
                "both fill this cache)"))

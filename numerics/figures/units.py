@@ -473,7 +473,7 @@ def unit_plan(cfg: dict, cache, alpha_u: bool = False, ladder_check: bool = Fals
     from ..analyses.alpha_u import TABLE_SETS
 
     c = str(cache)
-    au_sets = list(TABLE_SETS) if alpha_u else list(cfg["alpha_u_sets"])
+    au_sets = list(dict.fromkeys(list(cfg["alpha_u_sets"]) + (list(TABLE_SETS) if alpha_u else [])))
     sets = dict.fromkeys(parse_states(s).name for s in cfg["capacity_sets"] + cfg["entropy_sets"] + au_sets)
     plan = [("capacity", ([s],), {"cache": c}) for s in sets]
     for p in (p for p in cfg["panels"] if p.get("theory", True)):

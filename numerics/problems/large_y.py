@@ -182,6 +182,14 @@ def _refine_switches(f, work: list, xtol: float) -> list:
     :func:`_warm_starts`), to ``xtol``; a bracket whose root is dominated by a third value b is split
     in two (a → b → c within one grid step), for at most four rounds."""
     found = []
+    with np.errstate(invalid="ignore"):  # −inf − (−inf) where a value's objective is −inf (far from the
+        # solution, e.g. a path's candidate start): NaN, which no comparison below takes for a root
+        _refine_rounds(f, work, xtol, found)
+    return found
+
+
+def _refine_rounds(f, work: list, xtol: float, found: list) -> None:
+    """The rounds of :func:`_refine_switches`, the roots appended to ``found``."""
     for _ in range(4):
         if not work:
             break
@@ -215,7 +223,6 @@ def _refine_switches(f, work: list, xtol: float) -> list:
                 nxt += [(l0, float(t[i]), a[i], b[i], Fl[0, a[i]] - Fl[0, b[i]], Ft[i, a[i]] - Ft[i, b[i]]),
                         (float(t[i]), h0, b[i], c[i], Ft[i, b[i]] - Ft[i, c[i]], Fl[1, b[i]] - Fl[1, c[i]])]
         work = nxt
-    return found
 
 
 # δq above which G_E's rule gets panel edges at the turn of its shift v (:func:`_nodes`)
