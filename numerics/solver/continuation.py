@@ -173,6 +173,21 @@ def candidate_starts(coords, hist, t_new: float, d_new: float, best: int, quadra
     return [g for g in out if g is not None]
 
 
+def _step_start(coords, hist, guesses: list, t_new: float, d_new: float, best: int, choose):
+    """The start of a step of :func:`continue_in_d`: with ``choose``, its pick among
+    :func:`candidate_starts`; else the secant (``guesses``, one per coordinate system) that predicted the
+    last step best, or any other; the last point where there is none."""
+    if choose is not None and coords:
+        cands = candidate_starts(coords, hist, t_new, d_new, best, True)
+        if cands:
+            return cands[choose(d_new, cands)]
+    elif guesses:
+        if guesses[best] is not None:
+            return guesses[best]
+        return next((g for g in guesses if g is not None), hist[-1][1].saddle.params)
+    return hist[-1][1].saddle.params
+
+
 def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0.5, max_log_step: float = 0.8,
                   min_log_step: float = 0.01, grow: float = 1.3, budget_s: float = 8.0, max_steps: int = 60,
                   now: Callable = time.perf_counter,
@@ -192,15 +207,11 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     a step falls below ``min_log_step``, after ``max_steps`` solves or ``budget_s`` seconds of the
     clock ``now`` (wall time by default; the y → ∞ solver passes its work clock,
     :mod:`numerics.solver.work_clock`).
-    ``on_converged(point)`` is called for every converged point (the memo).  ``alt`` = (to_w, from_w),
-    or a list of such pairs: other coordinates; after each converged step the secant of each is
-    compared with the solution (in the first coordinates) and the best one predicts the next step (for
-    the y → ∞ equations: d·log δq fits binary synapses, log δq the sets where δq grows like a power
-    of 1/d).  ``choose(d, candidates)``: the index of the start to take among candidate predictions
-    (the parabolas through the last three points in each coordinate system, then the secants, the
-    coordinates that predicted the last step best first); the y → ∞ equations take the first one
-    whose residual is small, else the smallest
-    (:func:`numerics.problems.large_y._path_to`).  Without it the best secant is taken.
+    ``on_converged(point)`` is called for every converged point (the memo).  ``alt``: other coordinates,
+    a pair (to_w, from_w) or a list of them; after each converged step the secants are compared with the
+    solution (in the first coordinates) and the best one predicts the next step (y → ∞: d·log δq fits
+    binary synapses, log δq the sets where δq grows like a power of 1/d).  ``choose(d, candidates)``
+    picks the start among :func:`candidate_starts` instead (:func:`_step_start`).
     ``ahead(points)``: the log d where the branch is predicted to end, from the converged points so far
     (oldest first), or None; where that end lies between the last point and the target, a step goes at
     most ``approach`` of the way to it, and the walk stops once it is nearer than ``min_log_step`` (the
@@ -238,12 +249,7 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
         t_new = t_cur + direction * step
         d_new = math.exp(t_new) if abs(t_new - t_to) > 1e-12 else d_to
         guesses = [_secant(c, hist, t_new, d_new) for c in coords] if to_w is not None and len(hist) >= 2 else []
-        if choose is not None and to_w is not None:
-            cands = candidate_starts(coords, hist, t_new, d_new, best, True)
-            guess = cands[choose(d_new, cands)] if cands else cur.saddle.params
-        else:
-            guess = guesses[best] if guesses and guesses[best] is not None else next(
-                (g for g in guesses if g is not None), cur.saddle.params)
+        guess = _step_start(coords if to_w is not None else [], hist, guesses, t_new, d_new, best, choose)
         p = solve_at(d_new, guess, cur.jacobian)
         steps += 1
         if p.converged:
