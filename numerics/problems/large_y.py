@@ -992,7 +992,7 @@ def _direct_solves(problem: LargeYProblem, opts: dict, budget_s: float, high: bo
 
 
 def _anchor_inside(problem: LargeYProblem) -> bool:
-    """True when the top anchor d = :data:`ANCHOR_DS`\[0] lies inside the branch by a margin: the branch
+    """True when the top anchor (the first of :data:`ANCHOR_DS`, 0.06) lies inside the branch by a margin: the branch
     ends where S_I meets the equilibrium entropy s(α), and S_I never exceeds the α = 0 curve S_0(d)
     (:func:`numerics.problems.alpha_zero.alpha0_curve`), so the end lies above the d where S_0 = s(α);
     here S_0(:data:`TOP_FIRST_MARGIN` · 0.06) ≤ s(α).  Small loads (symmetric(8), α = 0.17: S_0 = s at
