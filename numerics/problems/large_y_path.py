@@ -15,8 +15,10 @@ constraint d = ⟨D⟩ (zero at a kink of the dual, where two values s tie and t
 like exp(0.05/d), 1e21 at d = 0.001) and no generic start converges there; at moderate d (the top of
 the α_U window, d ≈ 0.06) a cold solve does.  A path in d
 (:func:`numerics.solver.continuation.continue_in_d`) walks from a converged point to the requested d in
-steps of log d, each a capped Newton solve from a secant predictor, the step halved on failure and
-grown on success.  Every converged point of a path goes into :data:`MEMO`, keyed by the problem
+steps of log d, each a capped Newton solve from a secant predictor (for sets of more than two values:
+the parabola or secant with the smallest residual, and a fresh Jacobian), the step halved on failure
+and grown on success.  For those sets the top anchor comes first where the α = 0 bound puts it inside
+the branch (:func:`numerics.problems.large_y._anchor_inside`).  Every converged point of a path goes into :data:`MEMO`, keyed by the problem
 (states, prior, distance, κ, α, quadrature), so that a later call starts from its nearest converged
 neighbour in log d (a curve, or repeated CLI points in one process, cost a few Newton steps each);
 :mod:`numerics.problems.path_store` keeps them on disk for later processes.  A path that cannot go on
