@@ -1202,8 +1202,9 @@ def _path_alternatives(problem: LargeYProblem) -> list:
 
 def _start_chooser(problem: LargeYProblem) -> Callable:
     """``choose(d, candidates)`` for a path in d: the candidate start (parabolas and secants in the
-    coordinates of :func:`_path_alternatives`) with the smallest scaled residual at d, evaluated in
-    order (the best secant of the last step first) until one is below :data:`PATH_GOOD_START`.  The
+    coordinates of :func:`_path_alternatives`) with the smallest scaled residual at d, evaluated in the
+    order of :func:`numerics.solver.continuation.candidate_starts` (parabolas first) until one is below
+    :data:`PATH_GOOD_START`.  The
     secant alone, in the coordinates that predicted the last step best, started Newton at residuals
     of 1-6 where a parabola was at 0.01-0.1 (symmetric(5), α = 0.2, d = 0.0026 … 0.00125; steps of 0.07-0.4
     in log d), and the steps failed."""
@@ -1299,9 +1300,7 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
     from . import path_store
     from .large_y_path import MEMO
 
-    key = LargeYProblem(states, alpha, ds[order[0]], distance=distance, kappa=kappa, outer=kw.get("outer"),
-                        shift=kw.get("shift"), switches=kw.get("switches", True), bias=kw.get("bias", 0.0),
-                        f_out=kw.get("f_out", 0.5)).memo_key() if ds else None
+    key = _curve_problem(states, alpha, ds[order[0]], distance, kappa, kw).memo_key() if ds else None
     if key is not None:
         path_store.save(key, MEMO.points(key))
     return LocalEntropyCurve.from_points([pts[i] for i in range(len(ds))], y=math.inf, alpha=float(alpha),
@@ -1312,6 +1311,12 @@ def large_y_curve(states, alpha: float, ds: Sequence[float], *, distance: str = 
 #: a downward curve with no start given starts cold at its distance nearest this one (the first anchor,
 #: where cold calls are cheap), sweeps down from there, then up to its largest d
 CURVE_START_D = ANCHOR_DS[0]
+
+
+def _curve_problem(states: StateSet, alpha: float, d: float, distance: str, kappa: float, kw: dict) -> LargeYProblem:
+    """The problem at ``d`` of a curve whose solver options are ``kw`` (those of :func:`large_y_curve`)."""
+    return LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=kw.get("outer"), shift=kw.get("shift"),
+                         switches=kw.get("switches", True), bias=kw.get("bias", 0.0), f_out=kw.get("f_out", 0.5))
 
 
 def _curve_start(ds: list, order: list) -> Optional[int]:
@@ -1339,9 +1344,7 @@ def _curve_sweep(states: StateSet, alpha: float, ds: list, pts: dict, distance: 
     for i in order:
         guess = predictor.predict(ds[i]) or init
         if multi and len(hist) >= 3:
-            guess = _chosen_start(LargeYProblem(states, alpha, ds[i], distance=distance, kappa=kappa, outer=kw.get("outer"),
-                                                shift=kw.get("shift"), switches=kw.get("switches", True),
-                                                bias=kw.get("bias", 0.0), f_out=kw.get("f_out", 0.5)), hist, guess)
+            guess = _chosen_start(_curve_problem(states, alpha, ds[i], distance, kappa, kw), hist, guess)
         # near the end of the branch (slope → 0+, below a tenth of the largest met), or past a failed
         # point where the slope was falling (the branch has ended; beyond lies a gap or the other
         # branch, which the opposite sweep finds): one Newton attempt, where a full solve spends
@@ -1415,9 +1418,7 @@ def _fresh_warm(states: StateSet, alpha: float, d: float, guess: dict, failed: L
     unknowns run away (symmetric(3), α = 0.8, d = 0.0027 → 0.0025: Newton with the neighbour's Jacobian
     failed, with a fresh one it converged in 27 evaluations, where the cold call that followed took a
     path of five full solves, 12 s).  ``failed`` (which may be None) if it fails too."""
-    problem = LargeYProblem(states, alpha, d, distance=distance, kappa=kappa, outer=kw.get("outer"),
-                            shift=kw.get("shift"), switches=kw.get("switches", True), bias=kw.get("bias", 0.0),
-                            f_out=kw.get("f_out", 0.5))
+    problem = _curve_problem(states, alpha, d, distance, kappa, kw)
     p = _fresh_newton(problem, guess, PATH_NEWTON_MAXITER, kw.get("tol_residual", 1e-7),
                       failed or _unsolved(problem, "Newton from the predictor failed"))
     if p is not failed and p.converged:

@@ -293,9 +293,10 @@ class BPResult:
     min_log_z: float = float("nan")  # the smallest log Z_mu
 
 
-def _iterate(bp: PerceptronBP, max_iter: int, tol: float, damping: float, progress, min_iter: int,
-             it0: int = 0):
-    """Sweep until the marginals change by less than tol; returns (sweeps, last change)."""
+def sweep_until(bp, max_iter: int, tol: float, damping: float, progress, min_iter: int, it0: int = 0):
+    """``bp.sweep(damping)`` until the marginals change by less than tol (at least ``min_iter`` sweeps) or
+    by a non-finite amount; returns (sweeps, last change).  Any BP with that ``sweep`` (also
+    :class:`numerics.simulate.relaxed_bp.RelaxedBP`)."""
     delta = np.inf
     it = 0
     for it in range(1, max_iter + 1):
@@ -319,7 +320,7 @@ def run_bp(bp: PerceptronBP, max_iter: int = 1000, tol: float = 1e-7, damping: f
     if bp.pin_sum:
         return _run_pinned(bp, max_iter, tol, damping, progress, min_iter)
     t0 = time.perf_counter()
-    it, delta = _iterate(bp, max_iter, tol, damping, progress, min_iter)
+    it, delta = sweep_until(bp, max_iter, tol, damping, progress, min_iter)
     converged = bool(np.isfinite(delta) and delta < tol)
     phi = bp.free_entropy() / bp.N
     d = bp.mean_distance()
@@ -398,7 +399,7 @@ def _solve_lambda(bp: PerceptronBP, K: float, lam: float, max_iter, tol, damping
     halvings = 0
     for _ in range(80):
         bp.set_sum(K, lam)
-        it, delta = _iterate(bp, max_iter, tol, damping, progress, min_iter, it0 + sweeps)
+        it, delta = sweep_until(bp, max_iter, tol, damping, progress, min_iter, it0 + sweeps)
         sweeps += it
         if not (np.isfinite(delta) and np.all(bp.pattern_log_z() >= CONTRADICTION_LOG_Z)):
             halvings += 1

@@ -41,7 +41,7 @@ from scipy.special import log_ndtr
 
 from theory.special import G_over_H
 
-from .bp import CONTRADICTION_LOG_Z, BPResult, checked_gammas
+from .bp import CONTRADICTION_LOG_Z, BPResult, checked_gammas, sweep_until
 from .distances import check_distance, site_distance_table
 from .instances import Instance
 
@@ -157,11 +157,7 @@ def run_relaxed(bp: RelaxedBP, max_iter: int = 1000, tol: float = 1e-7, damping:
     (:class:`numerics.simulate.bp.BPResult`, F = phi/N + gamma d), a contradiction (a pattern stored with
     probability below e^-50) reported as not converged with phi and F NaN."""
     t0 = time.perf_counter()
-    delta, it = np.inf, 0
-    for it in range(1, max_iter + 1):
-        delta = bp.sweep(damping)
-        if not np.isfinite(delta) or (delta < tol and it >= min_iter):
-            break
+    it, delta = sweep_until(bp, max_iter, tol, damping, None, min_iter)
     converged = bool(np.isfinite(delta) and delta < tol)
     lz = bp.pattern_log_z()
     worst = float(np.min(lz)) if lz.size else 0.0
