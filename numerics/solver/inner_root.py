@@ -8,6 +8,7 @@ that the fixed-point map is a function of the order parameters alone.  :func:`in
 1. bounded **secant** steps from the current value t0,
    ``t ← t + clip(−g(t) (t − t_prev) / (g(t) − g(t_prev)), −(1 + |t|), 1 + |t|)``, at most 12;
 2. **Brent's method** (scipy's brentq) on the first sign change among the points seen;
+   every stage stops at the first t with |g(t)| < :data:`ROOT_G` (1e-11, the noise of g there);
 3. else an **expanding search** for a bracket, t0 ± s with s = 0.5 (1 + |t0|), ×1.6 per round
    (30 rounds), each direction dropped once g leaves the domain, moves away from 0 or saturates.
 
@@ -34,6 +35,11 @@ __all__ = ["InnerRoot", "inner_root", "inner_roots_hybr", "is_jump", "nearer_zer
 
 JUMP_WIDTH = 1e-9  # a jump's bracket is at most JUMP_WIDTH (1 + |t|) wide ...
 JUMP_SIZE = 1e-6   # ... with |g| above JUMP_SIZE at both of its ends
+# |g| below this is a root: the evaluations' own noise near a root is ~1e-11 (binary, y → ∞, α = 0.5,
+# d = 0.025: g at t within 1e-10 of the root scattered over ±2e-11 with no trend), where Brent with
+# xtol 1e-13 spent 6-14 more evaluations bisecting the noise (20 in all per root; with this stop 6-8).
+# The distance constraints are judged in units of Δ²d/2 ≥ 5e-4 (d ≥ 0.001): 1e-11 is 2e-8 there.
+ROOT_G = 1e-11
 
 Scalar = Callable[[float], float]
 
@@ -46,6 +52,14 @@ class InnerRoot:
     t: float
     jump: bool = False
     bracket: Tuple[float, float] = (math.nan, math.nan)
+
+
+class _Root(Exception):
+    """Raised inside brentq at a t where |g| < :data:`ROOT_G` (a root to the evaluations' noise)."""
+
+    def __init__(self, t):
+        super().__init__(t)
+        self.t = t
 
 
 class _Jump(Exception):
@@ -70,13 +84,15 @@ def brent_with_jump(g: Scalar, ta: float, ga: float, tb: float, gb: float, xtol:
     """brentq on the sign change [ta, tb] (ga = g(ta), gb = g(tb) known), stopped as soon as the
     bracket it holds is a jump (module docstring): then the end nearer to 0 is returned with
     ``jump`` set.  Without that stop brentq needed ~50 evaluations of g to shrink the bracket to
-    1e-13 around a jump."""
+    1e-13 around a jump.  It stops as well at the first t with |g(t)| < :data:`ROOT_G` (a root)."""
     g_at = {ta: ga, tb: gb}
     ends = {math.copysign(1.0, g_at[t]): (t, g_at[t]) for t in (ta, tb)}  # the bracket's two sides
 
     def gj(t):
         v = g_at[t] if t in g_at else g(t)
-        if math.isfinite(v) and v != 0:
+        if abs(v) < ROOT_G:
+            raise _Root(t)
+        if math.isfinite(v):
             ends[math.copysign(1.0, v)] = (t, v)
             (t1, g1), (t2, g2) = ends[1.0], ends[-1.0]
             if abs(t1 - t2) <= JUMP_WIDTH * (1 + abs(t)) and min(abs(g1), abs(g2)) > JUMP_SIZE:
@@ -85,6 +101,8 @@ def brent_with_jump(g: Scalar, ta: float, ga: float, tb: float, gb: float, xtol:
 
     try:
         return InnerRoot(float(optimize.brentq(gj, ta, tb, xtol=xtol)))
+    except _Root as root:
+        return InnerRoot(float(root.t))
     except _Jump as jump:
         return InnerRoot(jump.t, True, jump.bracket)
 
@@ -103,14 +121,14 @@ def secant_search(g: Scalar, t0: float, g0: float) -> Tuple[Optional[float], Lis
     """Up to 12 secant steps from t0, the first to t0 + 1e-3 (1 + |t0|), each clipped to at most
     1 + |t| (an unbounded secant step on the flat part of g, where the distance constraint cannot
     be met at this x, went to |Ŝ| ~ 1e16).  Returns (root, points seen): the root is t with
-    |g(t)| < 1e-12, or |g(t)| < 1e-10 after a step below 1e-13 (1 + |t|); None when the steps leave
+    |g(t)| < :data:`ROOT_G`, or |g(t)| < 1e-10 after a step below 1e-13 (1 + |t|); None when the steps leave
     the domain, bracket the root (Brent takes over) or find g saturated."""
     seen = [(t0, g0)]
     ta, ga, tb = t0, g0, t0 + 1e-3 * (1 + abs(t0))
     for _ in range(12):
         gb = g(tb)
         seen.append((tb, gb))
-        if math.isfinite(gb) and (abs(gb) < 1e-12 or (abs(tb - ta) < 1e-13 * (1 + abs(tb)) and abs(gb) < 1e-10)):
+        if math.isfinite(gb) and (abs(gb) < ROOT_G or (abs(tb - ta) < 1e-13 * (1 + abs(tb)) and abs(gb) < 1e-10)):
             return float(tb), seen
         if not math.isfinite(gb) or ga * gb < 0 or abs(gb - ga) <= 1e-9 * abs(gb):
             break  # left the domain, bracketed the root, or g saturated (no root this way)
@@ -146,12 +164,13 @@ def expand_bracket(g: Scalar, t0: float, g0: float) -> Optional[InnerRoot]:
 
 def inner_root(g: Scalar, t0: float) -> InnerRoot:
     """A root of the scalar equation g(t) = 0 near t0: secant steps, Brent on a sign change, else an
-    expanding search for a bracket (module docstring).  Returns ``InnerRoot(t0)`` when g(t0) is 0
-    or not finite, or when no root is found (the damped sweeps then move the order parameters), and
+    expanding search for a bracket (module docstring).  Returns ``InnerRoot(t0)`` when |g(t0)| is
+    below :data:`ROOT_G` (t0 is a root already: the damped sweeps start each inner root from the
+    previous one) or not finite, or when no root is found (the damped sweeps then move the order parameters), and
     the end of a jump's bracket with ``jump`` set where g jumps through 0."""
     t0 = float(t0)
     g0 = g(t0)
-    if not math.isfinite(g0) or g0 == 0:
+    if not math.isfinite(g0) or abs(g0) < ROOT_G:
         return InnerRoot(t0)
     root, seen = secant_search(g, t0, g0)
     if root is not None:
