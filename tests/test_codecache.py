@@ -294,3 +294,49 @@ def test_theory_compile_imports_without_sympy():
     p = subprocess.run([sys.executable, "-c", "import sys, theory.compile; print('sympy' in sys.modules)"],
                        cwd=ROOT, capture_output=True, text=True, timeout=120)
     assert p.returncode == 0 and p.stdout.strip() == "False", p.stderr
+
+
+# -- recipes: a process whose cache holds its equations starts without sympy (theory.recipes) -----------
+RECIPE_CHILD = r'''
+import json, sys
+from theory import codecache
+from numerics.problems.large_y import solve_large_y
+p = solve_large_y("symmetric:3", 0.5, 0.06)
+derive = sys.modules.get("theory.derive")  # (imported with sympy, only where something is derived)
+print(json.dumps({"sympy": "sympy" in sys.modules, "derived": derive.STATS["derived"] if derive else 0,
+                  "built": codecache.STATS["built"], "S_I": p.S_I.hex(), "converged": p.converged}))
+'''
+
+
+def _recipe_child(cache_dir):
+    env = {**os.environ, "FEWBITS_CACHE": str(cache_dir), "FEWBITS_PATH_CACHE": "0"}
+    p = subprocess.run([sys.executable, "-c", RECIPE_CHILD], cwd=ROOT, capture_output=True, text=True,
+                       timeout=600, env=env)
+    assert p.returncode == 0, p.stderr[-3000:]
+    return json.loads(p.stdout.strip().splitlines()[-1])
+
+
+def test_a_second_process_solves_from_the_cache_without_importing_sympy(cache_dir):
+    """The first process derives the y → ∞ equations with sympy and writes their recipes' aliases; the
+    second loads by alias, never imports sympy (~0.4 s of its start), derives and builds nothing, and
+    gets the same S_I bit for bit (symmetric(3), α = 0.5, d = 0.06, a converged cold point)."""
+    first = _recipe_child(cache_dir)
+    assert first["converged"] and first["sympy"] and first["built"] >= 1
+    assert len(list(cache_dir.glob("recipe-*.py"))) >= 2  # the equations and the reference's objective
+    second = _recipe_child(cache_dir)
+    assert second["converged"] and not second["sympy"], second
+    assert second["derived"] == 0 and second["built"] == 0 and second["S_I"] == first["S_I"]
+
+
+def test_a_corrupt_alias_is_rebuilt_with_sympy_and_gives_the_same_numbers(cache_dir):
+    """Garbage in an alias, or an alias naming an entry that is gone: the recipe is built again (sympy
+    imported), the alias rewritten, the numbers the same; the process after that loads without sympy."""
+    first = _recipe_child(cache_dir)
+    aliases = sorted(cache_dir.glob("recipe-*.py"))
+    aliases[0].write_text("garbage")
+    for path in cache_dir.glob("derived-large_y*.py"):
+        path.unlink()
+    again = _recipe_child(cache_dir)
+    assert again["sympy"] and again["S_I"] == first["S_I"] and again["built"] >= 1
+    third = _recipe_child(cache_dir)
+    assert not third["sympy"] and third["S_I"] == first["S_I"]

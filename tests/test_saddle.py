@@ -119,22 +119,11 @@ def test_stall_rule_rebuilds_once_then_gives_up():
 
 
 # -- the whole solve on a made-up functional -------------------------------------------------------------
-class _Sym:
-    def __init__(self, name):
-        self.name = name
-
-
-class _Functional:
-    paired_order = order = [_Sym("q")]
-    conjugates = [_Sym("Sh")]
-    extremised, paired_conjugates = [], []
-
-
 class _Derived:
     """One order parameter q with the map q' = 1/2 + q/4 and one free conjugate Sh with the
     equation g(Sh, q) = 0; Φ's gradient is (q' − q, g)."""
 
-    functional = _Functional()
+    names = {"order": ["q"], "paired_order": ["q"], "conjugates": ["Sh"], "paired_conjugates": [], "extremised": []}
 
     def __init__(self, g):
         self.g = g

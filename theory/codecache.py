@@ -98,20 +98,26 @@ def cache_folder() -> Path:
 
 @lru_cache(maxsize=None)
 def code_version() -> str:
-    """What the generated code depends on besides the functional: versions and generator sources."""
-    import sympy
+    """What the generated code depends on besides the functional: versions and generator sources.
+    The sympy version is read from the installed distribution's metadata (importing sympy, ~0.3 s,
+    is what a process that only loads its equations, :mod:`theory.recipes`, does not do)."""
+    from importlib import metadata
 
     try:
-        from importlib import metadata
-
         fewbits = metadata.version("fewbits")
     except Exception:  # a source tree that is not installed
         fewbits = "0+unknown"
+    try:
+        sympy_version = metadata.version("sympy")
+    except Exception:  # no distribution metadata: ask the module
+        import sympy
+
+        sympy_version = sympy.__version__
     h = hashlib.sha256()
     here = Path(__file__).resolve().parent
     for name in _GENERATORS:
         h.update(name.encode() + b"\0" + (here / name).read_bytes() + b"\0")
-    return f"fewbits {fewbits}; sympy {sympy.__version__}; generators {h.hexdigest()}"
+    return f"fewbits {fewbits}; sympy {sympy_version}; generators {h.hexdigest()}"
 
 
 def make_key(kind: str, *parts: str) -> str:
@@ -131,6 +137,11 @@ def entry_path(kind: str, name: str, key: str, folder: Optional[Path] = None) ->
 def _text(key: str, body: str) -> str:
     digest = hashlib.sha256(body.encode("utf-8")).hexdigest()
     return f"{_FIRST_LINE}# key: {key}\n# sha256: {digest}\n{body}"
+
+
+def body(text: str) -> str:
+    """The body of a verified entry's text (what follows its three header lines)."""
+    return text.split("\n", 3)[3]
 
 
 def verify(text: str, key: str) -> bool:

@@ -97,6 +97,7 @@ class CompiledSet:
         hit, _ = codecache.load_or_build("compiled", label, key, build)
         namespace = codecache.execute(*hit, label=f"compiled_{key[:12]}")
         self._init_plan(namespace["PLANS"]["set"], namespace)
+        self.key, self.label = key, label  # the cache entry's (theory.recipes writes an alias to it)
 
     @classmethod
     def from_plan(cls, plan: dict, namespace: Mapping) -> "CompiledSet":

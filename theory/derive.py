@@ -40,54 +40,18 @@ import sympy as sp
 
 from . import codecache
 from .compile import CompiledSet
+from .derived import SETS, Derived, unknown_names
 from .functionals.base import Functional
 from .symbolic import distribute, integrate_by_parts
 
 __all__ = ["Derived", "derive", "gradient", "STATS"]
 
 STATS = {"derived": 0}
-_SETS = ("energetic", "entropic", "full")
 
 
 def gradient(functional: Functional, expr: sp.Expr, s: sp.Symbol) -> sp.Expr:
     """∂expr/∂s with Gaussian integration by parts over the functional's Gaussian variables."""
     return integrate_by_parts(sp.diff(expr, s), functional.gaussian)
-
-
-class Derived:
-    """The derived equations of a functional: the sympy expressions (``gradient``, ``conjugate_update``,
-    ``order_update``, ``energetic_residuals``, ``entropic_residuals``: symbol -> expression;
-    ``extra``: name -> expression) and the compiled ``energetic``, ``entropic`` and ``full`` sets.
-
-    The sympy expressions of an entry loaded from the cache are derived on first access."""
-
-    def __init__(self, functional: Functional, energetic: CompiledSet, entropic: CompiledSet,
-                 full: CompiledSet, symbolic, extra: Dict[str, sp.Expr]):
-        self.functional = functional
-        self.energetic, self.entropic, self.full = energetic, entropic, full
-        self.extra = extra
-        self._symbolic = symbolic  # dict of the derived parts, or a callable returning it
-
-    def _part(self, name: str) -> dict:
-        if callable(self._symbolic):
-            self._symbolic = self._symbolic()
-        return self._symbolic[name]
-
-    gradient = property(lambda self: self._part("gradient"))
-    conjugate_update = property(lambda self: self._part("conjugate_update"))
-    order_update = property(lambda self: self._part("order_update"))
-    energetic_residuals = property(lambda self: self._part("energetic_residuals"))
-    entropic_residuals = property(lambda self: self._part("entropic_residuals"))
-
-    def __repr__(self):
-        return f"Derived({self.functional.name!r}, outputs={list(self.full.levels)})"
-
-    @property
-    def unknowns(self) -> Tuple[sp.Symbol, ...]:
-        """What the iterator solves for: paired order parameters, free conjugates and free order
-        parameters, extremised parameters."""
-        F = self.functional
-        return F.paired_order + F.free_conjugates + F.free_order + F.extremised
 
 
 def _solve_linear(equations, targets, what):
@@ -175,10 +139,11 @@ def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None, c
         codecache.STATS["built"] += 1
         hit = (build(), None)
     ns = codecache.execute(*hit, label=f"derived_{F.name}_{key[:12]}")
-    sets = {s: CompiledSet.from_plan(ns["PLANS"][s], ns) for s in _SETS}
+    sets = {s: CompiledSet.from_plan(ns["PLANS"][s], ns) for s in SETS}
     # a loaded entry derives its sympy results again only if asked for (reading, tests): module docstring
     symbolic = built.get("parts") or partial(_derive_symbolic, F, extra)
-    return Derived(F, sets["energetic"], sets["entropic"], sets["full"], symbolic, extra)
+    return Derived(F, sets["energetic"], sets["entropic"], sets["full"], symbolic, extra,
+                   names=unknown_names(F), key=key)
 
 
 def _module_source(F: Functional, parts: dict) -> str:

@@ -25,8 +25,7 @@ from typing import List, Optional, Sequence, Union
 import numpy as np
 from scipy.special import expit, logit
 
-from theory.derive import derive
-from theory.functionals.equilibrium import SYMBOLS, equilibrium
+from theory import recipes
 from theory.states import StateSet, parse_states
 
 from ..solver.quadrature import GaussianRule
@@ -35,13 +34,20 @@ from .protocol import SaddleBacked
 
 __all__ = ["derived", "EquilibriumProblem", "solve_equilibrium", "entropy_curve", "capacity", "CapacityResult", "check_model"]
 
-_Z, _W = SYMBOLS["z"], SYMBOLS["W"]
+_Z, _W = "z", "W"  # the bound variables of theory.functionals.equilibrium, by name
+
+
+def _functional():
+    from theory.functionals.equilibrium import equilibrium
+
+    return equilibrium(), {}
 
 
 @lru_cache(maxsize=None)
 def derived():
-    """The derived and compiled equilibrium equations (built once per process, ~2 s)."""
-    return derive(equilibrium())
+    """The derived and compiled equilibrium equations (once per process; from the disk cache without
+    sympy once a process has derived them, :mod:`theory.recipes`)."""
+    return recipes.derived("equilibrium", (), _functional, __file__)
 
 
 def check_model(alpha=None, kappa=0.0, f_out=0.5, bias=0.0):

@@ -30,15 +30,13 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Optional, Sequence, Union
 
 import numpy as np
-import sympy as sp
 from scipy.special import expit, logit
 
-from theory.derive import derive
-from theory.functionals.large_deviation import SYMBOLS, franz_parisi
+from theory import recipes
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model, solve_equilibrium
@@ -51,7 +49,7 @@ from .protocol import SaddleBacked
 __all__ = ["derived_fp", "FranzParisiProblem", "solve_franz_parisi", "franz_parisi_curve", "kappa_max",
            "KappaMax", "reference_margin"]
 
-_z1, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "Wt", "u", "W", "v"))
+_z1, _Wt, _u, _W, _v = "z1", "Wt", "u", "W", "v"  # bound variables of the functional, by name
 
 
 @lru_cache(maxsize=None)
@@ -60,10 +58,18 @@ def derived_fp(distance: str = "squared", reference_margin: bool = False, biased
     ``reference_margin`` the reference has its own margin κ̃, model parameter ``kappa_t``; ``biased``
     with the output coding level f_out, the probes' bias b and the reference's b_t, and the extra output
     ``dS_db`` = ∂S_FP/∂b, which vanishes at the probes' optimal bias)."""
+    return recipes.derived("franz_parisi", (distance, reference_margin, biased),
+                           partial(_functional, distance, reference_margin, biased), __file__)
+
+
+def _functional(distance: str, reference_margin: bool, biased: bool):
+    """(functional, extra expressions) of :func:`derived_fp` (sympy)."""
+    import sympy as sp
+
+    from theory.functionals.large_deviation import SYMBOLS, franz_parisi
+
     F = franz_parisi(distance, reference_margin, biased)
-    if not biased:
-        return derive(F)
-    return derive(F, extra={"dS_db": sp.diff(F.value, SYMBOLS["b"])})
+    return F, ({"dS_db": sp.diff(F.value, SYMBOLS["b"])} if biased else {})
 
 
 def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule):

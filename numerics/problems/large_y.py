@@ -29,12 +29,10 @@ from functools import lru_cache, partial
 from typing import Callable, Optional, Sequence, Union
 
 import numpy as np
-import sympy as sp
 from scipy.special import expit, logit
 
-from theory.derive import derive
+from theory import recipes
 from theory.compile import CompiledSet
-from theory.functionals.large_y import SYMBOLS_INF, large_y, reference_objective
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
@@ -49,7 +47,7 @@ from ..solver.work_clock import CLOCK, sweep_cost
 __all__ = ["derived_large_y", "solve_large_y", "large_y_curve", "slope", "near_branch_end",
            "reference_switches", "walk_to_branch_end"]
 
-_z1, _Wt, _Wt0, _u, _W, _v = (SYMBOLS_INF[n] for n in ("z1", "Wt", "Wt0", "u", "W", "v"))
+_z1, _Wt, _Wt0, _u, _W, _v = "z1", "Wt", "Wt0", "u", "W", "v"  # bound variables of the functional, by name
 
 
 @lru_cache(maxsize=None)
@@ -57,18 +55,37 @@ def derived_large_y(distance: str = "squared", biased: bool = False):
     """Derived and compiled y → ∞ equations (a few seconds, once per process), with the slope
     ``dS_dd`` = ∂φ∞/∂d at fixed unknowns, which at the saddle point is dS_I/dd (envelope theorem;
     for the squared distance it is Δ²Ŝ/2, so S_I grows with d exactly where Ŝ > 0)."""
+    return recipes.derived("large_y", (distance, biased), partial(_functional, distance, biased), __file__)
+
+
+def _functional(distance: str, biased: bool):
+    """(functional, extra expressions) of :func:`derived_large_y` (sympy)."""
+    import sympy as sp
+
+    from theory.functionals.large_y import SYMBOLS_INF, large_y
+
     F = large_y(distance, biased)
     extra = {"dS_dd": sp.diff(F.value, SYMBOLS_INF["d"])}
     if biased:  # ∂φ∞/∂b at fixed unknowns: at the saddle point dφ∞/db (envelope), 0 at the optimal bias
         extra["dPhi_db"] = sp.diff(F.value, SYMBOLS_INF["b"])
-    return derive(F, extra=extra)
+    return F, extra
 
 
 @lru_cache(maxsize=None)
 def _compiled_objective(distance: str) -> CompiledSet:
     """The reference's objective and its z-derivative (differentiated by sympy, as the equations)."""
+    return recipes.compiled("reference_objective", (distance,), partial(_objective, distance), __file__)
+
+
+def _objective(distance: str):
+    """(expressions, bound variables) of :func:`_compiled_objective` (sympy)."""
+    import sympy as sp
+
+    from theory.functionals.large_y import SYMBOLS_INF, reference_objective
+
     f = reference_objective(distance)
-    return CompiledSet({"f": f, "fz": sp.diff(f, _z1)}, bound=(_z1, _Wt, _Wt0, _u, _W))
+    z1 = SYMBOLS_INF["z1"]
+    return {"f": f, "fz": sp.diff(f, z1)}, tuple(SYMBOLS_INF[n] for n in ("z1", "Wt", "Wt0", "u", "W"))
 
 
 def reference_switches(states: StateSet, vals: dict, distance: str = "squared", shift: Optional[Maximiser] = None,

@@ -30,11 +30,9 @@ from functools import lru_cache, partial
 from typing import List, Optional, Sequence, Union
 
 import numpy as np
-import sympy as sp
 from scipy.special import expit, logit
 
-from theory.derive import derive
-from theory.functionals.large_deviation import SYMBOLS, large_deviation
+from theory import recipes
 from theory.states import StateSet, parse_states
 
 from .equilibrium import check_model
@@ -53,8 +51,7 @@ __all__ = ["FiniteYProblem", "inner_rule", "LocalEntropyPoint", "LocalEntropyCur
 
 # ---------------------------------------------------------------------------------------------
 # finite y
-_z1, _z2, _Wt, _u, _W, _v = (SYMBOLS[n] for n in ("z1", "z2", "Wt", "u", "W", "v"))
-_y = SYMBOLS["y"]
+_z1, _z2, _Wt, _u, _W, _v = "z1", "z2", "Wt", "u", "W", "v"  # bound variables of the functional, by name
 
 
 @lru_cache(maxsize=None)
@@ -65,11 +62,21 @@ def derived_ld(reference: str = "solution", distance: str = "squared", form: str
     ``form="cholesky"`` (exact two-field Gaussian averages) or ``"heat_kernel"`` (one field, the
     reference's residual field averaged to first order; ~9 s to derive, 15 s biased, once per machine:
     the result is cached on disk)."""
+    return recipes.derived("large_deviation", (reference, distance, form, biased),
+                           partial(_functional, reference, distance, form, biased), __file__)
+
+
+def _functional(reference: str, distance: str, form: str, biased: bool):
+    """(functional, extra expressions) of :func:`derived_ld` (sympy)."""
+    import sympy as sp
+
+    from theory.functionals.large_deviation import SYMBOLS, large_deviation
+
     F = large_deviation(reference, distance, form, biased)
-    extra = {"dyPhi": sp.diff(F.value, _y)}
+    extra = {"dyPhi": sp.diff(F.value, SYMBOLS["y"])}
     if biased:
         extra["dyPhi_db"] = sp.diff(F.value, SYMBOLS["b"])
-    return derive(F, extra=extra)
+    return F, extra
 
 
 def _nodes(states: StateSet, outer: GaussianRule, inner: AdaptiveGaussian):

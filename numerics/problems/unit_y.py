@@ -17,14 +17,12 @@ and S_I, Σ lie between their values at y = 1 ± δ.
 from __future__ import annotations
 
 import math
-from functools import lru_cache
+from functools import lru_cache, partial
 from typing import Optional
 
 import numpy as np
-import sympy as sp
 
-from theory.derive import derive
-from theory.functionals.large_deviation import SYMBOLS, unit_y, unit_y_slope
+from theory import recipes
 
 from .protocol import SaddleBacked
 from .results import LocalEntropyPoint
@@ -39,9 +37,26 @@ _FLOOR = 1e-200
 def derived_unit_y(reference: str, distance: str, form: str, biased: bool = False):
     """The derived equations of both stages (once per process; cached on disk like every functional);
     biased, the first stage has the extra output ``dyPhi_db`` = ∂(yΦ)/∂b at y = 1 (the optimal bias)."""
+    args = (reference, distance, form, biased)
+    return (recipes.derived("unit_y", args, partial(_first, *args), __file__),
+            recipes.derived("unit_y_slope", args, partial(_slope, *args), __file__))
+
+
+def _first(reference: str, distance: str, form: str, biased: bool):
+    """(functional, extra expressions) of the first stage (sympy)."""
+    import sympy as sp
+
+    from theory.functionals.large_deviation import SYMBOLS, unit_y
+
     first = unit_y(reference, distance, form, biased)
-    extra = {"dyPhi_db": sp.diff(first.value, SYMBOLS["b"])} if biased else None
-    return derive(first, extra=extra), derive(unit_y_slope(reference, distance, form, biased))
+    return first, ({"dyPhi_db": sp.diff(first.value, SYMBOLS["b"])} if biased else {})
+
+
+def _slope(reference: str, distance: str, form: str, biased: bool):
+    """(functional, no extra) of the second stage (sympy)."""
+    from theory.functionals.large_deviation import unit_y_slope
+
+    return unit_y_slope(reference, distance, form, biased), {}
 
 
 def _floor_conjugates(xh):

@@ -132,7 +132,7 @@ class SaddleProblem:
 
     Parameters
     ----------
-    derived : theory.derive.Derived
+    derived : theory.derived.Derived (its compiled sets and ``names``)
     nodes : callable(values: dict, step: 'energetic'|'entropic'|'full') -> {bound symbol: (x, logw)}
     param : Parametrisation of the unknowns (order parameters + extremised parameters)
     model : fixed parameter values (alpha, kappa, ...)
@@ -154,9 +154,9 @@ class SaddleProblem:
         # clamp(xh) -> xh: keeps conjugates that vanish identically (e.g. at alpha = 0) off the
         # exact zero where a Cholesky factor would divide 0 by 0
         self.clamp = clamp
-        F = derived.functional
-        self.order_names = [s.name for s in F.paired_order]
-        self.conj_names = [s.name for s in F.conjugates]
+        names = derived.names  # the unknowns' names by Functional field (theory.derived.Derived)
+        self.order_names = list(names["paired_order"])
+        self.conj_names = list(names["conjugates"])
         # unknowns that are not updated by the fixed-point map but zeroed as residuals:
         # free conjugates, free order parameters, extremised parameters that are being solved for
         self.extra_names = [n for n in param.names if n not in self.order_names]
@@ -456,9 +456,9 @@ class SaddleProblem:
     def _stationarity(self, grad: Mapping[str, float]) -> Dict[str, float]:
         """The gradient entries that must vanish: every unknown (order parameters, conjugates and the
         extremised parameters being solved for); a parameter held fixed (a bias) has ∂Φ/∂b ≠ 0."""
-        F = self.D.functional
-        fixed = {s.name for s in F.extremised + F.conjugates + F.order} - set(self.param.names) \
-            - set(self.order_names) - {c.name for c in F.paired_conjugates}
+        N = self.D.names
+        fixed = set(N["extremised"] + N["conjugates"] + N["order"]) - set(self.param.names) \
+            - set(self.order_names) - set(N["paired_conjugates"])
         return {k: v for k, v in grad.items() if k not in fixed}
 
     def _result(self, x, step, iterations, msg, tol, tol_residual) -> SaddleResult:
