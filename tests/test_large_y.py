@@ -391,7 +391,7 @@ def test_outer_rule_has_edges_at_the_reference_switches_and_the_log_H_kink():
     assert np.max(np.abs(part("entropic", GaussianRule(96, 16).nodes()) - fine)) > 1e-4
     width = np.sqrt((vals["Q"] - vals["q1"]) / vals["q1"])
     fine = part("energetic", GaussianRule(96, 16).nodes([0.0], [width]))
-    used = _nodes(st, GaussianRule(24, 8), Maximiser())(vals, "energetic")[Y["z1"]]
+    used = _nodes(st, GaussianRule(24, 8), Maximiser())(vals, "energetic")["z1"]  # (keyed by name)
     assert np.max(np.abs(part("energetic", used) - fine)) < 1e-8
     assert np.max(np.abs(part("energetic", GaussianRule(24, 8).nodes()) - fine)) > 1e-7
 
