@@ -1370,14 +1370,15 @@ def _curve_sweep(states: StateSet, alpha: float, ds: list, pts: dict, distance: 
         # (slope 0.08, the end at 0.127) failed Newton from d = 0.12 and converges cold in 1.3 s
         near_end = jac is not None and bool(slopes) and (ended or near_branch_end(slopes[-1], slopes))
         warm = dict(kw) if guess is None or "budget_s" in kw else dict(kw, budget_s=CURVE_WARM_BUDGET_S)
-        # a Newton attempt with the carried Jacobian, then with a fresh one (_fresh_warm); once the carried
-        # one has failed where a fresh one converged, the fresh one first (excitatory(3), α = 0.55 below
-        # d ≈ 0.007: the carried Jacobian fails at almost every point, 0.5-1 s each)
+        # a Newton attempt with the carried Jacobian, then with a fresh one (_fresh_warm); for sets of more
+        # than two values the fresh one first, at every point (excitatory(3), α = 0.55 below d ≈ 0.007:
+        # the carried Jacobian fails at almost every point, 0.5-1 s each; the 40-point curve to the
+        # branch end took 1316 evaluations of the map when a failed fresh attempt handed the next points
+        # back to the carried Jacobian, 1109 with the fresh one always first; symmetric(3), α = 0.8: 605, 545)
         newton = guess is not None and jac is not None and (near_end or newton_first)
         p, tried = None, newton and fresh_first
         if tried:
             p = _fresh_warm(states, alpha, ds[i], guess, None, distance, kappa, kw)
-            fresh_first = p is not None
         if p is None:
             p = solve_large_y(states, alpha, ds[i], distance=distance, kappa=kappa, init=guess, jacobian=jac,
                               newton_only=near_end or newton_first, **warm)
