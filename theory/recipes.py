@@ -53,8 +53,8 @@ def _key(kind: str, recipe: str, args: Sequence, origin: str) -> str:
     return codecache.make_key("recipe", kind, recipe, repr(tuple(args)), _sources_digest(origin))
 
 
-def _alias(recipe: str, key: str) -> Optional[dict]:
-    """The alias stored under ``key``, or None (missing, corrupt, not an alias)."""
+def _alias(recipe: str, key: str, kind: str) -> Optional[dict]:
+    """The alias of a recipe of ``kind`` stored under ``key``, or None (missing, corrupt, another kind)."""
     hit = codecache.load("recipe", recipe, key)
     if hit is None:
         return None
@@ -62,45 +62,46 @@ def _alias(recipe: str, key: str) -> Optional[dict]:
         alias = json.loads(codecache.body(hit[0]))
     except ValueError:
         return None
-    return alias if isinstance(alias, dict) and {"kind", "name", "key"} <= set(alias) else None
+    need = {"kind", "name", "key"} | ({"names"} if kind == "derived" else set())
+    return alias if isinstance(alias, dict) and need <= set(alias) and alias["kind"] == kind else None
 
 
-def _entry(alias: Optional[dict]):
-    """(text, path) of the entry an alias names, verified; None if there is none."""
-    if alias is None:
-        return None
-    return codecache.load(alias["kind"], alias["name"], alias["key"])
+def _lookup(kind: str, recipe: str, args: Sequence, origin: str):
+    """(the recipe's key, its alias, the namespace of the entry it names executed) or (key, None, None)
+    where the alias or its entry (verified, :func:`theory.codecache.load`) is missing."""
+    key = _key(kind, recipe, args, origin)
+    alias = _alias(recipe, key, kind)
+    hit = None if alias is None else codecache.load(alias["kind"], alias["name"], alias["key"])
+    if hit is None:
+        return key, None, None
+    codecache.STATS["loaded"] += 1
+    return key, alias, codecache.execute(*hit, label=f"{kind}_{alias['name']}_{alias['key'][:12]}")
+
+
+def _remember(recipe: str, key: str, alias: dict) -> None:
+    """Write the alias of a recipe just built (kept in memory where the folder cannot be written)."""
+    codecache.store("recipe", recipe, key, json.dumps(alias, sort_keys=True))
 
 
 def derived(recipe: str, args: Sequence, build: Callable[[], Tuple[object, dict]], origin: str) -> Derived:
     """The :class:`Derived` of ``build()`` = (functional, extra expressions) (module docstring)."""
-    key = _key("derived", recipe, args, origin)
-    alias = _alias(recipe, key)
-    hit = _entry(alias)
-    if hit is not None and "names" in alias:
-        codecache.STATS["loaded"] += 1
-        ns = codecache.execute(*hit, label=f"derived_{alias['name']}_{alias['key'][:12]}")
+    key, alias, ns = _lookup("derived", recipe, args, origin)
+    if ns is not None:
         sets = [CompiledSet.from_plan(ns["PLANS"][s], ns) for s in SETS]
         return Derived(None, *sets, None, None, names=alias["names"], key=alias["key"], rebuild=build)
     from .derive import derive
 
     functional, extra = build()
     D = derive(functional, extra=extra)
-    body = {"kind": "derived", "name": functional.name, "key": D.key, "names": D.names}
-    codecache.store("recipe", recipe, key, json.dumps(body, sort_keys=True))
+    _remember(recipe, key, {"kind": "derived", "name": functional.name, "key": D.key, "names": D.names})
     return D
 
 
 def compiled(recipe: str, args: Sequence, build: Callable[[], Tuple[dict, tuple]], origin: str) -> CompiledSet:
     """The :class:`CompiledSet` of ``build()`` = (expressions, bound variables) (module docstring)."""
-    key = _key("compiled", recipe, args, origin)
-    alias = _alias(recipe, key)
-    hit = _entry(alias)
-    if hit is not None:
-        codecache.STATS["loaded"] += 1
-        ns = codecache.execute(*hit, label=f"compiled_{alias['key'][:12]}")
+    key, _, ns = _lookup("compiled", recipe, args, origin)
+    if ns is not None:
         return CompiledSet.from_plan(ns["PLANS"]["set"], ns)
     cs = CompiledSet(*build())
-    body = {"kind": "compiled", "name": cs.label, "key": cs.key}
-    codecache.store("recipe", recipe, key, json.dumps(body, sort_keys=True))
+    _remember(recipe, key, {"kind": "compiled", "name": cs.label, "key": cs.key})
     return cs
