@@ -601,7 +601,7 @@ def _fresh_newton(problem: LargeYProblem, init: dict, maxiter: int, tol_residual
     sp._inner_active = False  # Newton takes every unknown together, as in SaddleProblem.solve
     try:
         u, nr, J, ev, ok = sp._newton(np.asarray(sp.param.to_u(init), dtype=float), None, 1e2 * PATH_NEWTON_TOL, maxiter,
-                                      [], stall=3)
+                                      [], stall=3, noisy=True)  # (the Jacobian once more with a larger step)
     except (ValueError, FloatingPointError, ZeroDivisionError, OverflowError):
         return p
     if not ok and not nr < NEWTON_NOISE_FLOOR:

@@ -323,11 +323,11 @@ class SaddleProblem:
         return {**x, name: self._jump_at}
 
     # -- Newton–Broyden and hybr ----------------------------------------------------------------------
-    def _newton(self, u, jac, tol, maxit, msgs, stall=None, max_evals=None):
+    def _newton(self, u, jac, tol, maxit, msgs, stall=None, max_evals=None, noisy=False):
         """Newton iteration with Broyden updates and backtracking on the residual in unconstrained
         coordinates (:meth:`_residual_u`); see :func:`strategies.newton_broyden` (``jac`` reused when
         given, ``stall`` the :class:`strategies.StallRule`).  Returns (u, |r|_∞, jacobian, sweeps, ok)."""
-        return newton_broyden(self._residual_u, u, jac, tol, maxit, msgs, stall, max_evals)
+        return newton_broyden(self._residual_u, u, jac, tol, maxit, msgs, stall, max_evals, noisy)
 
     def _continuation_newton(self, x, jacobian, tol, tol_residual, maxiter):
         """Newton–Broyden straight from x with a neighbour's ``jacobian`` (tolerance 100 ``tol``,

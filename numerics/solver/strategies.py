@@ -138,19 +138,23 @@ class StallRule:
 
 
 def newton_broyden(F: Residual, u: np.ndarray, jac, tol: float, maxit: int, msgs: List[str],
-                   stall: Optional[int] = None, max_evals: Optional[int] = None):
+                   stall: Optional[int] = None, max_evals: Optional[int] = None, noisy: bool = False):
     """Newton iteration with Broyden updates and backtracking on F(u) = 0.
 
     ``jac`` (from a neighbouring solution) is reused when given; otherwise, and whenever no
     backtracked step descends from a reused or updated Jacobian, a forward-difference Jacobian is
     built (n + 1 evaluations).  Each of at most ``maxit`` iterations: stop when max|r| < ``tol``;
-    du = −J⁻¹ r; backtrack; Broyden update; the :class:`StallRule` with k = ``stall``.  Where no step
-    descends from a fresh Jacobian, it is built once more with the relative step
+    du = −J⁻¹ r; backtrack; Broyden update; the :class:`StallRule` with k = ``stall``.  With ``noisy``,
+    where no step descends from a fresh Jacobian, it is built once more with the relative step
     :data:`NOISY_FD_STEP` (100 times the default) before Newton gives up: F carries noise of its own
     (quadrature, maximisers: ~1e-8 in the y → ∞ map of excitatory(3) at α = 0.52, d = 0.002), which
     a step of 1e-6 turns into errors of ~1e-2 in J, above its smallest singular value there (7e-4);
     Newton then found no descent step, where with the larger step it converged in 12-25 evaluations.
-    A Newton run that converges without it is unchanged.  Failures are appended to ``msgs``.  ``max_evals`` caps the evaluations of F (checked after each
+    A Newton run that converges without it is unchanged; one that fails anyway spends n + 1 more
+    evaluations, which in an α_U search (many steps fail past a branch's end) cost more than it saved:
+    excitatory(5), 7556 evaluations with it everywhere against 4850 without, the same α_U, so only
+    the path steps of a cold call and of a curve ask for it
+    (:func:`numerics.problems.large_y._fresh_newton`).  Failures are appended to ``msgs``.  ``max_evals`` caps the evaluations of F (checked after each
     iteration): a cheap continuation attempt that has not converged by then is given up.
     Returns (u, max|r|, J, evaluations of F, converged)."""
     F = _Counted(F)
@@ -168,7 +172,7 @@ def newton_broyden(F: Residual, u: np.ndarray, jac, tol: float, maxit: int, msgs
             break
         found = backtrack(F, u, du, nr)
         if found is None:
-            if fresh and coarse:
+            if fresh and (coarse or not noisy):
                 msgs.append("newton: no descent step")
                 break
             if fresh:  # a Jacobian dominated by the noise of F: once with the larger step
