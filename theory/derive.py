@@ -33,7 +33,6 @@ and writes nothing.  ``STATS["derived"]`` counts the derivations done by this pr
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Dict, Mapping, Tuple
 
 import sympy as sp
@@ -141,7 +140,7 @@ def derive(functional: Functional, extra: Mapping[str, sp.Expr] | None = None, c
     ns = codecache.execute(*hit, label=f"derived_{F.name}_{key[:12]}")
     sets = {s: CompiledSet.from_plan(ns["PLANS"][s], ns) for s in SETS}
     # a loaded entry derives its sympy results again only if asked for (reading, tests): module docstring
-    symbolic = built.get("parts") or partial(_derive_symbolic, F, extra)
+    symbolic = built.get("parts") or _derive_symbolic
     return Derived(F, sets["energetic"], sets["entropic"], sets["full"], symbolic, extra,
                    names=unknown_names(F), key=key)
 

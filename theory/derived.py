@@ -37,7 +37,7 @@ class Derived:
                  key: Optional[str] = None, rebuild: Optional[Callable[[], Tuple[object, dict]]] = None):
         self._functional, self._extra, self._rebuild = functional, extra, rebuild
         self.energetic, self.entropic, self.full = energetic, entropic, full
-        self._symbolic = symbolic  # dict of the derived parts, a callable returning it, or None
+        self._symbolic = symbolic  # dict of the derived parts, or a callable (functional, extra) -> that dict
         self.names = names if names is not None else unknown_names(functional)
         self.key = key
 
@@ -51,10 +51,8 @@ class Derived:
     extra = property(lambda self: self._source()[1])
 
     def _part(self, name: str) -> dict:
-        if self._symbolic is None or callable(self._symbolic):
-            from .derive import _derive_symbolic
-
-            self._symbolic = (self._symbolic or (lambda: _derive_symbolic(*self._source())))()
+        if callable(self._symbolic):  # derive them now, from (functional, extra)
+            self._symbolic = self._symbolic(*self._source())
         return self._symbolic[name]
 
     gradient = property(lambda self: self._part("gradient"))

@@ -78,6 +78,13 @@ def _lookup(kind: str, recipe: str, args: Sequence, origin: str):
     return key, alias, codecache.execute(*hit, label=f"{kind}_{alias['name']}_{alias['key'][:12]}")
 
 
+def _derive_later(functional, extra) -> dict:
+    """The sympy side of a Derived loaded by recipe, derived when first asked for (imports sympy then)."""
+    from .derive import _derive_symbolic
+
+    return _derive_symbolic(functional, extra)
+
+
 def _remember(recipe: str, key: str, alias: dict) -> None:
     """Write the alias of a recipe just built (kept in memory where the folder cannot be written)."""
     codecache.store("recipe", recipe, key, json.dumps(alias, sort_keys=True))
@@ -88,7 +95,7 @@ def derived(recipe: str, args: Sequence, build: Callable[[], Tuple[object, dict]
     key, alias, ns = _lookup("derived", recipe, args, origin)
     if ns is not None:
         sets = [CompiledSet.from_plan(ns["PLANS"][s], ns) for s in SETS]
-        return Derived(None, *sets, None, None, names=alias["names"], key=alias["key"], rebuild=build)
+        return Derived(None, *sets, _derive_later, None, names=alias["names"], key=alias["key"], rebuild=build)
     from .derive import derive
 
     functional, extra = build()
