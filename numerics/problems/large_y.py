@@ -26,7 +26,7 @@ from __future__ import annotations
 import copy
 import math
 from functools import lru_cache, partial
-from typing import Callable, Optional, Sequence, Union
+from typing import Callable, Optional, Sequence, Tuple, Union
 
 import numpy as np
 from scipy.special import expit, logit
@@ -660,6 +660,13 @@ MULTI_VALUED_DIRECT_D = 0.003  # sets of more than two values below this d: no d
 TOP_FIRST_S = 3.0  # the top anchor's cold solve, where it comes first (_top_anchor_first): 1-3 s where it converges
 TOP_FIRST_PATH_SHARE = 0.6  # ... and the share of the call's budget its path in d may take
 TOP_FIRST_MARGIN = 0.5  # the top anchor comes first where S_0(0.5 · 0.06) <= s(alpha) (_anchor_inside)
+BELOW_FACTOR = 0.5  # sets of more than two values at loads where the top anchor may lie past the branch's end
+BELOW_TRIES = 2  # (not _anchor_inside): a direct solve at d, then at this fraction of d, at most this many times,
+BELOW_BUDGET_S = 3.0  # each on this clock, and a path in d up to d (_from_below).  Past the end the old route
+# spent 45-54 s failing (the direct solves at d on their whole clocks, then the anchors 0.06, 0.04, 0.1, all
+# past the end too: symmetric(7), α = 0.9 α_c = 1.4537, d = 0.02, 0.03, 0.05, the end near d = 0.0185;
+# excitatory(5), α = 0.7654, d = 0.03, 0.05, the end near 0.024) and did not name the end
+NEAR_END_SLOPE = 0.5  # _from_below: a path upwards that stopped where its slope fell below this share of its start's
 COLD_BUDGET_S = 30.0  # a cold call's work-clock budget (solve_large_y's default below the anchors)
 HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
 ANCHOR_BUDGET_S = 3.0  # ... and each anchor's solve there
@@ -864,7 +871,11 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         top, skip = _top_anchor_first(problem, opts, budget_s)
         if top is not None and top.converged:
             return top
-        p, direct = _direct_solves(problem, opts, budget_s - (CLOCK.now() - t0), False)
+        below, raw_tried = _from_below(problem, opts, budget_s) if top is None else (None, False)
+        if below is not None:
+            return below
+        p, direct = _direct_solves(problem, opts, budget_s - (CLOCK.now() - t0), False,
+                                   kinds=(True,) if raw_tried else None)
         if p is not None:
             MEMO.add(key, p)
             return p
@@ -1054,6 +1065,45 @@ def _top_anchor_first(problem: LargeYProblem, opts: dict, budget_s: float):
     return _path_to(problem, start, opts, share, None), (ANCHOR_DS[0],)
 
 
+def _from_below(problem: LargeYProblem, opts: dict, budget_s: float) -> Tuple[Optional[LocalEntropyPoint], bool]:
+    """A cold call below the anchors, for sets of more than two values at loads where the top anchor
+    may lie past the branch's end (not :func:`_anchor_inside`) and d ≥ 2 :data:`MULTI_VALUED_DIRECT_D`:
+    the raw direct solve from the ball start at d, then at :data:`BELOW_FACTOR` · d, then at that fraction
+    of it (:data:`BELOW_TRIES` times at most, down to :data:`MULTI_VALUED_DIRECT_D`), each on
+    :data:`BELOW_BUDGET_S`, then a path in d up to d.  The
+    branch's large-d end moves to smaller d as α grows and lies below the anchors 0.04-0.1 near α_U
+    (symmetric(7), α = 0.9 α_c: d ≈ 0.0185), while below it a direct solve converges in 1-3 s.
+    Returns (the point reached, or the path's failure where its slope had fallen towards 0: the end of
+    the branch, named in the note and in ``largest_converged_d``; else None: no start converged, or the
+    path stopped inside the branch, and the rest of the cold route follows; whether the raw direct solve
+    at d was tried)."""
+    from .large_y_path import MEMO
+
+    if len(problem.states.array) <= 2 or problem.d < 2 * MULTI_VALUED_DIRECT_D or _anchor_inside(problem):
+        return None, False
+    t0, start, key = CLOCK.now(), None, problem.memo_key()
+    for k in range(BELOW_TRIES + 1):
+        db = problem.d * BELOW_FACTOR**k
+        if db < MULTI_VALUED_DIRECT_D or budget_s - (CLOCK.now() - t0) <= BELOW_BUDGET_S:
+            return None, True
+        start, _ = _direct_solves(problem.at(db), opts, 4 * BELOW_BUDGET_S, False, kinds=(False,), cap=BELOW_BUDGET_S)
+        if start is not None:
+            break
+    if start is None:
+        return None, True
+    MEMO.add(key, start)
+    if k == 0:
+        return start, True
+    p = _path_to(problem, start, opts, budget_s - (CLOCK.now() - t0), None)
+    if p.converged:
+        p.note += f"; the path started from a direct solve at d = {start.d:g} (below d: the load is high)"
+        return p, True
+    last = MEMO.nearest(key, problem.d)
+    if last is not None and last.d > start.d and 0 < slope(last) <= NEAR_END_SLOPE * slope(start):
+        return p, True
+    return None, True
+
+
 def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: bool, direct, skip=()):
     """A cold solve at an anchor distance (:data:`ANCHOR_DS`), below the anchors first at a near one
     on :data:`NEAR_BUDGET_S`: for sets of more than two values at :data:`NEAR_ANCHOR` · d (symmetric(3),
@@ -1075,7 +1125,12 @@ def _anchor_start(problem: LargeYProblem, opts: dict, budget_s: float, high: boo
         tried.append(da)
         if last is not None and last.converged:
             return last, None
-    fail = direct or last or _unsolved(problem, f"every solve ran out of its {budget_s:g} s")
+    if direct is not None:
+        fail = direct
+    elif last is not None:  # reported at the requested d, not at the anchor's
+        fail = _unsolved(problem, f"the last anchor's solve, at d = {last.d:g}, failed: {last.message}")
+    else:
+        fail = _unsolved(problem, f"every solve ran out of its {budget_s:g} s")
     fail.note += (f"; no cold start converged (at d = {d:g} and at the anchor distances "
                   f"{', '.join(f'{x:g}' for x in tried)}): no path to follow")
     fail.largest_converged_d = math.nan
