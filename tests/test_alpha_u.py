@@ -212,3 +212,36 @@ def test_an_undecided_window_inside_the_scan_makes_alpha_u_a_lower_bound(monkeyp
     assert r.converged and r.lower_bound and not r.upper_bound
     assert lo <= 0.5 < hi and hi - lo <= 0.005 and lo <= r.alpha_U <= hi
     assert "lower bound" in r.message
+
+
+@pytest.mark.parametrize("true_fraction", [0.84, 0.93])
+def test_the_default_scan_starts_at_088_alpha_c_and_falls_back_to_08(monkeypatch, true_fraction):
+    """The search's logic on a stand-in window (no solves), the criterion holding with margin
+    α_true − α: the default scan's first evaluation is at 0.88 α_c; where α_U lies above it the scan
+    climbs from there, where it lies below (α_true = 0.84 α_c) the bracket is [0.8 α_c, 0.88 α_c] and
+    the search closes on α_true to xtol either way (the secant of a linear margin lands on it)."""
+    from types import SimpleNamespace
+
+    import numerics.analyses.alpha_u as A
+    from numerics.problems.equilibrium import capacity
+
+    ac = capacity("binary").alpha_c
+    true = true_fraction * ac
+    calls = []
+
+    def window(states, a, **kw):
+        calls.append(a)
+        curve = SimpleNamespace(margin=true - a, d=np.array([0.01, 0.02]), S_I=np.array([0.1, 0.2]),
+                                converged=np.array([True, True]), extended=[], unresolved="", undecided="",
+                                points=[])
+        return true - a > 0, curve
+
+    monkeypatch.setattr(A, "dense_regions_exist", window)
+    r = A.alpha_u("binary", xtol=0.005)
+    assert calls[0] == pytest.approx(A.START_FRACTION * ac, abs=1e-6)
+    if true_fraction < A.START_FRACTION:
+        assert calls[1] == pytest.approx(A.FALLBACK_FRACTION * ac, abs=1e-6)
+    else:
+        assert min(calls) == calls[0]
+    lo, hi = r.interval
+    assert r.converged and lo <= true <= hi and hi - lo <= 0.005 and abs(r.alpha_U - true) < 1e-9

@@ -58,7 +58,8 @@ near d = 0.005, was out of sight.)
 At finite y (e.g. y = 20; slower, and S_I grows with y) the slope is the finite difference of S_I
 between neighbouring window points.
 
-Search.  An upward scan in α from ``bracket[0]`` (default 0.8 α_c; when the window cannot decide there,
+Search.  An upward scan in α from ``bracket[0]`` (default 0.88 α_c, and where the criterion fails there the
+bracket [0.8 α_c, 0.88 α_c]; when the window cannot decide there,
 once from :data:`LOWER_START` times it), each α warm-started from the nearest α already solved (every
 window point from the same d at the two nearest α, extrapolated in α), with steps guided by the margins (linear extrapolation of margin(α) to
 zero, capped at ``(bracket[1] − bracket[0]) / steps``), until the criterion fails; then a bracketing
@@ -90,6 +91,11 @@ __all__ = ["AlphaUResult", "dense_regions_exist", "window_margin", "alpha_u", "a
 DEFAULT_WINDOW = tuple(np.round(np.r_[0.004, 0.0045, np.arange(0.005, 0.0095, 0.001), np.linspace(0.01, 0.06, 11)],
                                 4))
 DEFAULT_Y = math.inf
+START_FRACTION = 0.88  # the default scan starts at this fraction of α_c (α_U/α_c is 0.906 for binary synapses and
+# 0.92-0.96 for the other sets of the α_U table; from 0.8 α_c the scan spent 3-5 of its 8-10 evaluations, the
+# costliest ones, far below α_U, where the margin says nothing about where it vanishes) ...
+FALLBACK_FRACTION = 0.8  # ... and, where the criterion already fails there, at this one (_Search.run)
+TOP_FRACTION = 0.995  # the scan's top (excitatory(3) still holds at 0.98 α_c)
 LOWER_START = 0.85  # the scan's start × this when the window cannot decide there (_Search.run)
 FULL_SOLVE_BUDGET_S = 10.0  # work-clock seconds of the last full solve of a window point (y → ∞)
 EXTEND_FLOOR = 0.001  # dense_regions_exist: how far below the window the sweep may follow a dip
@@ -242,15 +248,24 @@ class _WindowSweep:
         """Near the branch's end (numerics.problems.large_y.near_branch_end): no last full solve."""
         return self.predictor is not None and self._large_y[1](self.slope(p), self.slopes_seen)
 
+    def falling(self) -> bool:
+        """The slope fell from the last point but one to the last (y → ∞, sweeping down in d): the
+        sweep is going down into a dip of the slope."""
+        s = self.slopes_seen
+        return len(s) >= 2 and math.isfinite(s[-1]) and math.isfinite(s[-2]) and s[-1] < s[-2]
+
     def add(self, d, p) -> None:
         if self.predictor is not None:
             self.predictor.add(d, p.saddle.params)
             self.slopes_seen.append(self.slope(p))
 
-    def reach(self, d_from, p_from, d_to, level):
+    def reach(self, d_from, p_from, d_to, level, in_window=False):
         """Continuation from (d_from, p_from) to d_to: a Newton step from the predictor (or the
         neighbour); if it fails, two half steps (recursively, ``max_halvings`` deep, one level near
-        the branch's end); if everything fails, one full solve (not near the end)."""
+        the branch's end); if everything fails, one full solve (not near the end; on the window,
+        ``in_window``, not where the slope falls into a dip either: there any failure fails the
+        criterion, while below the window the full solve also tells the branch's end, where the
+        distance constraint jumps, from a failed solve)."""
         if level == 0 and self._warm_key(d_to) is not None:
             # the same d at neighbouring α (predicted in α): Newton from there is a few sweeps
             init, jac = self.warm[self._warm_key(d_to)]
@@ -270,9 +285,12 @@ class _WindowSweep:
                 p2 = self.reach(mid, pm, d_to, level + 1)
                 if p2.converged:
                     return p2
-        if level == 0 and self.y == math.inf and not self.near_end(p_from):
+        if level == 0 and self.y == math.inf and not self.near_end(p_from) and not (in_window and self.falling()):
             # a last full solve (at finite y the first attempt already was one), on a bounded clock:
-            # symmetric(7) at α = 1.547, d = 0.00128 (inside the gap) spent 90 s failing without one
+            # symmetric(7) at α = 1.547, d = 0.00128 (inside the gap) spent 90 s failing without one.
+            # None where the slope falls into a dip (:meth:`falling`): there the failure is the gap
+            # opening, and the full solve failed on its whole clock (excitatory(3), α = 0.7032, d = 0.006:
+            # 362 evaluations, 23 s of the evaluation's 40)
             return self.solve(d_to, init=p_from.saddle.params, jacobian=p_from.jacobian,
                               budget_s=FULL_SOLVE_BUDGET_S)
         return p
@@ -381,7 +399,7 @@ class _WindowSweep:
                                                     note=f"{why} ({p.note})"))
                     continue
             else:
-                p = self.reach(prev.d, prev, d, 0)
+                p = self.reach(prev.d, prev, d, 0, in_window=True)
             points.append(p)
             if not p.converged:
                 break
@@ -515,8 +533,10 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = Non
             progress=None, **kw) -> AlphaUResult:
     """α_U by an upward scan in α and a bracketing search (criterion and search: module docstring).
 
-    ``bracket`` = (start, top): the scan starts at start (default 0.8 α_c, where the dense regions
-    exist) and never goes above top (default 0.995 α_c: excitatory(3) still holds at 0.98 α_c).
+    ``bracket`` = (start, top): the scan starts at start (default :data:`START_FRACTION` = 0.88 α_c; where
+    the criterion fails there, the search goes on between :data:`FALLBACK_FRACTION` = 0.8 α_c and it)
+    and never goes above top (default :data:`TOP_FRACTION` = 0.995 α_c: excitatory(3) still holds at
+    0.98 α_c).
     ``progress(alpha, holds, margin)`` is called after every evaluation.
     """
     states = parse_states(states)
@@ -524,17 +544,19 @@ def alpha_u(states, *, y: float = DEFAULT_Y, ds: Optional[Sequence[float]] = Non
         raise ValueError(f"xtol must be positive, got {xtol!r}")
     if ds is None:
         ds = window_for(states)
+    fallback = None
     if bracket is None:
         from ..problems.equilibrium import capacity
 
         ac = capacity(states, **{k: kw[k] for k in ("kappa", "f_out", "bias") if k in kw}).alpha_c
-        bracket = (round(0.8 * ac, 6), round(0.995 * ac, 6))
+        bracket = (round(START_FRACTION * ac, 6), round(TOP_FRACTION * ac, 6))
+        fallback = round(FALLBACK_FRACTION * ac, 6)
     lo, top = float(bracket[0]), float(bracket[1])
     if not 0 < lo < top:
         raise ValueError(f"bracket must satisfy 0 < lo < hi, got {bracket!r}")
     search = _Search(states, y, ds, progress, kw)
     try:
-        return search.run(lo, top, steps, xtol)
+        return search.run(lo, top, steps, xtol, fallback)
     except _Undecided as exc:
         held = [e["alpha"] for e in search.evals if e["holds"]]
         return search.result(max(held) if held else math.nan, math.nan, False, f"undecided: {exc}",
@@ -640,9 +662,10 @@ class _Search:
         return AlphaUResult(self.states.name, estimate, [lo, hi], self.y, ok, message, self.crit, self.evals,
                             upper_bound=bound, lower_bound=low)
 
-    def run(self, lo: float, top: float, steps: int, xtol: float) -> AlphaUResult:
+    def run(self, lo: float, top: float, steps: int, xtol: float, fallback: Optional[float] = None) -> AlphaUResult:
         """The upward scan from lo (steps guided by the margins, at most (top − lo)/steps), then the
-        bracketing search on [lo, hi] (module docstring)."""
+        bracketing search on [lo, hi] (module docstring).  Where the criterion fails at lo and a
+        ``fallback`` < lo is given, the bracketing search runs on [fallback, lo] instead."""
         margins = self.margins
         try:
             first = self.test(lo)
@@ -653,10 +676,13 @@ class _Search:
             # the window decides (margin 3.39).  Start there once; the scan then climbs with warm starts
             lo = round(LOWER_START * lo, 6)
             first = self.test(lo)
+        hi, prev = None, None
+        if not first and fallback is not None and fallback < lo:
+            hi, lo = lo, fallback
+            first = self.test_or_undecided(lo)
         if not first:
             return self.result(math.nan, lo, False, f"the criterion already fails at the lower end alpha={lo:g}",
                                estimate=math.nan)
-        hi, prev = None, None
         max_step = (top - lo) / steps
         while hi is None:
             a = lo + max_step
@@ -699,11 +725,12 @@ CACHE_CRITERION = ("converged, slope dip > 0 and S_I(d_min) > 0, top 0.995 alpha
 
 def alpha_u_cache_key(states) -> dict:
     """The on-disk cache key (:mod:`numerics.storage.cache`) of α_U at the defaults (y → ∞, the window of
-    :func:`window_for`, xtol 0.005, bracket 0.8–0.995 α_c); shared by ``fewbits alpha-u --table
+    :func:`window_for`, xtol 0.005, the scan from 0.88 α_c (0.8 where it fails there) to 0.995 α_c); shared by ``fewbits alpha-u --table
     --cache`` and ``fewbits paper``, so a table computed once is drawn by the main job."""
     S = parse_states(states)
     return {"kind": "alpha_u", "states": S.name, "y": DEFAULT_Y, "window": [float(d) for d in window_for(S)],
-            "xtol": 0.005, "criterion": CACHE_CRITERION, "outer_rule": "edges at W~ switches and log H turn"}
+            "xtol": 0.005, "criterion": CACHE_CRITERION, "outer_rule": "edges at W~ switches and log H turn",
+            "scan": [START_FRACTION, FALLBACK_FRACTION, TOP_FRACTION]}
 
 
 def cached_alpha_u(states, cache=None, *, compute_missing: bool = True, progress=None) -> Optional[dict]:
@@ -752,8 +779,7 @@ def _table_row(name, y, cache, progress, kw) -> dict:
     if cache is not None and y == DEFAULT_Y and not kw:
         r = cached_alpha_u(S, cache, progress=progress)
     else:
-        r = alpha_u(S, y=y, bracket=(round(0.8 * c.alpha_c, 6), round(0.995 * c.alpha_c, 6)), progress=progress,
-                    **kw).as_dict()
+        r = alpha_u(S, y=y, progress=progress, **kw).as_dict()
     return {"states": S.name, "L": S.L, "bits": S.bits, "alpha_U": r["alpha_U"], "interval": r["interval"],
             "alpha_c": c.alpha_c, "y": r["y"], "converged": bool(r["converged"] and c.converged),
             "upper_bound": bool(r.get("upper_bound", False)), "lower_bound": bool(r.get("lower_bound", False)),
