@@ -780,19 +780,19 @@ def test_cold_point_past_the_end_at_a_high_load_is_reached_from_below_and_names_
     """Symmetric(5) at α = 1.3289 = 0.9 α_c (below α_U = 1.398): the branch ends near d ≈ 0.031, below
     the anchors 0.04-0.1, so the anchors' solves failed as well and a cold call at d = 0.05 spent its
     whole 30 s budget and named no end (reported at the last anchor's d).  From below: the direct solve
-    at d fails, the one at d/2 converges and the path upwards stops at the end, which the answer names,
-    at the requested d, in about a third of the budget (work clock: the same route on every machine)."""
+    at d fails, the one at d/2 converges and the path upwards stops once two predictions of the end (the
+    slope's zero) agree and d lies well past them; the answer names that end, at the requested d, in a
+    third of the budget (work clock: the same route on every machine)."""
     from numerics.problems.large_y_path import MEMO
     from numerics.solver.work_clock import CLOCK
 
     MEMO.clear()
     t = CLOCK.now()
     p = solve_large_y("symmetric:5", 1.3289, 0.05)
-    assert CLOCK.now() - t < 15.0
+    assert CLOCK.now() - t < 10.0
     assert not p.converged and p.d == 0.05
-    assert 0.028 < p.largest_converged_d < 0.032, p.note
     end = float(p.note.split("puts the end at d ≈ ")[1].split(")")[0])
-    assert p.largest_converged_d < end < 1.05 * p.largest_converged_d, p.note
+    assert 0.025 < p.largest_converged_d < end and 0.029 < end < 0.032, p.note
     from numerics.problems.alpha_zero import alpha0_curve
 
     inside = solve_large_y("symmetric:5", 1.3289, 0.025)  # below the end the cold call converges,

@@ -666,6 +666,9 @@ BELOW_BUDGET_S = 3.0  # each on this clock, and a path in d up to d (_from_below
 # spent 45-54 s failing (the direct solves at d on their whole clocks, then the anchors 0.06, 0.04, 0.1, all
 # past the end too: symmetric(7), α = 0.9 α_c = 1.4537, d = 0.02, 0.03, 0.05, the end near d = 0.0185;
 # excitatory(5), α = 0.7654, d = 0.03, 0.05, the end near 0.024) and did not name the end
+BELOW_STOP_BEYOND = 0.3  # _from_below: the path upwards stops once the end it predicts lies 0.3 in log d short of d
+# (two predictions in a row alike; earlier predictions fall short of the end by up to ~0.05 in log d: symmetric(7),
+# α = 0.9 α_c, 0.018 then 0.0194, where the slope reaches 0)
 NEAR_END_SLOPE = 0.5  # _from_below: a path upwards that stopped where its slope fell below this share of its start's
 COLD_BUDGET_S = 30.0  # a cold call's work-clock budget (solve_large_y's default below the anchors)
 HIGH_BUDGET_S = 9.5  # the whole call above the anchors (past a branch's end it must fail fast) ...
@@ -1094,12 +1097,16 @@ def _from_below(problem: LargeYProblem, opts: dict, budget_s: float) -> Tuple[Op
     MEMO.add(key, start)
     if k == 0:
         return start, True
-    p = _path_to(problem, start, opts, budget_s - (CLOCK.now() - t0), None)
+    p = _path_to(problem, start, opts, budget_s - (CLOCK.now() - t0), None, stop_beyond=BELOW_STOP_BEYOND)
     if p.converged:
         p.note += f"; the path started from a direct solve at d = {start.d:g} (below d: the load is high)"
         return p, True
     last = MEMO.nearest(key, problem.d)
     if last is not None and last.d > start.d and 0 < slope(last) <= NEAR_END_SLOPE * slope(start):
+        return p, True
+    path = [q for q in MEMO.points(key) if start.d <= q.d <= p.largest_converged_d]
+    t_end = _end_ahead(path)
+    if t_end is not None and math.log(problem.d) - t_end > BELOW_STOP_BEYOND:  # stopped short, past the end
         return p, True
     return None, True
 
@@ -1194,7 +1201,7 @@ def _end_ahead(points) -> Optional[float]:
 
 
 def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budget_s: float, direct,
-             fallback: Optional[Callable] = None) -> LocalEntropyPoint:
+             fallback: Optional[Callable] = None, stop_beyond: Optional[float] = None) -> LocalEntropyPoint:
     """A path in d (:func:`numerics.solver.continuation.continue_in_d`) from the converged
     ``start`` to the problem's d within ``budget_s`` (at most :data:`UPWARD_BUDGET_S` upwards, towards
     the end of a branch).  Where the path fails, ``fallback()`` (if given) is tried: it returns (a
@@ -1246,7 +1253,7 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
                             ahead=_end_ahead,
                             on_converged=converged_on_path, to_w=to_w, from_w=from_w,
                             alt=_path_alternatives(problem),
-                            choose=_start_chooser(problem) if multi else None)
+                            choose=_start_chooser(problem) if multi else None, stop_beyond=stop_beyond)
     except _Asymptotic as past:
         return _asymptotic_point(problem, past.point, opts["tol_residual"])
     if res.reached:
@@ -1307,6 +1314,8 @@ def _path_failure(problem: LargeYProblem, start: LocalEntropyPoint, res, direct,
     d = problem.d
     if direct is not None:
         fail = copy.copy(direct)
+    elif res.point.converged:  # the path stopped short of d, past the end it predicted (stop_beyond)
+        fail = _unsolved(problem, "a path in d stopped short of it")
     else:
         fail = _unsolved(problem, f"the path's last solve, at d = {res.point.d:.6g}, failed: {res.point.message}")
     fail.largest_converged_d = res.last_d if d > start.d else math.nan

@@ -194,7 +194,7 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
                   on_converged: Optional[Callable] = None, to_w: Optional[Callable] = None,
                   from_w: Optional[Callable] = None, alt=None,
                   ahead: Optional[Callable] = None, approach: float = 0.6,
-                  choose: Optional[Callable] = None) -> PathResult:
+                  choose: Optional[Callable] = None, stop_beyond: Optional[float] = None) -> PathResult:
     """Walk from the converged ``start`` (a LocalEntropyPoint) to ``d_to`` in steps of log d.
 
     ``solve_at(d, init, jacobian)`` is a capped Newton solve from ``init``.  The predictor is the
@@ -215,7 +215,10 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     ``ahead(points)``: the log d where the branch is predicted to end, from the converged points so far
     (oldest first), or None; where that end lies between the last point and the target, a step goes at
     most ``approach`` of the way to it, and the walk stops once it is nearer than ``min_log_step`` (the
-    steps close in on the end geometrically instead of failing past it and halving)."""
+    steps close in on the end geometrically instead of failing past it and halving).  ``stop_beyond``
+    (a length in log d): the walk stops as soon as two predictions of the end in a row agree to a tenth
+    of it and the target lies more than that beyond them (the target is past the end: closing in on
+    it would only name the end more precisely)."""
     t0 = now()
     t_to = math.log(d_to)
     hist = [(math.log(start.d), start)]
@@ -224,6 +227,7 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     direction = 1.0 if t_to > hist[-1][0] else -1.0
     alts = [] if alt is None else list(alt) if isinstance(alt, list) else [alt]
     coords, best = [(to_w, from_w)] + alts, 0
+    seen_end = None  # the end predicted at the last step (stop_beyond)
     while True:
         t_cur, cur = hist[-1]
         if abs(t_to - t_cur) < 1e-12:
@@ -238,6 +242,12 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
         rem = abs(t_to - t_cur)
         step = rem if rem <= 1.2 * h else h  # no sliver of a last step
         t_end = ahead([p for _, p in hist]) if ahead is not None else None
+        if (stop_beyond is not None and t_end is not None and seen_end is not None
+                and abs(t_end - seen_end) <= 0.1 * stop_beyond and direction * (t_to - t_end) > stop_beyond):
+            reason = (f"the branch ends at d ≈ {math.exp(t_end):.6g} (the last two predictions agree), more than "
+                      f"{stop_beyond:g} in log d short of the target")
+            break
+        seen_end = t_end
         capped = False
         if t_end is not None and 0 < direction * (t_end - t_cur) < rem:
             if abs(t_end - t_cur) < min_log_step:
