@@ -1076,10 +1076,11 @@ def _from_below(problem: LargeYProblem, opts: dict, budget_s: float) -> Tuple[Op
     :data:`BELOW_BUDGET_S`, then a path in d up to d.  The
     branch's large-d end moves to smaller d as α grows and lies below the anchors 0.04-0.1 near α_U
     (symmetric(7), α = 0.9 α_c: d ≈ 0.0185), while below it a direct solve converges in 1-3 s.
-    Returns (the point reached, or the path's failure where its slope had fallen towards 0: the end of
-    the branch, named in the note and in ``largest_converged_d``; else None: no start converged, or the
-    path stopped inside the branch, and the rest of the cold route follows; whether the raw direct solve
-    at d was tried)."""
+    The path stops early once the end it predicts lies :data:`BELOW_STOP_BEYOND` in log d short of d.
+    Returns (the point reached, or the path's failure where its slope had fallen towards 0 or where it
+    stopped short of d past the end it predicted: the end of the branch, named in the note, the largest
+    d reached in ``largest_converged_d``; else None: no start converged, or the path stopped inside the
+    branch, and the rest of the cold route follows; whether the raw direct solve at d was tried)."""
     from .large_y_path import MEMO
 
     if len(problem.states.array) <= 2 or problem.d < 2 * MULTI_VALUED_DIRECT_D or _anchor_inside(problem):
@@ -1208,7 +1209,8 @@ def _path_to(problem: LargeYProblem, start: LocalEntropyPoint, opts: dict, budge
     converged point or None, a failed solve at the problem's d or None).  A failure names the last d
     that converged on the path (from above: the end of the branch, ``largest_converged_d``) and is
     reported on ``direct`` (a failed solve at the problem's d) if there is one, else on a point with no
-    saddle at the problem's d (the path's last failed solve lies at another d: its message is quoted)."""
+    saddle at the problem's d (the path's last failed solve lies at another d: its message is quoted).
+    ``stop_beyond``: see :func:`numerics.solver.continuation.continue_in_d`."""
     from .large_y_path import MEMO
 
     key, d = problem.memo_key(), problem.d
