@@ -188,6 +188,32 @@ def _step_start(coords, hist, guesses: list, t_new: float, d_new: float, best: i
     return hist[-1][1].saddle.params
 
 
+def _toward_end(t_end, t_cur, rem, step, direction, approach, min_log_step):
+    """(step, capped, reason) of :func:`continue_in_d` where the end ``t_end`` (log d, or None) lies
+    between the last point and the target (``rem`` away): at most ``approach`` of the way to it, and a
+    reason to stop once it is nearer than ``min_log_step``."""
+    if t_end is None or not 0 < direction * (t_end - t_cur) < rem:
+        return step, False, ""
+    if abs(t_end - t_cur) < min_log_step:
+        return step, False, (f"the branch ends at d ≈ {math.exp(t_end):.6g}, less than {min_log_step:g} in log d "
+                             f"beyond the last converged point")
+    return min(step, approach * abs(t_end - t_cur)), approach * abs(t_end - t_cur) < step, ""
+
+
+def _short_of_target(stop_beyond: Optional[float], t_end: Optional[float], seen_end: Optional[float],
+                     beyond: float) -> str:
+    """The reason for :func:`continue_in_d` to stop short of its target, or "": two predictions of the
+    end in a row (log d) agree to a tenth of ``stop_beyond`` and the target lies ``beyond`` = more than
+    ``stop_beyond`` past the latest (the target is past the end: closing in on it would only name the
+    end more precisely)."""
+    if stop_beyond is None or t_end is None or seen_end is None:
+        return ""
+    if abs(t_end - seen_end) <= 0.1 * stop_beyond and beyond > stop_beyond:
+        return (f"the branch ends at d ≈ {math.exp(t_end):.6g} (the last two predictions agree), more than "
+                f"{stop_beyond:g} in log d short of the target")
+    return ""
+
+
 def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0.5, max_log_step: float = 0.8,
                   min_log_step: float = 0.01, grow: float = 1.3, budget_s: float = 8.0, max_steps: int = 60,
                   now: Callable = time.perf_counter,
@@ -215,10 +241,8 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
     ``ahead(points)``: the log d where the branch is predicted to end, from the converged points so far
     (oldest first), or None; where that end lies between the last point and the target, a step goes at
     most ``approach`` of the way to it, and the walk stops once it is nearer than ``min_log_step`` (the
-    steps close in on the end geometrically instead of failing past it and halving).  ``stop_beyond``
-    (a length in log d): the walk stops as soon as two predictions of the end in a row agree to a tenth
-    of it and the target lies more than that beyond them (the target is past the end: closing in on
-    it would only name the end more precisely)."""
+    steps close in on the end geometrically instead of failing past it and halving); ``stop_beyond``:
+    the walk stops short of a target past the end (:func:`_short_of_target`)."""
     t0 = now()
     t_to = math.log(d_to)
     hist = [(math.log(start.d), start)]
@@ -242,20 +266,11 @@ def continue_in_d(solve_at: Callable, start, d_to: float, *, log_step: float = 0
         rem = abs(t_to - t_cur)
         step = rem if rem <= 1.2 * h else h  # no sliver of a last step
         t_end = ahead([p for _, p in hist]) if ahead is not None else None
-        if (stop_beyond is not None and t_end is not None and seen_end is not None
-                and abs(t_end - seen_end) <= 0.1 * stop_beyond and direction * (t_to - t_end) > stop_beyond):
-            reason = (f"the branch ends at d ≈ {math.exp(t_end):.6g} (the last two predictions agree), more than "
-                      f"{stop_beyond:g} in log d short of the target")
+        step, capped, reason = _toward_end(t_end, t_cur, rem, step, direction, approach, min_log_step)
+        reason = reason or _short_of_target(stop_beyond, t_end, seen_end, direction * (t_to - (t_end or 0.0)))
+        if reason:
             break
         seen_end = t_end
-        capped = False
-        if t_end is not None and 0 < direction * (t_end - t_cur) < rem:
-            if abs(t_end - t_cur) < min_log_step:
-                reason = (f"the branch ends at d ≈ {math.exp(t_end):.6g}, less than {min_log_step:g} in log d "
-                          f"beyond the last converged point")
-                break
-            capped = approach * abs(t_end - t_cur) < step
-            step = min(step, approach * abs(t_end - t_cur))
         t_new = t_cur + direction * step
         d_new = math.exp(t_new) if abs(t_new - t_to) > 1e-12 else d_to
         guesses = [_secant(c, hist, t_new, d_new) for c in coords] if to_w is not None and len(hist) >= 2 else []
