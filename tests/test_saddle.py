@@ -60,18 +60,21 @@ def test_inner_root_finds_the_root_of_a_monotone_function():
 
 
 def test_inner_root_reports_a_jump_for_a_step_function_and_keeps_t0_without_a_root():
-    """g = +1 below t = 0.3 and −1 above it jumps through 0: the search stops on a bracket
-    of at most 1e-9 (1 + |t|) around 0.3 (in ~30 evaluations, where Brent to 1e-13 took ~50),
-    returns its end, and says it is a jump.  g = 1 + t² (no root) and g = NaN give back t0."""
-    from numerics.solver.inner_root import JUMP_WIDTH, inner_root, is_jump
+    """g = +1 below t = 0.3 and −1 above it jumps through 0: the search stops on a bracket around 0.3
+    of at most 1e-6 (1 + |t|) (|g| = 1 there, above 1e-3: the coarse test, the same slope 1e3 as
+    1e-9 wide with |g| > 1e-6; in ~20 evaluations, where Brent to 1e-13 took ~50), returns its end,
+    and says it is a jump; a jump of size 1e-5 needs the fine test, 1e-9 wide.  g = 1 + t² (no root)
+    and g = NaN give back t0."""
+    from numerics.solver.inner_root import COARSE, JUMP_WIDTH, inner_root, is_jump
 
-    step = lambda t: 1.0 if t < 0.3 else -1.0  # noqa: E731
-    g, calls = _counted(step)
-    r = inner_root(g, 0.0)
-    t1, t2 = r.bracket
-    assert r.jump and r.t in (t1, t2) and min(t1, t2) < 0.3 <= max(t1, t2), r
-    assert abs(t1 - t2) <= JUMP_WIDTH * (1 + abs(r.t)) and is_jump(step(t1), step(t2))
-    assert len(calls) < 40, len(calls)
+    for size, width, most in ((1.0, COARSE * JUMP_WIDTH, 25), (1e-5, JUMP_WIDTH, 40)):
+        step = lambda t, a=size: a if t < 0.3 else -a  # noqa: E731
+        g, calls = _counted(step)
+        r = inner_root(g, 0.0)
+        t1, t2 = r.bracket
+        assert r.jump and r.t in (t1, t2) and min(t1, t2) < 0.3 <= max(t1, t2), r
+        assert abs(t1 - t2) <= width * (1 + abs(r.t)) and is_jump(step(t1), step(t2))
+        assert len(calls) < most, len(calls)
     for g0 in (lambda t: 1.0 + t * t, lambda t: math.nan):
         r = inner_root(g0, 0.5)
         assert r.t == 0.5 and not r.jump, r

@@ -15,8 +15,9 @@ that the fixed-point map is a function of the order parameters alone.  :func:`in
 **Jump**: where g has no root it may *jump* through 0 instead of crossing it (at y → ∞ the overlap
 jumps at Ŝ = 0, where the reference's best value turns degenerate: the end of a branch).  A
 bracket [t₁, t₂] with g(t₁) > 0 > g(t₂) counts as a jump once |t₁ − t₂| ≤ 1e-9 (1 + |t|) while
-min(|g(t₁)|, |g(t₂)|) > 1e-6 (a slope above 1e3 (1 + |t|)⁻¹, which the distance constraints here
-do not have); the search then stops at the end where |g| is smaller and reports the jump.
+min(|g(t₁)|, |g(t₂)|) > 1e-6, or once |t₁ − t₂| ≤ 1e-6 (1 + |t|) while min |g| > 1e-3 (either way a
+slope above 1e3 (1 + |t|)⁻¹, which the distance constraints here do not have); the search then
+stops at the end where |g| is smaller and reports the jump.
 
 The functions here know nothing of the functional: g is any callable float → float, evaluated in
 the same order as before this module was split out of ``saddle.py`` (the numbers are bit-identical).
@@ -34,7 +35,8 @@ __all__ = ["InnerRoot", "inner_root", "inner_roots_hybr", "is_jump", "nearer_zer
            "JUMP_WIDTH", "JUMP_SIZE"]
 
 JUMP_WIDTH = 1e-9  # a jump's bracket is at most JUMP_WIDTH (1 + |t|) wide ...
-JUMP_SIZE = 1e-6   # ... with |g| above JUMP_SIZE at both of its ends
+JUMP_SIZE = 1e-6   # ... with |g| above JUMP_SIZE at both of its ends; or (a large jump, found ten
+COARSE = 1e3       # bisections earlier) COARSE times as wide with |g| COARSE times larger: the same slope
 # |g| below this is a root: the evaluations' own noise near a root is ~1e-11 (binary, y → ∞, α = 0.5,
 # d = 0.025: g at t within 1e-10 of the root scattered over ±2e-11 with no trend), where Brent with
 # xtol 1e-13 spent 6-14 more evaluations bisecting the noise (20 in all per root; with this stop 6-8).
@@ -99,7 +101,9 @@ def brent_with_jump(g: Scalar, ta: float, ga: float, tb: float, gb: float, xtol:
         if math.isfinite(v):
             ends[math.copysign(1.0, v)] = (t, v)
             (t1, g1), (t2, g2) = ends[1.0], ends[-1.0]
-            if abs(t1 - t2) <= JUMP_WIDTH * (1 + abs(t)) and min(abs(g1), abs(g2)) > JUMP_SIZE:
+            width, size = abs(t1 - t2) / (1 + abs(t)), min(abs(g1), abs(g2))
+            if (width <= JUMP_WIDTH and size > JUMP_SIZE) or (width <= COARSE * JUMP_WIDTH
+                                                              and size > COARSE * JUMP_SIZE):
                 raise _Jump(nearer_zero(t1, g1, t2, g2), (t1, t2))
         return v
 
