@@ -871,10 +871,11 @@ def _solve_cold(problem: LargeYProblem, opts: dict, budget_s: float) -> LocalEnt
         if _above_anchors(d):  # past a branch's end it must fail fast
             return _solve_high(problem, opts, min(budget_s, HIGH_BUDGET_S))
         t0 = CLOCK.now()
-        top, skip = _top_anchor_first(problem, opts, budget_s)
+        inside = len(problem.states.array) > 2 and _anchor_inside(problem)  # (an equilibrium solve: once)
+        top, skip = _top_anchor_first(problem, opts, budget_s, inside)
         if top is not None and top.converged:
             return top
-        below, raw_tried = _from_below(problem, opts, budget_s) if top is None else (None, False)
+        below, raw_tried = _from_below(problem, opts, budget_s, inside) if top is None else (None, False)
         if below is not None:
             return below
         p, direct = _direct_solves(problem, opts, budget_s - (CLOCK.now() - t0), False,
@@ -1044,9 +1045,9 @@ def _anchor_inside(problem: LargeYProblem) -> bool:
     return s0 <= eq.value
 
 
-def _top_anchor_first(problem: LargeYProblem, opts: dict, budget_s: float):
+def _top_anchor_first(problem: LargeYProblem, opts: dict, budget_s: float, inside: bool):
     """A cold call below the anchors, for sets of more than two values where the top anchor lies inside
-    the branch (:func:`_anchor_inside`): the cold solve there on :data:`TOP_FIRST_S`, then a path in d
+    the branch (``inside``: :func:`_anchor_inside`): the cold solve there on :data:`TOP_FIRST_S`, then a path in d
     on at most :data:`TOP_FIRST_PATH_SHARE` of the budget.  Returns (the point reached, or the path's
     failure, or None; the anchor distances tried, which the rest of the cold route skips).  At small
     loads the direct solves at small d and the near anchor failed on their whole clocks before this
@@ -1054,7 +1055,7 @@ def _top_anchor_first(problem: LargeYProblem, opts: dict, budget_s: float):
     failed after 24 s).  The anchor's solve is the scaled iterator from the ball start."""
     from .large_y_path import MEMO
 
-    if len(problem.states.array) <= 2 or problem.d >= ANCHOR_DS[0] or not _anchor_inside(problem):
+    if len(problem.states.array) <= 2 or problem.d >= ANCHOR_DS[0] or not inside:
         return None, ()
     t0 = CLOCK.now()
     # the scaled iterator: at these loads it converged in 17-67 sweeps where the raw one took up to 274
@@ -1068,9 +1069,10 @@ def _top_anchor_first(problem: LargeYProblem, opts: dict, budget_s: float):
     return _path_to(problem, start, opts, share, None), (ANCHOR_DS[0],)
 
 
-def _from_below(problem: LargeYProblem, opts: dict, budget_s: float) -> Tuple[Optional[LocalEntropyPoint], bool]:
+def _from_below(problem: LargeYProblem, opts: dict, budget_s: float,
+                inside: bool) -> Tuple[Optional[LocalEntropyPoint], bool]:
     """A cold call below the anchors, for sets of more than two values at loads where the top anchor
-    may lie past the branch's end (not :func:`_anchor_inside`) and d ≥ 2 :data:`MULTI_VALUED_DIRECT_D`:
+    may lie past the branch's end (not ``inside``: :func:`_anchor_inside`) and d ≥ 2 :data:`MULTI_VALUED_DIRECT_D`:
     the raw direct solve from the ball start at d, then at :data:`BELOW_FACTOR` · d, then at that fraction
     of it (:data:`BELOW_TRIES` times at most, down to :data:`MULTI_VALUED_DIRECT_D`), each on
     :data:`BELOW_BUDGET_S`, then a path in d up to d.  The
@@ -1083,7 +1085,7 @@ def _from_below(problem: LargeYProblem, opts: dict, budget_s: float) -> Tuple[Op
     branch, and the rest of the cold route follows; whether the raw direct solve at d was tried)."""
     from .large_y_path import MEMO
 
-    if len(problem.states.array) <= 2 or problem.d < 2 * MULTI_VALUED_DIRECT_D or _anchor_inside(problem):
+    if len(problem.states.array) <= 2 or problem.d < 2 * MULTI_VALUED_DIRECT_D or inside:
         return None, False
     t0, start, key = CLOCK.now(), None, problem.memo_key()
     for k in range(BELOW_TRIES + 1):

@@ -20,7 +20,8 @@ slope above 1e3 (1 + |t|)⁻¹, which the distance constraints here do not have)
 stops at the end where |g| is smaller and reports the jump.
 
 The functions here know nothing of the functional: g is any callable float → float, evaluated in
-the same order as before this module was split out of ``saddle.py`` (the numbers are bit-identical).
+the same order as before this module was split out of ``saddle.py``, except that a bracket holding
+t = 0 is first split there (:func:`brent_with_jump`).
 """
 from __future__ import annotations
 
