@@ -18,6 +18,7 @@ Goals from the issue: one y → ∞ curve of 40 distances at fixed α in < 20 s 
 * ``--only cold_grid [--sets S ...] [--jobs J]``: a new user's cold CLI points, each a fresh process
   (``fewbits local-entropy --y inf --json``, interpreter start included, no path store): every set at
   0.1, 0.4 and 0.7 α_c and d = 0.001, 0.002, 0.005, with the time, the verdict and a summary per set;
+  ``--verb franz-parisi`` the same grid of cold Franz–Parisi points (``fewbits franz-parisi --json``);
 * with --alpha-u, binary α_U on y → ∞ curves to ±0.005 (numerics.analyses.alpha_u defaults);
 * with --ladder, a finite-y ladder y = 3, 4.5, 6.75, 10, 15 (numerics.problems.extrapolation.y_ladder) at one
   of the issue's second check points, excitatory(4), α = 0.65, d = 0.02: the cost that keeps those
@@ -49,6 +50,8 @@ def main(argv=None) -> int:
                                        "ladder"], help="run one part alone (its derivation included)")
     ap.add_argument("--sets", nargs="+", default=list(GRID_SETS), help="state sets of --only cold_grid")
     ap.add_argument("--jobs", type=int, default=1, help="processes at a time for --only cold_grid")
+    ap.add_argument("--verb", choices=["local-entropy", "franz-parisi"], default="local-entropy",
+                    help="the command of --only cold_grid: y -> inf points (local-entropy) or Franz-Parisi points")
     args = ap.parse_args(argv)
     warnings.simplefilter("ignore", RuntimeWarning)
     from numerics.problems.franz_parisi import derived_fp, franz_parisi_curve
@@ -89,7 +92,7 @@ def main(argv=None) -> int:
     if args.only == "cold_finite_y":
         _cold_finite_y()
     if args.only == "cold_grid":
-        _cold_grid(args.sets, args.jobs)
+        _cold_grid(args.sets, args.jobs, args.verb)
     if args.alpha_u or args.only == "alpha_u":
         from numerics.analyses.alpha_u import alpha_u
 
@@ -154,9 +157,10 @@ GRID_FRACTIONS = (0.1, 0.4, 0.7)  # of alpha_c
 GRID_DS = (0.001, 0.002, 0.005)
 
 
-def _cold_grid(sets, jobs: int) -> None:
+def _cold_grid(sets, jobs: int, verb: str = "local-entropy") -> None:
     """Cold CLI points, each in a fresh process (a new user's first call: interpreter start, imports and
-    the derived code from the disk cache included; ``FEWBITS_PATH_CACHE=0``, so no earlier path helps)."""
+    the derived code from the disk cache included; ``FEWBITS_PATH_CACHE=0``, so no earlier path helps):
+    ``fewbits local-entropy --y inf`` or, with ``verb="franz-parisi"``, ``fewbits franz-parisi``."""
     import json
     import subprocess
     import sys
@@ -167,14 +171,15 @@ def _cold_grid(sets, jobs: int) -> None:
     cases = [(S, round(f * capacity(S).alpha_c, 4), d) for S in sets for f in GRID_FRACTIONS for d in GRID_DS]
     env = dict(os.environ, FEWBITS_PATH_CACHE="0")
     cmd = [sys.executable, "-c", "import sys; from numerics.cli import main; sys.exit(main())"]
-    subprocess.run(cmd + ["local-entropy", "--states", "binary", "--alpha", "0.5", "--y", "inf", "--d", "0.1"],
+    y_inf = ["--y", "inf"] if verb == "local-entropy" else []
+    subprocess.run(cmd + [verb, "--states", "binary", "--alpha", "0.5", "--d", "0.1"] + y_inf,
                    capture_output=True, env=env)  # the derived code into the disk cache, not timed
 
     def run(case):
         S, a, d = case
         t = time.perf_counter()
-        r = subprocess.run(cmd + ["local-entropy", "--states", S, "--alpha", str(a), "--y", "inf", "--d", str(d),
-                                  "--json"], capture_output=True, text=True, env=env)
+        r = subprocess.run(cmd + [verb, "--states", S, "--alpha", str(a), "--d", str(d), "--json"] + y_inf,
+                           capture_output=True, text=True, env=env)
         dt = time.perf_counter() - t
         try:
             ok = bool(json.loads(r.stdout)["points"][0]["converged"])
@@ -186,7 +191,7 @@ def _cold_grid(sets, jobs: int) -> None:
     with ThreadPoolExecutor(max(1, jobs)) as ex:
         for S, a, d, dt, ok in ex.map(run, cases):
             rows.append((S, dt, ok))
-            print(f"cold CLI point, {S} alpha={a:g} d={d:g}: {dt:.1f} s, {'converged' if ok else 'NOT converged'}",
+            print(f"cold CLI {verb} point, {S} alpha={a:g} d={d:g}: {dt:.1f} s, {'converged' if ok else 'NOT converged'}",
                   flush=True)
     for S in sets:
         ts = sorted(dt for s_, dt, _ in rows if s_ == S)

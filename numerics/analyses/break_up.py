@@ -16,9 +16,13 @@ margin κ̃, :mod:`numerics.problems.franz_parisi`; or fewbits' finite-y curve S
 Since S(0) = 0 and S increases from there on a monotone curve, a negative S further out needs a
 decrease first: α_LE ≤ α_OGP on every curve.
 
-Window: d from 0.001 to 0.1 (16 points) (:data:`DEFAULT_WINDOW`), below the typical distance of the solutions
+Window: d from 0.002 to 0.1 (14 points) (:data:`DEFAULT_WINDOW`), below the typical distance of the solutions
 around the reference (binary, α ≈ 0.7–0.8: d* ≈ 0.23), where S is maximal and its slope vanishes
 anyway; a window whose top lies past the maximum is an error of the caller, reported in the message.
+Below d = 0.002 the probes around a maximum-margin reference are nearly free (q̂1 − R̂²/P̂ falls below the
+quadrature's rounding, :func:`numerics.problems.franz_parisi._clamp_q1h`) and the solves there converge
+slowly or not at all (binary, α = 0.7081, d = 0.001, 0.0015: the curve's points stalled for minutes);
+from 0.002 a binary curve takes ~7 s.  The binary dip that decides α_LE lies at d ≈ 0.004–0.005.
 
 Search: each α gives both margins (one curve); the events are bracketed by an upward scan from
 ``bracket[0]`` and then located by the secant zero of the margins (bisection when the secant leaves the
@@ -43,7 +47,7 @@ from theory.states import parse_states
 __all__ = ["DEFAULT_WINDOW", "CRITERIA", "BreakUpEvent", "curve_margins", "locate_events", "break_up",
            "break_up_table", "TABLE_SETS"]
 
-DEFAULT_WINDOW = (0.001, 0.0015, 0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02, 0.03, 0.04,
+DEFAULT_WINDOW = (0.002, 0.003, 0.004, 0.005, 0.006, 0.008, 0.01, 0.012, 0.015, 0.02, 0.03, 0.04,
                   0.06, 0.1)
 CRITERIA = {
     "alpha_LE": "the local entropy S(d) stops being monotonic at small d: its slope dS/dd develops a new "

@@ -42,7 +42,7 @@ from theory.states import StateSet, parse_states
 from .equilibrium import check_model, solve_equilibrium
 from ..solver.continuation import secant_stationary
 from .results import LocalEntropyCurve, LocalEntropyPoint, check_distance
-from ..solver.quadrature import GaussianRule
+from ..solver.quadrature import AdaptiveGaussian, GaussianRule
 from ..solver.saddle import Parametrisation, SaddleResult
 from .protocol import SaddleBacked
 
@@ -72,15 +72,52 @@ def _functional(distance: str, reference_margin: bool, biased: bool):
     return F, ({"dS_db": sp.diff(F.value, SYMBOLS["b"])} if biased else {})
 
 
-def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule):
+#: the rule of the energetic variable v (:func:`_nodes`): peak-following, panels crowded at the steps
+ENERGETIC_RULE = AdaptiveGaussian(half_width=12.0, coarse_points=49, panels=24, order=8, scan_points=65)
+
+
+def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule, energetic=ENERGETIC_RULE):
+    """Nodes of every bound variable: ``outer`` for z1, ``inner`` for the entropic u, and for the
+    energetic v the peak-following ``energetic`` rule (:class:`AdaptiveGaussian`).
+
+    G_E = E_z1 Avg_v[log H((κ − R z1/√P − a v)/√(Q − q1)) | H((κ̃ − √P z1 − β v)/σ̃)], a = √(q1 − R²/P),
+    β = (S − R)/a, σ̃² = Q̃ − P − β²: the reference's step (width σ̃/β in v) and the probe's (width
+    √(Q − q1)/a) both shrink like √d, and they lie next to each other.  The adaptive rule crowds its
+    panels at the reference's step.  With 16 × 8 equal panels on [−10, 10] neither was resolved: binary,
+    α = 0.4165, d = 0.005, S_FP 0.0037806 against 0.0037474 (equal panels 8 times finer: 0.0037474), Ŝ
+    off by 2 %; and no solve converged at d ≤ 0.002 (binary α = 0.4165, d = 0.002: "map not finite").  Where
+    the two steps meet, v_p − v_r is linear in z1 with a slope c = R/(√P a) − √P/β so small that the
+    z1 integrand stays smooth (it turns on a scale (step width)/|c| ≥ 2 in z1 at every point tried)."""
     w = (states.array, states.log_prior)
     z = outer.nodes()
     uu = inner.nodes()
+    v = energetic if isinstance(energetic, AdaptiveGaussian) else energetic.nodes()
 
     def nodes(vals, step):
-        return {_z1: z, _Wt: w, _u: uu, _W: w, _v: uu}
+        return {_z1: z, _Wt: w, _u: uu, _W: w, _v: v}
 
     return nodes
+
+
+#: relative floor of q̂1 − R̂²/P̂ in :func:`_clamp_q1h` (at exactly 0 the derivatives of the square root are
+#: infinite)
+Q1H_GAP = 1e-12
+
+
+def _clamp_q1h(xh: dict, Ph: float) -> dict:
+    """q̂1 ≥ R̂²/P̂ (P̂ the reference's) after every energetic step: the probes' own noise √(q̂1 − R̂²/P̂) u in G_S is real.
+
+    Near a reference of margin κ̃ > κ (``reference_kappa``) the probes at small d barely feel the
+    patterns (the reference's fields lie ≳ κ̃ above the probes' threshold): they become independent
+    given the reference, and q̂1 − R̂²/P̂ falls towards 0 like the chance of a field shift ~κ̃ on the
+    scale √d.  There the quadrature's rounding pushed it below 0 and G_S was NaN (binary, α = 0.7081,
+    κ̃ = κ_max, d ≤ 0.0018: q̂1 − R̂²/P̂ = 0.12 at d = 0.0022, then −0.15); the clamp changes q̂1 by that
+    rounding only."""
+    Rh, q1h = xh.get("Rh"), xh.get("q1h")
+    if Rh is None or q1h is None or not Ph > 0 or not all(map(math.isfinite, (Rh, q1h))):
+        return xh
+    lo = Rh * Rh / Ph * (1 + Q1H_GAP) + Q1H_GAP
+    return xh if q1h >= lo else {**xh, "q1h": lo}
 
 
 def _param(distance: str, ref: dict, d: float, Delta: float) -> Parametrisation:
@@ -315,7 +352,7 @@ class FranzParisiProblem(SaddleBacked):
         return _initial(self.states, self.ref, self.d, self.distance)
 
     def solver_options(self):
-        return {"inner_roots": True}
+        return {"inner_roots": True, "clamp": partial(_clamp_q1h, Ph=self.ref["Ph"])}
 
     def observables(self, res):
         return {"S_I": res.value, "s_eq": self.eq.value}
@@ -373,11 +410,36 @@ def solve_franz_parisi(states: Union[str, StateSet], alpha: float, d: float, *, 
         res, _ = prob.solve(x0, maxiter=maxiter)
         if prob.optimal_bias and res.converged:
             res, note = _probes_optimal_bias(prob, res, maxiter, (init or {}).get("b"))
+    note += _collapse(res, d)
     if prob.eq.value < 0:
         note += (f"alpha = {alpha:g} is above the capacity: the equilibrium entropy is negative "
                 f"(s = {prob.eq.value:.4g}), so typical solutions, the references here, do not exist")
     return LocalEntropyPoint(d=d, S_I=res.value, Sigma=prob.eq.value, phi=math.nan, y=0.0, saddle=res,
                              note=note.rstrip("; "))
+
+
+#: 1 − q1/Q below which the probes count as collapsed onto one configuration (:func:`_collapse`)
+COLLAPSED_GAP = 1e-5
+
+
+def _collapse(res: SaddleResult, d: float) -> str:
+    """A note (and ``converged=False``) where the iterate ends with the probes collapsed, 1 − q1/Q <
+    :data:`COLLAPSED_GAP`.
+
+    Near a typical reference at a high load the RS solution does not reach d → 0: as d decreases Ŝ
+    grows without bound, q1 → Q and S_FP falls towards −∞ (binary, α = 0.7081 = 0.85 α_c: Ŝ = 5.2, 21.6,
+    104, 1087 and S_FP = −0.0292, −0.0314, −0.0382, −0.0854 at d = 0.01, 0.0031, 0.0023, 0.0020; the
+    solve at d = 0.001 once stopped at q1 = 1 − 1e-10 with S_FP = −61437 and called it converged).  Such
+    an end point is the RS answer S_FP = −∞, no solution at that distance, not a number to report."""
+    Q, q1 = res.params.get("Q"), res.params.get("q1")
+    if not (Q and q1 is not None and math.isfinite(q1) and 1 - q1 / Q < COLLAPSED_GAP):
+        return ""
+    if res.converged:
+        res.converged = False
+        res.message = f"not converged: the probes collapsed (the solver stopped with '{res.message}')"
+    return (f"the probes collapse onto one configuration (1 - q1/Q = {1 - q1 / Q:.1e}, Sh = {res.params.get('Sh', math.nan):.3g}): "
+            f"near d = {d:g} the replica-symmetric S_FP falls towards -infinity (no solutions at that distance "
+            "from a typical reference); the points at larger d of franz_parisi_curve show where; ")
 
 
 #: |dS_FP/db| below which the probes' bias is optimal, and the most solves the search may take
