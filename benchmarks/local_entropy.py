@@ -191,8 +191,8 @@ def _cold_grid(sets, jobs: int, verb: str = "local-entropy") -> None:
     with ThreadPoolExecutor(max(1, jobs)) as ex:
         for S, a, d, dt, ok in ex.map(run, cases):
             rows.append((S, dt, ok))
-            print(f"cold CLI {verb} point, {S} alpha={a:g} d={d:g}: {dt:.1f} s, {'converged' if ok else 'NOT converged'}",
-                  flush=True)
+            verdict = "converged" if ok else "NOT converged"
+            print(f"cold CLI {verb} point, {S} alpha={a:g} d={d:g}: {dt:.1f} s, {verdict}", flush=True)
     for S in sets:
         ts = sorted(dt for s_, dt, _ in rows if s_ == S)
         n_ok = sum(ok for s_, _, ok in rows if s_ == S)

@@ -80,13 +80,13 @@ def _nodes(states: StateSet, outer: GaussianRule, inner: GaussianRule, energetic
     """Nodes of every bound variable: ``outer`` for z1, ``inner`` for the entropic u, and for the
     energetic v the peak-following ``energetic`` rule (:class:`AdaptiveGaussian`).
 
-    G_E = E_z1 Avg_v[log H((κ − R z1/√P − a v)/√(Q − q1)) | H((κ̃ − √P z1 − β v)/σ̃)], a = √(q1 − R²/P),
-    β = (S − R)/a, σ̃² = Q̃ − P − β²: the reference's step (width σ̃/β in v) and the probe's (width
-    √(Q − q1)/a) both shrink like √d, and they lie next to each other.  The adaptive rule crowds its
-    panels at the reference's step.  With 16 × 8 equal panels on [−10, 10] neither was resolved: binary,
-    α = 0.4165, d = 0.005, S_FP 0.0037806 against 0.0037474 (equal panels 8 times finer: 0.0037474), Ŝ
-    off by 2 %; and no solve converged at d ≤ 0.002 (binary α = 0.4165, d = 0.002: "map not finite").  Where
-    the two steps meet, v_p − v_r is linear in z1 with a slope c = R/(√P a) − √P/β so small that the
+    G_E = E_z1 Avg_v[log H((κ − R z1/√P − a v)/√(Q − q1)) | H((κ̃ − √P z1 − β v)/σ̃)],
+    a = √(q1 − R²/P), β = (S − R)/a, σ̃² = Q̃ − P − β²: the reference's step (width σ̃/β in v) and the
+    probe's (width √(Q − q1)/a) both shrink like √d, and they lie next to each other. The adaptive rule
+    crowds its panels at the reference's step. With 16 × 8 equal panels on [−10, 10] neither was resolved:
+    binary, α = 0.4165, d = 0.005, S_FP 0.0037806 against 0.0037474 (equal panels 8 times finer: 0.0037474),
+    Ŝ off by 2 %; and no solve converged at d ≤ 0.002 (binary α = 0.4165, d = 0.002: "map not finite").
+    Where the two steps meet, v_p − v_r is linear in z1 with a slope c = R/(√P a) − √P/β so small that the
     z1 integrand stays smooth (it turns on a scale (step width)/|c| ≥ 2 in z1 at every point tried)."""
     w = (states.array, states.log_prior)
     z = outer.nodes()
@@ -105,7 +105,8 @@ Q1H_GAP = 1e-12
 
 
 def _clamp_q1h(xh: dict, Ph: float) -> dict:
-    """q̂1 ≥ R̂²/P̂ (P̂ the reference's) after every energetic step: the probes' own noise √(q̂1 − R̂²/P̂) u in G_S is real.
+    """q̂1 ≥ R̂²/P̂ (P̂ the reference's) after every energetic step, so that the probes' own noise
+    √(q̂1 − R̂²/P̂) u in G_S is real.
 
     Near a reference of margin κ̃ > κ (``reference_kappa``) the probes at small d barely feel the
     patterns (the reference's fields lie ≳ κ̃ above the probes' threshold): they become independent
@@ -304,7 +305,10 @@ class FranzParisiProblem(SaddleBacked):
     (:func:`solve_equilibrium`), the probes' b maximises S_FP(d) at fixed reference
     (:func:`solve_franz_parisi`, a secant on ∂S_FP/∂b): the 0/1-input model with the optimal threshold,
     where each configuration's O(1) bias is set by its own Σ W (README 'Conventions').  With b = 0 the
-    unbiased functional is used (f_out drops out)."""
+    unbiased functional is used (f_out drops out).
+
+    Quadrature: ``outer`` (z1) and ``inner`` (the entropic u) are Gaussian rules; the energetic v
+    takes the peak-following :data:`ENERGETIC_RULE` (:func:`_nodes`)."""
 
     name = "franz_parisi"
     anchors = ("ball",)
@@ -437,9 +441,10 @@ def _collapse(res: SaddleResult, d: float) -> str:
     if res.converged:
         res.converged = False
         res.message = f"not converged: the probes collapsed (the solver stopped with '{res.message}')"
-    return (f"the probes collapse onto one configuration (1 - q1/Q = {1 - q1 / Q:.1e}, Sh = {res.params.get('Sh', math.nan):.3g}): "
-            f"near d = {d:g} the replica-symmetric S_FP falls towards -infinity (no solutions at that distance "
-            "from a typical reference); the points at larger d of franz_parisi_curve show where; ")
+    Sh = res.params.get("Sh", math.nan)
+    return (f"the probes collapse onto one configuration (1 - q1/Q = {1 - q1 / Q:.1e}, Sh = {Sh:.3g}): near "
+            f"d = {d:g} the replica-symmetric S_FP falls towards -infinity (no solutions at that distance from "
+            "the reference); the points at larger d of franz_parisi_curve show where; ")
 
 
 #: |dS_FP/db| below which the probes' bias is optimal, and the most solves the search may take
