@@ -248,7 +248,8 @@ def _curve_function(st, y, reference_kappa, kappa, ds):
         from ..solver.quadrature import GaussianRule
 
         # maximum-margin references make the probes' integrands sharp (binary, α = 0.65, d = 0.035:
-        # the default 24/16-panel rules stall at residual 4e-8, 48 panels converge to 9e-11)
+        # the default 24/16-panel rules stall at residual 4e-8, 48 panels converge to 9e-11); the rule
+        # is the outer z1's and the entropic u's, the energetic v has its peak-following rule
         rule = GaussianRule(48, 8)
         return lambda a: franz_parisi_curve(st, a, ds, kappa=kappa, reference_kappa=reference_kappa,
                                             outer=rule, inner=rule)
