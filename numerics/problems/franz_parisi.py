@@ -431,9 +431,10 @@ def _collapse(res: SaddleResult, d: float) -> str:
     :data:`COLLAPSED_GAP`.
 
     Near a typical reference at a high load the RS solution does not reach d → 0: as d decreases Ŝ
-    grows without bound, q1 → Q and S_FP falls towards −∞ (binary, α = 0.7081 = 0.85 α_c: Ŝ = 5.2, 21.6,
-    104, 1087 and S_FP = −0.0292, −0.0314, −0.0382, −0.0854 at d = 0.01, 0.0031, 0.0023, 0.0020; the
-    solve at d = 0.001 once stopped at q1 = 1 − 1e-10 with S_FP = −61437 and called it converged).  Such
+    grows without bound, q1 → Q and S_FP falls towards −∞ (binary, α = 0.7081 = 0.85 α_c, a path down in d:
+    Ŝ = 5.2, 21.6, 38.9 and S_FP = −0.0292, −0.0314, −0.0331 at d = 0.01, 0.0031, 0.0027, then iterates
+    that do not converge, Ŝ = 104 and 1087 at d = 0.0023 and 0.0020; the solve at d = 0.001 once stopped
+    at q1 = 1 − 1e-10 with S_FP = −61437 and called it converged).  Such
     an end point is the RS answer S_FP = −∞, no solution at that distance, not a number to report."""
     Q, q1 = res.params.get("Q"), res.params.get("q1")
     if not (Q and q1 is not None and math.isfinite(q1) and 1 - q1 / Q < COLLAPSED_GAP):
