@@ -8,7 +8,7 @@ from numerics.problems.franz_parisi import derived_fp, solve_franz_parisi
 from numerics.problems.local_entropy import (alpha0_curve, binary_entropy, derived_ld, solve_local_entropy)
 from numerics.solver.quadrature import GaussianRule
 from theory.functionals.large_deviation import SYMBOLS
-from theory.states import StateSet
+from theory.states import StateSet, parse_states
 
 S_EQ_BINARY_05 = 0.31439  # physics.md §2
 D_STAR = 0.33881          # (1 − q)/2 at α = 0.5
@@ -127,7 +127,7 @@ def test_cold_franz_parisi_point_at_small_distance_converges_to_the_quadrature_l
 
     p = solve_franz_parisi(states, alpha, d)
     assert p.converged, p.saddle.message
-    prob = fpm.FranzParisiProblem(fpm.parse_states(states), alpha, d)
+    prob = fpm.FranzParisiProblem(parse_states(states), alpha, d)
     prob.nodes = lambda: fpm._nodes(prob.states, prob.outer, prob.inner, energetic=AdaptiveGaussian(
         half_width=12.0, coarse_points=97, panels=48, order=8, scan_points=129))
     res, _ = prob.solve(dict(p.saddle.params))
